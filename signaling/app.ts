@@ -1,0 +1,46 @@
+/**
+ * buildApp(config): a ready Fastify instance with every route registered, not listening. The entry
+ * point (server.ts) listens; tests call buildApp() and listen on a random port.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { CloseCode } from './protocol.js';
+import { RoomRegistry } from './rooms.js';
+import type { SignalingSession } from './session.js';
+import { healthRoute } from './routes/health.js';
+import { signalRoute } from './routes/signal.js';
+import { webAppRoute } from './routes/web-app.js';
+
+export interface BuildAppOptions extends Partial<ServerConfig> {
+  /** Pino options or false; defaults to the configured log level. */
+  logger?: boolean | { level: string };
+}
+
+export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { logger, ...overrides } = options;
+  const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+  });
+
+  const rooms = new RoomRegistry<SignalingSession>(config.roomCapacity);
+
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: config.hardFrameLimitBytes,
+      // Signaling frames are small and latency-sensitive; compression costs more than it saves.
+      perMessageDeflate: false,
+    },
+    // Tell connected clients the server is going away, so they can reconnect to its successor.
+    preClose(done) {
+      for (const client of app.websocketServer.clients) client.close(CloseCode.GoingAway, 'server shutting down');
+      done();
+    },
+  });
+  await app.register(healthRoute, { rooms });
+  await app.register(signalRoute, { config, rooms });
+  await app.register(webAppRoute, { webRoot: config.webRoot });
+  return app;
+}

@@ -1,0 +1,61 @@
+/**
+ * Turns one inbound WebSocket frame into a validated ClientMessage, or into the error the client is
+ * told. Validators are compiled once at module load (one per message type), so a frame costs one
+ * JSON.parse and one compiled check.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ClientMessageSchemas, ErrorCode, type ClientMessage, type ClientMessageType } from './protocol.js';
+
+export type DecodeResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: ErrorCode; message: string; ref?: string };
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+
+const validators = new Map<string, ValidateFunction>(
+  Object.entries(ClientMessageSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+const KNOWN_TYPES = [...validators.keys()].join(', ');
+
+function describe(error: ErrorObject | undefined): string {
+  if (!error) return 'does not match the schema';
+  const where = error.instancePath ? `field ${error.instancePath.slice(1).replaceAll('/', '.')}` : 'message';
+  if (error.keyword === 'additionalProperties') {
+    return `${where} has an unexpected field "${String(error.params.additionalProperty).slice(0, 64)}"`;
+  }
+  if (error.keyword === 'required') return `${where} is missing the field "${String(error.params.missingProperty).slice(0, 64)}"`;
+  return `${where} ${error.message ?? 'is invalid'}`;
+}
+
+/** Decodes a frame of at most the configured size; `frame` is its UTF-8 text. */
+export function decodeClientMessage(frame: string): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame);
+  } catch {
+    return { ok: false, code: ErrorCode.BadJson, message: 'The frame is not valid JSON.' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, code: ErrorCode.UnknownType, message: 'A frame must be a JSON object with a "type".' };
+  }
+  const type = (parsed as { type?: unknown }).type;
+  const validate = typeof type === 'string' ? validators.get(type) : undefined;
+  if (!validate) {
+    return {
+      ok: false,
+      code: ErrorCode.UnknownType,
+      message: `Unknown message type; expected one of: ${KNOWN_TYPES}.`,
+      ...(typeof type === 'string' && type.length <= 32 ? { ref: type } : {}),
+    };
+  }
+  if (!validate(parsed)) {
+    return {
+      ok: false,
+      code: ErrorCode.InvalidMessage,
+      message: `Invalid "${type as string}" message: ${describe(validate.errors?.[0])}.`,
+      ref: type as ClientMessageType,
+    };
+  }
+  return { ok: true, message: parsed as ClientMessage };
+}

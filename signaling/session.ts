@@ -1,0 +1,216 @@
+/**
+ * One client's signaling session: its server-assigned id, the room it joined, and what each
+ * inbound frame does. Knows nothing of Fastify; the route hands it a socket-like sender.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { decodeClientMessage } from './decode-client-message.js';
+import {
+  ClientMessageType,
+  CloseCode,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  ServerMessageType,
+  type ClientMessage,
+  type ErrorMessage,
+  type IceServer,
+  type JoinMessage,
+  type Member,
+  type PeerJoinedMessage,
+  type PeerLeftMessage,
+  type PeerRenamedMessage,
+  type RenameMessage,
+  type ServerMessage,
+  type SignalRequest,
+  type WelcomeMessage,
+} from './protocol.js';
+import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
+
+/** The part of a WebSocket a session uses. */
+export interface SessionSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface SessionOptions {
+  rooms: RoomRegistry<SignalingSession>;
+  iceServers: readonly IceServer[];
+  maxFrameBytes: number;
+  log: FastifyBaseLogger;
+}
+
+const WEBSOCKET_OPEN = 1;
+
+/** 16 random bytes, base64url: unguessable, and matches PEER_ID_PATTERN. */
+export function createPeerId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export class SignalingSession {
+  readonly id = createPeerId();
+  #roomId: string | undefined;
+  #member: RoomMember<SignalingSession> | undefined;
+
+  constructor(
+    readonly socket: SessionSocket,
+    private readonly options: SessionOptions,
+  ) {}
+
+  get roomId(): string | undefined {
+    return this.#roomId;
+  }
+
+  /** Handles one inbound WebSocket frame. Never throws. */
+  handleFrame(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.sendError(ErrorCode.BadJson, 'Binary frames are not accepted; send JSON text.');
+      return;
+    }
+    if (data.length > this.options.maxFrameBytes) {
+      this.sendError(ErrorCode.FrameTooLarge, `Frames are limited to ${this.options.maxFrameBytes} bytes; this one had ${data.length}.`);
+      return;
+    }
+    const decoded = decodeClientMessage(data.toString('utf8'));
+    if (!decoded.ok) {
+      this.sendError(decoded.code, decoded.message, decoded.ref);
+      return;
+    }
+    try {
+      this.dispatch(decoded.message);
+    } catch (error) {
+      this.options.log.error({ err: error, peer: this.id, type: decoded.message.type }, 'signaling handler failed');
+      this.sendError(ErrorCode.Internal, 'The server could not handle this message.', decoded.message.type);
+    }
+  }
+
+  /** Called once when the socket is gone, whatever the reason: the room is told. */
+  handleClose(): void {
+    this.leaveRoom();
+  }
+
+  private dispatch(message: ClientMessage): void {
+    switch (message.type) {
+      case ClientMessageType.Join:
+        return this.join(message);
+      case ClientMessageType.Signal:
+        return this.relaySignal(message);
+      case ClientMessageType.Rename:
+        return this.rename(message);
+      case ClientMessageType.Leave:
+        if (!this.#roomId) return this.sendError(ErrorCode.NotJoined, 'Join a room before leaving it.', message.type);
+        return this.leaveRoom();
+      default: {
+        const unhandled: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  private join(message: JoinMessage): void {
+    if (message.v !== PROTOCOL_VERSION) {
+      this.sendError(
+        ErrorCode.UnsupportedVersion,
+        `This server speaks protocol version ${PROTOCOL_VERSION}; the client sent ${message.v}. Reload the page to update.`,
+        message.type,
+      );
+      this.socket.close(CloseCode.UnsupportedVersion, 'unsupported protocol version');
+      return;
+    }
+    if (this.#roomId) {
+      this.sendError(ErrorCode.AlreadyJoined, 'This connection is already in a room; leave it first.', message.type);
+      return;
+    }
+    const member: RoomMember<SignalingSession> = { id: this.id, name: message.name, handle: this };
+    let existing: RoomMember<SignalingSession>[];
+    try {
+      existing = this.options.rooms.join(message.room, member);
+    } catch (error) {
+      if (!(error instanceof RoomFullError)) throw error;
+      this.sendError(ErrorCode.RoomFull, error.message, message.type);
+      this.socket.close(CloseCode.RoomFull, 'room full');
+      return;
+    }
+    this.#roomId = message.room;
+    this.#member = member;
+    this.options.log.info({ peer: this.id, room: shortRoomId(message.room), members: existing.length + 1 }, 'peer joined room');
+
+    // Members hear of the newcomer before the newcomer can signal them, so no signal arrives from
+    // an id they do not know yet (each socket delivers in order).
+    broadcast(existing, { type: ServerMessageType.PeerJoined, peer: toMember(member) } satisfies PeerJoinedMessage);
+    this.send({
+      type: ServerMessageType.Welcome,
+      v: PROTOCOL_VERSION,
+      id: this.id,
+      room: message.room,
+      members: existing.map(toMember),
+      iceServers: [...this.options.iceServers],
+    } satisfies WelcomeMessage);
+  }
+
+  private relaySignal(message: SignalRequest): void {
+    if (!this.#roomId) {
+      this.sendError(ErrorCode.NotJoined, 'Join a room before sending signals.', message.type);
+      return;
+    }
+    const target = message.to === this.id ? undefined : this.options.rooms.get(this.#roomId, message.to);
+    if (!target) {
+      this.sendError(ErrorCode.UnknownPeer, 'No other member of your room has that id.', message.type);
+      return;
+    }
+    // `from` is this socket's id; the client has no way to name another sender.
+    target.handle.send({ type: ServerMessageType.Signal, from: this.id, data: message.data });
+  }
+
+  private rename(message: RenameMessage): void {
+    if (!this.#roomId || !this.#member) {
+      this.sendError(ErrorCode.NotJoined, 'Join a room before renaming.', message.type);
+      return;
+    }
+    this.#member.name = message.name;
+    broadcast(this.options.rooms.others(this.#roomId, this.id), {
+      type: ServerMessageType.PeerRenamed,
+      peer: toMember(this.#member),
+    } satisfies PeerRenamedMessage);
+  }
+
+  private leaveRoom(): void {
+    const roomId = this.#roomId;
+    if (!roomId) return;
+    this.#roomId = undefined;
+    this.#member = undefined;
+    const remaining = this.options.rooms.leave(roomId, this.id);
+    broadcast(remaining, { type: ServerMessageType.PeerLeft, id: this.id } satisfies PeerLeftMessage);
+    this.options.log.info({ peer: this.id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
+  }
+
+  send(message: ServerMessage): void {
+    this.sendRaw(JSON.stringify(message));
+  }
+
+  sendRaw(frame: string): void {
+    if (this.socket.readyState === WEBSOCKET_OPEN) this.socket.send(frame);
+  }
+
+  private sendError(code: ErrorCode, message: string, ref?: string): void {
+    const frame: ErrorMessage = { type: ServerMessageType.Error, code, message };
+    if (ref !== undefined) frame.ref = ref;
+    this.send(frame);
+  }
+}
+
+function toMember(member: RoomMember<SignalingSession>): Member {
+  return { id: member.id, name: member.name };
+}
+
+/** Serialises once and sends the same frame to every recipient. */
+function broadcast(recipients: readonly RoomMember<SignalingSession>[], message: ServerMessage): void {
+  if (recipients.length === 0) return;
+  const frame = JSON.stringify(message);
+  for (const recipient of recipients) recipient.handle.sendRaw(frame);
+}
+
+/** Enough of a room id to correlate log lines, too little to matter if logs leak. */
+function shortRoomId(roomId: string): string {
+  return roomId.slice(0, 8);
+}

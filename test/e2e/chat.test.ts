@@ -1,0 +1,236 @@
+// End to end: the built app served by the real server, real Chromium, real data channels.
+// Each step builds on the previous one, as one group of friends using one room would.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+const ARTIFACTS = 'test-results/e2e';
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+let server: RunningServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Every frame the server received over its WebSockets, as text. */
+const framesSeenByServer: string[] = [];
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+let roomLink = '';
+const timings: Record<string, number> = {};
+
+let ada: Page;
+let bob: Page;
+let cy: Page;
+
+async function openPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return page;
+}
+
+async function setName(page: Page, name: string): Promise<void> {
+  const field = page.getByRole('textbox', { name: 'Your name' });
+  await field.fill(name);
+  await field.press('Enter');
+}
+
+function messageBox(page: Page) {
+  return page.getByRole('textbox', { name: 'Message', exact: true });
+}
+
+function log(page: Page) {
+  return page.getByRole('log', { name: 'Messages' });
+}
+
+function participant(page: Page, name: string) {
+  return page.getByRole('region', { name: 'Participants' }).getByRole('listitem').filter({ hasText: name });
+}
+
+async function sendWithEnter(page: Page, text: string): Promise<void> {
+  await messageBox(page).fill(text);
+  await messageBox(page).press('Enter');
+}
+
+beforeAll(async () => {
+  server = await startServer({ roomCapacity: 3 });
+  server.app.websocketServer.on('connection', (socket) => {
+    socket.on('message', (data: Buffer) => framesSeenByServer.push(data.toString()));
+  });
+  browser = await launchChromium();
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await server?.close();
+  if (Object.keys(timings).length > 0) writeFileSync(`${ARTIFACTS}/timings.json`, JSON.stringify(timings, null, 2));
+});
+
+describe('Parley in real browsers', () => {
+  it('New room leads to a room link with a random 128-bit key', async () => {
+    ada = await openPage();
+    await ada.goto(server.origin);
+    await ada.screenshot({ path: `${ARTIFACTS}/landing-desktop.png` });
+    await ada.getByRole('button', { name: 'New room' }).click();
+    await ada.waitForURL(/#[A-Za-z0-9_-]{22}$/);
+    roomLink = ada.url();
+    expect(roomLink.startsWith(`${server.origin}/#`)).toBe(true);
+    await setName(ada, 'Ada');
+    await expect.poll(() => ada.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    // A second "New room" makes a different key.
+    const other = await openPage();
+    await other.goto(server.origin);
+    await other.getByRole('button', { name: 'New room' }).click();
+    await other.waitForURL(/#/);
+    expect(other.url()).not.toBe(roomLink);
+    await other.context().close();
+  });
+
+  it('a second browser opening the link joins, and both chat both ways', async () => {
+    bob = await openPage();
+    const opened = performance.now();
+    await bob.goto(roomLink);
+    // Ada writes as soon as she sees Bob connected, as a person would.
+    await participant(ada, 'Connected').waitFor();
+    const channelOpen = performance.now();
+    await sendWithEnter(ada, 'Hello Bob, this is Ada');
+    await log(bob).getByText('Hello Bob, this is Ada').waitFor();
+    timings.secondLinkToChannelOpenMs = Math.round(channelOpen - opened);
+    timings.secondLinkToFirstMessageMs = Math.round(performance.now() - opened);
+    console.log(`[timing] second link opened → data channel open: ${timings.secondLinkToChannelOpenMs} ms`);
+    console.log(`[timing] second link opened → first message shown: ${timings.secondLinkToFirstMessageMs} ms`);
+
+    await setName(bob, 'Bob');
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+
+    await messageBox(bob).fill('Hi Ada! Bob here.');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await log(ada).getByText('Hi Ada! Bob here.').waitFor();
+    await expect.poll(() => messageBox(bob).inputValue()).toBe('');
+
+    // Each entry shows author, time and text.
+    const entry = log(ada).getByRole('article').filter({ hasText: 'Hi Ada! Bob here.' });
+    await expect.poll(() => entry.textContent()).toContain('Bob');
+    expect(await entry.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('renders hostile text literally and Shift+Enter inserts a newline', async () => {
+    await sendWithEnter(ada, HOSTILE);
+    const shown = log(bob).getByText(HOSTILE, { exact: true });
+    await shown.waitFor();
+    expect(await bob.locator('parley-chat img').count()).toBe(0);
+    await setName(ada, '<b>Ada</b>');
+    await participant(bob, '<b>Ada</b>').waitFor();
+    expect(await bob.locator('parley-chat b').count()).toBe(0);
+    await setName(ada, 'Ada');
+
+    await messageBox(bob).fill('first line');
+    await messageBox(bob).press('Shift+Enter');
+    await messageBox(bob).pressSequentially('second line');
+    expect(await messageBox(bob).inputValue()).toBe('first line\nsecond line');
+    await messageBox(bob).press('Enter');
+    const multiline = log(ada).getByRole('article').filter({ hasText: 'second line' });
+    await multiline.waitFor();
+    expect(await multiline.locator('.text').innerText()).toBe('first line\nsecond line');
+    expect(dialogs).toEqual([]);
+  });
+
+  it('keeps what was typed when a message is refused', async () => {
+    await messageBox(ada).fill('   ');
+    await messageBox(ada).press('Enter');
+    await ada.getByRole('alert').filter({ hasText: 'Type a message first' }).waitFor();
+    expect(await messageBox(ada).inputValue()).toBe('   ');
+    await messageBox(ada).fill('');
+  });
+
+  it('a third browser joins the same chat and reaches both', async () => {
+    cy = await openPage({ width: 390, height: 760 });
+    await cy.goto(roomLink);
+    await setName(cy, 'Cy');
+    await participant(cy, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+    await participant(cy, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await participant(ada, 'Cy').filter({ hasText: 'Connected' }).waitFor();
+    await participant(bob, 'Cy').filter({ hasText: 'Connected' }).waitFor();
+
+    await sendWithEnter(cy, 'Cy says hi to everyone');
+    await log(ada).getByText('Cy says hi to everyone').waitFor();
+    await log(bob).getByText('Cy says hi to everyone').waitFor();
+    await sendWithEnter(bob, 'Welcome, Cy');
+    await log(cy).getByText('Welcome, Cy').waitFor();
+    await log(ada).getByText('Welcome, Cy').waitFor();
+
+    await cy.screenshot({ path: `${ARTIFACTS}/room-phone.png` });
+    await ada.screenshot({ path: `${ARTIFACTS}/room-desktop.png` });
+  });
+
+  it('a fourth browser is told the room is full', async () => {
+    const dee = await openPage();
+    await dee.goto(roomLink);
+    await dee.getByRole('status').filter({ hasText: 'full' }).waitFor();
+    await dee.screenshot({ path: `${ARTIFACTS}/room-full.png` });
+    await dee.context().close();
+  });
+
+  it('fires typed events and sends through the element API', async () => {
+    const received = bob.evaluate(
+      () =>
+        new Promise<{ text: string; author: string; composed: boolean }>((resolve) => {
+          document.addEventListener('parley-message', (event) => {
+            const { message } = event.detail;
+            if (!message.own) resolve({ text: message.text, author: message.authorName, composed: event.composed });
+          });
+        }),
+    );
+    await ada.evaluate(() => document.querySelector('parley-chat')!.send('sent through send()'));
+    expect(await received).toEqual({ text: 'sent through send()', author: 'Ada', composed: true });
+  });
+
+  it('keeps chatting after the signaling server stops, and the server never saw chat text', async () => {
+    await server.close();
+    for (const page of [ada, bob, cy]) await page.getByRole('status').filter({ hasText: 'unreachable' }).waitFor();
+
+    await sendWithEnter(ada, 'Server is gone and we still talk');
+    await log(bob).getByText('Server is gone and we still talk').waitFor();
+    await log(cy).getByText('Server is gone and we still talk').waitFor();
+    await sendWithEnter(cy, 'Cy still here');
+    await log(ada).getByText('Cy still here').waitFor();
+    await log(bob).getByText('Cy still here').waitFor();
+    await ada.screenshot({ path: `${ARTIFACTS}/room-offline-desktop.png` });
+
+    // Without signaling, a closed tab is noticed through its data channels closing.
+    await cy.close();
+    await expect.poll(() => participant(ada, 'Cy').count(), { timeout: 15_000 }).toBe(0);
+
+    expect(framesSeenByServer.length).toBeGreaterThan(0);
+    const chatTexts = ['Hello Bob, this is Ada', 'Hi Ada! Bob here.', 'Cy says hi', 'Welcome, Cy', HOSTILE, 'sent through send()'];
+    for (const frame of framesSeenByServer) {
+      for (const text of chatTexts) expect(frame).not.toContain(text);
+      // The room key never reaches the server; only its hash does.
+      expect(frame).not.toContain(roomLink.split('#')[1]);
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a clear page for a malformed room link', async () => {
+    const page = await openPage();
+    const offline = await startServer();
+    try {
+      await page.goto(`${offline.origin}/#not-a-room`);
+      await page.getByRole('heading', { name: "This room link doesn't look right." }).waitFor();
+      await page.getByRole('button', { name: 'New room' }).click();
+      await page.waitForURL(/#[A-Za-z0-9_-]{22}$/);
+    } finally {
+      await page.context().close();
+      await offline.close();
+    }
+  });
+});

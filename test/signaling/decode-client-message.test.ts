@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { decodeClientMessage } from '../../signaling/decode-client-message.js';
+import { ErrorCode, normaliseDisplayName, PROTOCOL_VERSION } from '../../signaling/protocol.js';
+
+const ROOM = 'A'.repeat(43);
+const PEER = 'b'.repeat(22);
+
+describe('decodeClientMessage: good frames', () => {
+  it.each([
+    ['join', { type: 'join', v: PROTOCOL_VERSION, room: ROOM, name: 'Ada' }],
+    ['join with a non-Latin name', { type: 'join', v: 1, room: ROOM, name: 'Zoë 🦊 محمد' }],
+    ['signal with an offer', { type: 'signal', to: PEER, data: { type: 'offer', sdp: 'v=0\r\n' } }],
+    ['signal with a candidate', { type: 'signal', to: PEER, data: { type: 'candidate', candidate: { candidate: 'c', sdpMid: '0' } } }],
+    ['rename', { type: 'rename', name: 'Grace' }],
+    ['leave', { type: 'leave' }],
+  ])('accepts %s', (_label, frame) => {
+    const result = decodeClientMessage(JSON.stringify(frame));
+    expect(result).toEqual({ ok: true, message: frame });
+  });
+
+  it('accepts a future protocol version at the schema level (the session answers it)', () => {
+    expect(decodeClientMessage(JSON.stringify({ type: 'join', v: 99, room: ROOM, name: 'Ada' })).ok).toBe(true);
+  });
+});
+
+describe('decodeClientMessage: bad frames', () => {
+  it.each([
+    ['not JSON', '{"type":', ErrorCode.BadJson],
+    ['empty', '', ErrorCode.BadJson],
+    ['a JSON string', '"join"', ErrorCode.UnknownType],
+    ['null', 'null', ErrorCode.UnknownType],
+    ['an array', '[{"type":"join"}]', ErrorCode.UnknownType],
+    ['no type', '{"room":"x"}', ErrorCode.UnknownType],
+    ['unknown type', '{"type":"chat","text":"hi"}', ErrorCode.UnknownType],
+    ['a numeric type', '{"type":1}', ErrorCode.UnknownType],
+    ['join without a name', JSON.stringify({ type: 'join', v: 1, room: ROOM }), ErrorCode.InvalidMessage],
+    ['join with a blank name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: '   ' }), ErrorCode.InvalidMessage],
+    ['join with a control character in the name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'a\u0007b' }), ErrorCode.InvalidMessage],
+    ['join with a 65-character name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'x'.repeat(65) }), ErrorCode.InvalidMessage],
+    ['join with a short room id', JSON.stringify({ type: 'join', v: 1, room: 'abc', name: 'Ada' }), ErrorCode.InvalidMessage],
+    ['join with a string version', JSON.stringify({ type: 'join', v: '1', room: ROOM, name: 'Ada' }), ErrorCode.InvalidMessage],
+    ['join with an extra field', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', admin: true }), ErrorCode.InvalidMessage],
+    ['signal with a forged from', JSON.stringify({ type: 'signal', to: PEER, from: PEER, data: {} }), ErrorCode.InvalidMessage],
+    ['signal with array data', JSON.stringify({ type: 'signal', to: PEER, data: [] }), ErrorCode.InvalidMessage],
+    ['signal with string data', JSON.stringify({ type: 'signal', to: PEER, data: 'sdp' }), ErrorCode.InvalidMessage],
+    ['signal to a malformed id', JSON.stringify({ type: 'signal', to: '../x', data: {} }), ErrorCode.InvalidMessage],
+    ['leave with a payload', JSON.stringify({ type: 'leave', now: true }), ErrorCode.InvalidMessage],
+  ])('rejects %s', (_label, frame, code) => {
+    const result = decodeClientMessage(frame);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.code).toBe(code);
+    expect(result.message.length).toBeGreaterThan(10);
+    expect(result.message).not.toMatch(/at .*\.(ts|js):\d+/); // no stack traces
+  });
+
+  it('names the offending field', () => {
+    const result = decodeClientMessage(JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', admin: true }));
+    expect(result).toMatchObject({ ok: false, ref: 'join' });
+    if (!result.ok) expect(result.message).toContain('"admin"');
+    const missing = decodeClientMessage(JSON.stringify({ type: 'signal', to: PEER }));
+    if (!missing.ok) expect(missing.message).toContain('"data"');
+  });
+
+  it('does not echo long unknown types back', () => {
+    const result = decodeClientMessage(JSON.stringify({ type: 'x'.repeat(1000) }));
+    expect(result).toMatchObject({ ok: false, code: ErrorCode.UnknownType });
+    if (!result.ok) expect(result.ref).toBeUndefined();
+  });
+});
+
+describe('normaliseDisplayName', () => {
+  it('trims, collapses whitespace and removes control characters', () => {
+    expect(normaliseDisplayName('  Ada \t  Lovelace\n')).toBe('Ada Lovelace');
+    expect(normaliseDisplayName('a\u0000b')).toBe('a b');
+  });
+  it('returns empty for nothing usable', () => {
+    expect(normaliseDisplayName(' \n\t ')).toBe('');
+  });
+  it('cuts at 64 code points without splitting a surrogate pair', () => {
+    const name = normaliseDisplayName('🦊'.repeat(70));
+    expect(Array.from(name)).toHaveLength(64);
+    expect(name).toBe('🦊'.repeat(64));
+  });
+  it('produces names the protocol accepts', () => {
+    for (const raw of ['  Ada  ', '🦊'.repeat(70), 'x'.repeat(200), 'a\u0007b']) {
+      const name = normaliseDisplayName(raw);
+      expect(decodeClientMessage(JSON.stringify({ type: 'rename', name })).ok).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,94 @@
+// A WebSocket test client for the signaling protocol: sends frames and awaits the ones it expects.
+import WebSocket from 'ws';
+import type { ClientMessage, ServerMessage } from '../../signaling/protocol.js';
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+export class TestClient {
+  readonly received: ServerMessage[] = [];
+  readonly closed: Promise<Closed>;
+  #waiters: { predicate: (message: ServerMessage) => boolean; resolve: (message: ServerMessage) => void }[] = [];
+  #cursor = 0;
+  #barriers = 0;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as ServerMessage;
+      this.received.push(message);
+      this.#waiters = this.#waiters.filter((waiter) => {
+        if (!waiter.predicate(message)) return true;
+        waiter.resolve(message);
+        return false;
+      });
+    });
+    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+    const socket = new WebSocket(url, options);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new TestClient(socket);
+  }
+
+  send(message: ClientMessage | Record<string, unknown>): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  sendRaw(data: string | Buffer, options: { binary?: boolean } = {}): void {
+    this.socket.send(data, { binary: options.binary ?? false });
+  }
+
+  /**
+   * Resolves with the next message (after those already consumed) of the given type, or matching
+   * the predicate. Messages of other types in between are skipped.
+   */
+  async next<T extends ServerMessage['type']>(
+    type: T,
+    predicate: (message: Extract<ServerMessage, { type: T }>) => boolean = () => true,
+    timeoutMs = 3000,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    const matches = (message: ServerMessage): boolean =>
+      message.type === type && predicate(message as Extract<ServerMessage, { type: T }>);
+    while (this.#cursor < this.received.length) {
+      const message = this.received[this.#cursor++]!;
+      if (matches(message)) return message as Extract<ServerMessage, { type: T }>;
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a "${type}" message`)), timeoutMs);
+      this.#waiters.push({
+        predicate: matches,
+        resolve: (message) => {
+          clearTimeout(timer);
+          this.#cursor = this.received.length;
+          resolve(message as Extract<ServerMessage, { type: T }>);
+        },
+      });
+    });
+  }
+
+  /**
+   * Round trip through the server: everything the server sent this client before handling the
+   * barrier frame has arrived once this resolves (one socket delivers in order). Used to assert
+   * that something did NOT arrive without sleeping.
+   */
+  async barrier(): Promise<void> {
+    const ref = `barrier-${++this.#barriers}`;
+    this.sendRaw(JSON.stringify({ type: ref }));
+    await this.next('error', (message) => message.ref === ref);
+  }
+
+  /** Messages of a type received so far. */
+  all<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.received.filter((message) => message.type === type) as Extract<ServerMessage, { type: T }>[];
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

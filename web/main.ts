@@ -1,0 +1,98 @@
+/**
+ * The standalone app: a landing page with "New room", and a room page for `#<room-key>` links
+ * with "Copy room link" and an editable display name.
+ */
+import './parley-chat.js';
+import { createRoomKey, isValidRoomKey } from './room-key.js';
+import { loadDisplayName, saveDisplayName } from './display-name-store.js';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`index.html is missing #${id}`);
+  return element as T;
+}
+
+const landing = byId('landing');
+const invalidLink = byId('invalid-link');
+const roomView = byId('room-view');
+const roomTools = byId('room-tools');
+const leaveLink = byId('leave');
+const chat = byId<HTMLElementTagNameMap['parley-chat']>('chat');
+const nameInput = byId<HTMLInputElement>('display-name');
+const copyButton = byId<HTMLButtonElement>('copy-link');
+const announcer = byId('announcer');
+
+let displayName = loadDisplayName();
+nameInput.value = displayName;
+
+function openNewRoom(): void {
+  // Assigning the hash adds a history entry, so Back returns to the landing page.
+  location.hash = createRoomKey();
+}
+
+function showRoute(): void {
+  const key = decodeURIComponent(location.hash.slice(1));
+  const view = key === '' ? 'landing' : isValidRoomKey(key) ? 'room' : 'invalid';
+  landing.hidden = view !== 'landing';
+  invalidLink.hidden = view !== 'invalid';
+  roomView.hidden = view !== 'room';
+  roomTools.hidden = view !== 'room';
+  leaveLink.hidden = view !== 'room';
+  if (view === 'room') {
+    chat.name = displayName;
+    chat.room = key;
+    document.title = 'Room · Parley';
+  } else {
+    chat.room = '';
+    document.title = 'Parley · private peer-to-peer chat';
+  }
+}
+
+function commitName(): void {
+  const saved = saveDisplayName(nameInput.value);
+  if (!saved) {
+    // An empty or blank name is not applied; the previous one comes back.
+    nameInput.value = displayName;
+    return;
+  }
+  displayName = saved;
+  nameInput.value = saved;
+  chat.name = saved;
+}
+
+async function copyRoomLink(): Promise<void> {
+  const link = location.href;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(link);
+    copied = true;
+  } catch {
+    // No async clipboard (plain http on a LAN address): fall back to selecting a temporary field.
+    const field = document.createElement('textarea');
+    field.value = link;
+    field.setAttribute('readonly', '');
+    field.style.position = 'fixed';
+    field.style.opacity = '0';
+    document.body.append(field);
+    field.select();
+    copied = document.execCommand('copy');
+    field.remove();
+  }
+  copyButton.textContent = copied ? 'Link copied ✓' : 'Copy failed: copy the address bar';
+  announcer.textContent = copied ? 'Room link copied to the clipboard.' : 'Could not copy; copy the address from the address bar.';
+  setTimeout(() => {
+    copyButton.textContent = 'Copy room link';
+  }, 2500);
+}
+
+byId('new-room').addEventListener('click', openNewRoom);
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-action="new-room"]')) {
+  button.addEventListener('click', openNewRoom);
+}
+copyButton.addEventListener('click', () => void copyRoomLink());
+nameInput.addEventListener('change', commitName);
+nameInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') nameInput.blur();
+});
+window.addEventListener('hashchange', showRoute);
+showRoute();

@@ -1,0 +1,367 @@
+/** Styles of `<parley-chat>`; themable through the --parley-* custom properties it documents. */
+import { css } from 'lit';
+
+export const parleyChatStyles = css`
+  :host {
+    --_accent: var(--parley-accent, #4f46e5);
+    --_background: var(--parley-background, #ffffff);
+    --_surface: var(--parley-surface, #f1f5f9);
+    --_text: var(--parley-text, #0f172a);
+    --_muted: var(--parley-muted, #64748b);
+    --_border: var(--parley-border, #e2e8f0);
+    --_radius: var(--parley-radius, 12px);
+    --_ok: #16a34a;
+    --_warn: #d97706;
+    --_bad: #dc2626;
+    display: block;
+    container-type: inline-size;
+    height: 520px;
+    min-height: 320px;
+    box-sizing: border-box;
+    color: var(--_text);
+    background: var(--_background);
+    font-family: var(--parley-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif);
+    font-size: 15px;
+    line-height: 1.45;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    overflow: hidden;
+  }
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --_background: var(--parley-background, #0f172a);
+      --_surface: var(--parley-surface, #1e293b);
+      --_text: var(--parley-text, #e2e8f0);
+      --_muted: var(--parley-muted, #94a3b8);
+      --_border: var(--parley-border, #334155);
+      --_accent: var(--parley-accent, #818cf8);
+    }
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+
+  .chat {
+    display: grid;
+    grid-template-columns: minmax(180px, 240px) 1fr;
+    grid-template-rows: auto 1fr auto;
+    grid-template-areas:
+      'status status'
+      'people log'
+      'people composer';
+    height: 100%;
+    min-height: 0;
+  }
+  .empty-room {
+    padding: 24px;
+    color: var(--_muted);
+  }
+
+  .status {
+    grid-area: status;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin: 0;
+    padding: 8px 16px;
+    font-size: 13px;
+    color: var(--_muted);
+    border-bottom: 1px solid var(--_border);
+    overflow-wrap: anywhere;
+  }
+  .dot {
+    flex: none;
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: var(--_muted);
+  }
+  .status[data-phase='joined'] .dot {
+    background: var(--_ok);
+  }
+  .status[data-phase='connecting'] .dot,
+  .status[data-phase='offline'] .dot {
+    background: var(--_warn);
+  }
+  .status[data-phase='rejected'] .dot {
+    background: var(--_bad);
+  }
+  .status[data-phase='rejected'] {
+    color: var(--_bad);
+  }
+
+  .participants {
+    grid-area: people;
+    min-height: 0;
+    overflow-y: auto;
+    padding: 12px;
+    border-right: 1px solid var(--_border);
+    background: var(--_surface);
+  }
+  .section-title {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    margin: 0 4px 8px;
+    font-size: 12px;
+    font-weight: 600;
+    letter-spacing: 0.04em;
+    text-transform: uppercase;
+    color: var(--_muted);
+  }
+  .count {
+    padding: 0 6px;
+    border-radius: 999px;
+    background: var(--_border);
+    color: var(--_text);
+    font-size: 11px;
+  }
+  .participants ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 2px;
+  }
+  .participant {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    grid-template-areas: 'avatar name' 'avatar state';
+    column-gap: 10px;
+    align-items: center;
+    padding: 6px 8px;
+    border-radius: 8px;
+    min-width: 0;
+  }
+  .avatar {
+    grid-area: avatar;
+    display: inline-grid;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    border-radius: 50%;
+    background: hsl(var(--hue, 240) 65% 55%);
+    color: #fff;
+    font-weight: 600;
+    font-size: 14px;
+  }
+  .participant-name {
+    grid-area: name;
+    min-width: 0;
+    overflow: hidden;
+    white-space: nowrap;
+    text-overflow: ellipsis;
+    font-weight: 500;
+  }
+  .participant-name bdi,
+  .author {
+    unicode-bidi: isolate;
+  }
+  .peer-state {
+    grid-area: state;
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    font-size: 12px;
+    color: var(--_muted);
+  }
+  .peer-state.connected .dot {
+    background: var(--_ok);
+  }
+  .peer-state.connecting .dot {
+    background: var(--_warn);
+  }
+  .peer-state.failed {
+    color: var(--_bad);
+  }
+  .peer-state.failed .dot {
+    background: var(--_bad);
+  }
+
+  .log {
+    grid-area: log;
+    min-height: 0;
+    min-width: 0;
+    overflow-y: auto;
+    padding: 16px;
+    display: flex;
+    flex-direction: column;
+    gap: 10px;
+  }
+  .log:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: -2px;
+  }
+  /* Few messages sit at the bottom, next to the composer, as in any chat; scrolling still works. */
+  .log > :first-child {
+    margin-top: auto;
+  }
+  .log-empty {
+    margin: auto;
+    max-width: 32ch;
+    text-align: center;
+    color: var(--_muted);
+  }
+  .message {
+    max-width: min(75%, 60ch);
+    align-self: flex-start;
+    padding: 8px 12px;
+    border-radius: var(--_radius);
+    border-top-left-radius: 4px;
+    background: var(--_surface);
+    min-width: 0;
+  }
+  .message.own {
+    align-self: flex-end;
+    border-top-left-radius: var(--_radius);
+    border-top-right-radius: 4px;
+    background: var(--_accent);
+    color: #fff;
+  }
+  .message-meta {
+    display: flex;
+    align-items: baseline;
+    gap: 8px;
+    font-size: 12px;
+    color: var(--_muted);
+    min-width: 0;
+  }
+  .message.own .message-meta,
+  .message.own .delivery {
+    color: rgb(255 255 255 / 0.8);
+  }
+  .author {
+    font-weight: 600;
+    color: var(--_text);
+    overflow: hidden;
+    white-space: nowrap;
+    text-overflow: ellipsis;
+    min-width: 0;
+  }
+  .message.own .author {
+    color: #fff;
+  }
+  .message-meta time {
+    flex: none;
+  }
+  .text {
+    margin: 2px 0 0;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+    unicode-bidi: isolate;
+    max-height: 24em;
+    overflow-y: auto;
+  }
+  .delivery {
+    margin: 4px 0 0;
+    font-size: 12px;
+    font-style: italic;
+  }
+
+  .composer {
+    grid-area: composer;
+    display: grid;
+    grid-template-columns: 1fr auto;
+    gap: 4px 8px;
+    padding: 12px 16px;
+    border-top: 1px solid var(--_border);
+  }
+  textarea {
+    resize: none;
+    min-height: 44px;
+    max-height: 160px;
+    padding: 10px 12px;
+    font: inherit;
+    color: inherit;
+    background: var(--_background);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  textarea:focus {
+    outline: 2px solid var(--_accent);
+    outline-offset: -1px;
+    border-color: transparent;
+  }
+  textarea[aria-invalid='true'] {
+    border-color: var(--_bad);
+  }
+  button {
+    align-self: end;
+    height: 44px;
+    padding: 0 20px;
+    font: inherit;
+    font-weight: 600;
+    color: #fff;
+    background: var(--_accent);
+    border: none;
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  button:hover {
+    filter: brightness(1.08);
+  }
+  button:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .composer-error {
+    grid-column: 1 / -1;
+    margin: 0;
+    font-size: 13px;
+    color: var(--_bad);
+  }
+  .composer-error:empty {
+    display: none;
+  }
+
+  /* Narrow containers (phones, small embeds): people become a strip above the log. */
+  @container (max-width: 600px) {
+    .chat {
+      grid-template-columns: 1fr;
+      grid-template-areas: 'status' 'people' 'log' 'composer';
+      grid-template-rows: auto auto 1fr auto;
+    }
+    .participants {
+      border-right: none;
+      border-bottom: 1px solid var(--_border);
+      padding: 8px 12px;
+    }
+    .section-title {
+      display: none;
+    }
+    .participants ul {
+      flex-direction: row;
+      overflow-x: auto;
+      gap: 6px;
+    }
+    .participant {
+      flex: none;
+      max-width: 60vw;
+      padding: 4px 10px 4px 4px;
+      border-radius: 999px;
+      background: var(--_background);
+      border: 1px solid var(--_border);
+      grid-template-areas: 'avatar name' 'avatar state';
+    }
+    .avatar {
+      width: 26px;
+      height: 26px;
+      font-size: 12px;
+    }
+    .peer-state {
+      font-size: 11px;
+    }
+    .message {
+      max-width: 88%;
+    }
+    .composer {
+      padding: 8px 10px;
+    }
+  }
+`;

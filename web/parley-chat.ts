@@ -1,0 +1,325 @@
+/**
+ * `<parley-chat>`: a peer-to-peer chat room in one element.
+ *
+ * ```html
+ * <script type="module" src="https://parley.example/parley-chat.js"></script>
+ * <parley-chat room="a-long-random-secret" name="Ada"></parley-chat>
+ * ```
+ *
+ * Everyone whose page shows `<parley-chat>` with the same `room` (and the same signaling server)
+ * is in the same chat. Messages travel directly between browsers over WebRTC data channels.
+ *
+ * @fires parley-message - A message was sent or received. `detail.message` is a ChatMessage.
+ * @fires parley-peer-joined - Someone joined the room. `detail.peer` is a Participant.
+ * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
+ * @fires parley-status-change - The connection to the room changed. `detail.status` is a RoomStatus.
+ *
+ * @csspart status - The status line at the top.
+ * @csspart participants - The list of people in the room.
+ * @csspart log - The message log.
+ * @csspart message - One message in the log.
+ * @csspart composer - The message box and Send button.
+ *
+ * @cssprop --parley-accent - Accent colour (buttons, own messages). Default: #4f46e5.
+ * @cssprop --parley-background - Background of the element. Default: white (dark: #0f172a).
+ * @cssprop --parley-surface - Background of panels and other people's messages.
+ * @cssprop --parley-text - Main text colour.
+ * @cssprop --parley-muted - Secondary text colour.
+ * @cssprop --parley-radius - Corner radius. Default: 12px.
+ * @cssprop --parley-font - Font family. Default: the system UI font.
+ */
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { ChatSendError, type ChatMessage, type Participant, type RoomEvents, type RoomStatus } from './room.js';
+import { RoomController } from './room-controller.js';
+import { MAX_CHAT_TEXT_LENGTH } from './peer-protocol.js';
+import { friendlyName } from './friendly-name.js';
+import { SIGNAL_PATH } from '../signaling/protocol.js';
+import { parleyChatStyles } from './parley-chat.styles.js';
+
+export type { ChatMessage, Participant, RoomStatus } from './room.js';
+
+export interface ParleyMessageEventDetail {
+  message: ChatMessage;
+}
+export interface ParleyPeerEventDetail {
+  peer: Participant;
+}
+export interface ParleyStatusEventDetail {
+  status: RoomStatus;
+}
+
+/** The signaling endpoint of the server this script was loaded from (ws: or wss:). */
+function defaultSignalingUrl(): string {
+  const url = new URL(SIGNAL_PATH, import.meta.url);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const fullTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+const PEER_STATE_LABEL: Record<Participant['state'], string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  failed: 'Connection failed',
+};
+
+/** A stable hue per participant id, so each avatar keeps its colour. */
+function hueOf(id: string): number {
+  let hash = 0;
+  for (let index = 0; index < id.length; index += 1) hash = (hash * 31 + id.charCodeAt(index)) >>> 0;
+  return hash % 360;
+}
+
+function initialOf(name: string): string {
+  return (Array.from(name.trim())[0] ?? '?').toUpperCase();
+}
+
+export class ParleyChat extends LitElement {
+  static override properties = {
+    room: { type: String },
+    name: { type: String },
+    signaling: { type: String },
+    composerError: { state: true },
+  };
+
+  static override styles = parleyChatStyles;
+
+  /** The room key. Everyone with the same key is in the same room; keep it secret and long. */
+  declare room: string;
+  /** This person's display name. A friendly random name is used when empty. */
+  declare name: string;
+  /** WebSocket URL of the signaling endpoint. Default: `/signal` on the server this script came from. */
+  declare signaling: string;
+  declare private composerError: string;
+
+  readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
+  readonly #fallbackName = friendlyName();
+  #stickToBottom = true;
+
+  constructor() {
+    super();
+    this.room = '';
+    this.name = '';
+    this.signaling = '';
+    this.composerError = '';
+  }
+
+  /** The participant name in use (the `name` attribute, or the generated default). */
+  get displayName(): string {
+    return this.#controller.room?.name ?? (this.name.trim() || this.#fallbackName);
+  }
+
+  /** The current room status, or undefined when no room is set. */
+  get status(): RoomStatus | undefined {
+    return this.#controller.room?.status;
+  }
+
+  /** The other people in the room. */
+  get participants(): readonly Participant[] {
+    return this.#controller.room?.participants ?? [];
+  }
+
+  /** Every message in the log, oldest first. */
+  get messages(): readonly ChatMessage[] {
+    return this.#controller.room?.messages ?? [];
+  }
+
+  /**
+   * Sends a chat message to everyone in the room, as if typed and sent.
+   * @returns the message as it appears in the log.
+   * @throws ChatSendError when the text is empty or too long, or no room is set.
+   */
+  send(text: string): ChatMessage {
+    const room = this.#controller.room;
+    if (!room) throw new ChatSendError('closed', 'No room is set: give <parley-chat> a room attribute.');
+    return room.send(text);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('room') || changed.has('name') || changed.has('signaling')) {
+      this.#controller.update(
+        this.room
+          ? { roomKey: this.room, name: this.name.trim() || this.#fallbackName, signalingUrl: this.signaling || defaultSignalingUrl() }
+          : undefined,
+      );
+    }
+  }
+
+  protected override updated(): void {
+    const log = this.renderRoot.querySelector<HTMLElement>('.log');
+    if (log && this.#stickToBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  private forwardRoomEvent<K extends keyof RoomEvents>(type: K, payload: RoomEvents[K]): void {
+    const init = { bubbles: true, composed: true };
+    switch (type) {
+      case 'message':
+        this.dispatchEvent(new CustomEvent('parley-message', { ...init, detail: { message: payload as ChatMessage } }));
+        return;
+      case 'peer-joined':
+        this.dispatchEvent(new CustomEvent('parley-peer-joined', { ...init, detail: { peer: payload as Participant } }));
+        return;
+      case 'peer-left':
+        this.dispatchEvent(new CustomEvent('parley-peer-left', { ...init, detail: { peer: payload as Participant } }));
+        return;
+      case 'status':
+        this.dispatchEvent(new CustomEvent('parley-status-change', { ...init, detail: { status: payload as RoomStatus } }));
+        return;
+    }
+  }
+
+  private onLogScroll(event: Event): void {
+    const log = event.currentTarget as HTMLElement;
+    this.#stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  }
+
+  private onComposerKeydown(event: KeyboardEvent): void {
+    // Enter sends; Shift+Enter (and Enter while an input method is composing) inserts a newline.
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.submit();
+  }
+
+  private onComposerInput(): void {
+    if (this.composerError) this.composerError = '';
+  }
+
+  private onSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    this.submit();
+  }
+
+  private submit(): void {
+    const textarea = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+    if (!textarea) return;
+    try {
+      this.send(textarea.value);
+    } catch (error) {
+      // The text stays in the box: nothing the person typed is lost.
+      this.composerError = error instanceof Error ? error.message : String(error);
+      return;
+    }
+    textarea.value = '';
+    this.composerError = '';
+    this.#stickToBottom = true;
+    textarea.focus();
+  }
+
+  protected override render(): TemplateResult {
+    const room = this.#controller.room;
+    if (!room) {
+      return html`<div class="empty-room" part="status" role="status">No room selected.</div>`;
+    }
+    const participants = room.participants;
+    return html`
+      <div class="chat">
+        ${this.renderStatus(room.status, participants.length)}
+        <section class="participants" part="participants" aria-label="Participants">
+          <h2 class="section-title">In this room <span class="count">${participants.length + 1}</span></h2>
+          <ul>
+            <li class="participant self">
+              ${this.renderAvatar(room.selfId ?? 'self', room.name)}
+              <span class="participant-name"><bdi>${room.name}</bdi></span>
+              <span class="peer-state you">You</span>
+            </li>
+            ${participants.map(
+              (peer) => html`
+                <li class="participant" data-state=${peer.state}>
+                  ${this.renderAvatar(peer.id, peer.name)}
+                  <span class="participant-name"><bdi>${peer.name}</bdi></span>
+                  <span class="peer-state ${peer.state}" title=${PEER_STATE_LABEL[peer.state]}
+                    ><span class="dot" aria-hidden="true"></span>${PEER_STATE_LABEL[peer.state]}</span
+                  >
+                </li>
+              `,
+            )}
+          </ul>
+        </section>
+        <div class="log" part="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0" @scroll=${this.onLogScroll}>
+          ${room.messages.length === 0
+            ? html`<p class="log-empty">No messages yet. Say hello — messages go straight to the people in this room.</p>`
+            : room.messages.map((message) => this.renderMessage(message))}
+        </div>
+        <form class="composer" part="composer" @submit=${this.onSubmit}>
+          <textarea
+            aria-label="Message"
+            placeholder="Write a message…"
+            title="Enter sends · Shift+Enter starts a new line"
+            rows="2"
+            maxlength=${MAX_CHAT_TEXT_LENGTH}
+            aria-invalid=${this.composerError ? 'true' : 'false'}
+            aria-describedby="composer-error"
+            @keydown=${this.onComposerKeydown}
+            @input=${this.onComposerInput}
+          ></textarea>
+          <button type="submit">Send</button>
+          <p id="composer-error" class="composer-error" role="alert">${this.composerError || nothing}</p>
+        </form>
+      </div>
+    `;
+  }
+
+  private renderStatus(status: RoomStatus, peerCount: number): TemplateResult {
+    let text: string;
+    switch (status.phase) {
+      case 'connecting':
+        text = 'Connecting to the signaling server…';
+        break;
+      case 'joined':
+        text = peerCount === 0 ? 'Connected · waiting for others to open the room link' : 'Connected · chat goes directly between browsers';
+        break;
+      case 'offline':
+        text =
+          peerCount === 0
+            ? 'Signaling server unreachable · nobody new can join right now'
+            : 'Signaling server unreachable · chat continues with the people already connected';
+        break;
+      case 'rejected':
+        text = status.detail ?? 'The server refused to let you join this room.';
+        break;
+      case 'closed':
+        text = 'You left this room.';
+        break;
+    }
+    return html`<p class="status" part="status" role="status" data-phase=${status.phase}>
+      <span class="dot" aria-hidden="true"></span>${text}
+    </p>`;
+  }
+
+  private renderAvatar(id: string, name: string): TemplateResult {
+    return html`<span class="avatar" aria-hidden="true" style="--hue: ${hueOf(id)}">${initialOf(name)}</span>`;
+  }
+
+  private renderMessage(message: ChatMessage): TemplateResult {
+    const sentAt = new Date(message.sentAt);
+    const undelivered = message.own && message.sentToCount === 0;
+    return html`
+      <article class="message ${message.own ? 'own' : ''}" part="message">
+        <header class="message-meta">
+          <bdi class="author">${message.own ? 'You' : message.authorName}</bdi>
+          <time datetime=${sentAt.toISOString()} title=${fullTimeFormat.format(sentAt)}>${timeFormat.format(sentAt)}</time>
+        </header>
+        <p class="text" dir="auto">${message.text}</p>
+        ${undelivered ? html`<p class="delivery">Not delivered: nobody else is connected</p>` : nothing}
+      </article>
+    `;
+  }
+}
+
+if (!customElements.get('parley-chat')) customElements.define('parley-chat', ParleyChat);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'parley-chat': ParleyChat;
+  }
+  interface ParleyChatEventMap {
+    'parley-message': CustomEvent<ParleyMessageEventDetail>;
+    'parley-peer-joined': CustomEvent<ParleyPeerEventDetail>;
+    'parley-peer-left': CustomEvent<ParleyPeerEventDetail>;
+    'parley-status-change': CustomEvent<ParleyStatusEventDetail>;
+  }
+  // The events bubble and are composed, so listeners on ancestors and the document see them too.
+  interface HTMLElementEventMap extends ParleyChatEventMap {}
+  interface DocumentEventMap extends ParleyChatEventMap {}
+}

@@ -1,0 +1,29 @@
+/** The part of @thaunknown/simple-peer's data-only build that Parley uses (it ships no types). */
+declare module '@thaunknown/simple-peer/lite.js' {
+  export interface SimplePeerOptions {
+    initiator?: boolean;
+    trickle?: boolean;
+    objectMode?: boolean;
+    config?: RTCConfiguration;
+    channelConfig?: RTCDataChannelInit;
+  }
+  export interface SimplePeerError extends Error {
+    code?: string;
+  }
+  export default class SimplePeer {
+    constructor(options?: SimplePeerOptions);
+    readonly connected: boolean;
+    readonly destroyed: boolean;
+    /** The underlying connection; undefined if its constructor failed. */
+    readonly _pc: RTCPeerConnection | undefined;
+    signal(data: unknown): void;
+    send(data: string | ArrayBufferView | ArrayBuffer | Blob): void;
+    destroy(error?: Error): void;
+    on(event: 'signal', listener: (data: Record<string, unknown>) => void): this;
+    on(event: 'connect' | 'close', listener: () => void): this;
+    on(event: 'data', listener: (data: unknown) => void): this;
+    on(event: 'error', listener: (error: SimplePeerError) => void): this;
+    on(event: 'iceStateChange', listener: (iceConnectionState: string, iceGatheringState: string) => void): this;
+    removeAllListeners(): this;
+  }
+}
