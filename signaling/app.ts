@@ -2,7 +2,7 @@
  * buildApp(config): a ready Fastify instance with every route registered, not listening. The entry
  * point (server.ts) listens; tests call buildApp() and listen on a random port.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { CloseCode } from './protocol.js';
@@ -13,8 +13,8 @@ import { signalRoute } from './routes/signal.js';
 import { webAppRoute } from './routes/web-app.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
-  /** Pino options or false; defaults to the configured log level. */
-  logger?: boolean | { level: string };
+  /** Pino options (level, stream, …) or false; defaults to the configured log level. */
+  logger?: FastifyServerOptions['logger'];
 }
 
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {

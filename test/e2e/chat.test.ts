@@ -85,6 +85,12 @@ describe('Parley in real browsers', () => {
     expect(roomLink.startsWith(`${server.origin}/#`)).toBe(true);
     await setName(ada, 'Ada');
     await expect.poll(() => ada.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+
+    await ada.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    await ada.getByRole('button', { name: 'Copy room link' }).click();
+    await ada.getByRole('button', { name: 'Link copied' }).waitFor();
+    expect(await ada.evaluate(() => navigator.clipboard.readText())).toBe(roomLink);
+
     // A second "New room" makes a different key.
     const other = await openPage();
     await other.goto(server.origin);
@@ -181,17 +187,18 @@ describe('Parley in real browsers', () => {
   });
 
   it('fires typed events and sends through the element API', async () => {
-    const received = bob.evaluate(
-      () =>
-        new Promise<{ text: string; author: string; composed: boolean }>((resolve) => {
-          document.addEventListener('parley-message', (event) => {
-            const { message } = event.detail;
-            if (!message.own) resolve({ text: message.text, author: message.authorName, composed: event.composed });
-          });
-        }),
-    );
+    await bob.evaluate(() => {
+      const seen: { text: string; author: string; composed: boolean }[] = [];
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      document.addEventListener('parley-message', (event) => {
+        const { message } = event.detail;
+        if (!message.own) seen.push({ text: message.text, author: message.authorName, composed: event.composed });
+      });
+    });
     await ada.evaluate(() => document.querySelector('parley-chat')!.send('sent through send()'));
-    expect(await received).toEqual({ text: 'sent through send()', author: 'Ada', composed: true });
+    await expect
+      .poll(() => bob.evaluate(() => (window as unknown as { seen: unknown[] }).seen))
+      .toEqual([{ text: 'sent through send()', author: 'Ada', composed: true }]);
   });
 
   it('keeps chatting after the signaling server stops, and the server never saw chat text', async () => {
@@ -220,17 +227,27 @@ describe('Parley in real browsers', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows a clear page for a malformed room link', async () => {
+  it('shows a clear page for a malformed room link, and remembers the name across reloads', async () => {
     const page = await openPage();
-    const offline = await startServer();
+    const another = await startServer();
     try {
-      await page.goto(`${offline.origin}/#not-a-room`);
+      await page.goto(`${another.origin}/#not-a-room`);
       await page.getByRole('heading', { name: "This room link doesn't look right." }).waitFor();
       await page.getByRole('button', { name: 'New room' }).click();
       await page.waitForURL(/#[A-Za-z0-9_-]{22}$/);
+
+      // A friendly default name first; a blank name is refused and the previous one comes back.
+      const field = page.getByRole('textbox', { name: 'Your name' });
+      expect(await field.inputValue()).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+      await setName(page, '   ');
+      expect(await field.inputValue()).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+      await setName(page, 'Zed');
+      await page.reload();
+      expect(await page.getByRole('textbox', { name: 'Your name' }).inputValue()).toBe('Zed');
+      await page.getByRole('region', { name: 'Participants' }).getByText('Zed').waitFor();
     } finally {
       await page.context().close();
-      await offline.close();
+      await another.close();
     }
   });
 });

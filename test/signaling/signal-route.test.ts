@@ -210,6 +210,32 @@ describe('limits and liveness', () => {
   });
 });
 
+describe('logging', () => {
+  it('logs joins and leaves but never signaling payloads or full room ids', async () => {
+    await server.close();
+    const lines: string[] = [];
+    server = await startServer({
+      logger: { level: 'trace', stream: { write: (line: string) => void lines.push(line) } },
+    });
+    const ada = await join(ROOM_A, 'Ada');
+    const bob = await join(ROOM_A, 'Bob');
+    const sdp = 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\na=fingerprint:sha-256 SECRET-FINGERPRINT';
+    bob.client.send({ type: 'signal', to: ada.welcome.id, data: { type: 'offer', sdp } });
+    await ada.client.next('signal');
+    bob.client.send({ type: 'signal', to: ada.welcome.id, data: { candidate: 'candidate:1 1 udp 2122260223 10.9.8.7 5000 typ host' } });
+    await ada.client.next('signal');
+    bob.client.close();
+    await ada.client.next('peer-left');
+
+    const log = lines.join('');
+    expect(log).toContain('peer joined room');
+    expect(log).toContain('peer left room');
+    expect(log).not.toContain('SECRET-FINGERPRINT');
+    expect(log).not.toContain('10.9.8.7');
+    expect(log).not.toContain(ROOM_A);
+  });
+});
+
 describe('HTTP', () => {
   it('answers /healthz with JSON', async () => {
     await join(ROOM_A, 'Ada');
