@@ -303,8 +303,13 @@ export const parleyChatStyles = css`
     border-radius: var(--_radius);
     cursor: pointer;
   }
-  button:hover {
+  button:hover:not(:disabled) {
     filter: brightness(1.08);
+  }
+  button:disabled,
+  textarea:disabled {
+    opacity: 0.5;
+    cursor: not-allowed;
   }
   button:focus-visible {
     outline: 2px solid var(--_accent);

@@ -212,6 +212,7 @@ export class ParleyChat extends LitElement {
       return html`<div class="empty-room" part="status" role="status">No room selected.</div>`;
     }
     const participants = room.participants;
+    const canSend = room.status.phase !== 'rejected' && room.status.phase !== 'closed';
     return html`
       <div class="chat">
         ${this.renderStatus(room.status, participants.length)}
@@ -249,11 +250,12 @@ export class ParleyChat extends LitElement {
             rows="2"
             maxlength=${MAX_CHAT_TEXT_LENGTH}
             aria-invalid=${this.composerError ? 'true' : 'false'}
+            ?disabled=${!canSend}
             aria-describedby="composer-error"
             @keydown=${this.onComposerKeydown}
             @input=${this.onComposerInput}
           ></textarea>
-          <button type="submit">Send</button>
+          <button type="submit" ?disabled=${!canSend}>Send</button>
           <p id="composer-error" class="composer-error" role="alert">${this.composerError || nothing}</p>
         </form>
       </div>

@@ -23,8 +23,28 @@ let ada: Page;
 let bob: Page;
 let cy: Page;
 
+/** The ICE server list the signaling server hands out in these tests (a loopback STUN port). */
+const ICE_SERVERS = [{ urls: 'stun:127.0.0.1:3478' }];
+
+/**
+ * Records the iceServers of every RTCPeerConnection the page creates. The connection itself is
+ * the browser's own; this only looks at what it was given.
+ */
+function recordPeerConnectionConfigs(): void {
+  const Native = window.RTCPeerConnection;
+  const seen: unknown[] = [];
+  (window as unknown as { iceServersSeen: unknown[] }).iceServersSeen = seen;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      seen.push(JSON.parse(JSON.stringify(config?.iceServers ?? null)));
+      super(config);
+    }
+  };
+}
+
 async function openPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
   const context = await browser.newContext({ viewport });
+  await context.addInitScript(recordPeerConnectionConfigs);
   contexts.push(context);
   const page = await context.newPage();
   page.on('dialog', (dialog) => {
@@ -59,7 +79,7 @@ async function sendWithEnter(page: Page, text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startServer({ roomCapacity: 3 });
+  server = await startServer({ roomCapacity: 3, iceServers: ICE_SERVERS });
   server.app.websocketServer.on('connection', (socket) => {
     socket.on('message', (data: Buffer) => framesSeenByServer.push(data.toString()));
   });
@@ -129,6 +149,14 @@ describe('Parley in real browsers', () => {
     expect(await entry.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('uses exactly the ICE servers the signaling server hands out', async () => {
+    for (const page of [ada, bob]) {
+      const seen = await page.evaluate(() => (window as unknown as { iceServersSeen: unknown[] }).iceServersSeen);
+      expect(seen.length).toBeGreaterThan(0);
+      for (const iceServers of seen) expect(iceServers).toEqual(ICE_SERVERS);
+    }
+  });
+
   it('renders hostile text literally and Shift+Enter inserts a newline', async () => {
     await sendWithEnter(ada, HOSTILE);
     const shown = log(bob).getByText(HOSTILE, { exact: true });
@@ -182,6 +210,7 @@ describe('Parley in real browsers', () => {
     const dee = await openPage();
     await dee.goto(roomLink);
     await dee.getByRole('status').filter({ hasText: 'full' }).waitFor();
+    expect(await messageBox(dee).isDisabled()).toBe(true);
     await dee.screenshot({ path: `${ARTIFACTS}/room-full.png` });
     await dee.context().close();
   });
