@@ -1,7 +1,7 @@
 /**
- * Every server setting, once: its environment variable, its command-line flag, its default and its
- * validation. `loadConfig()` turns env + argv into one typed, frozen object or throws ConfigError
- * with a message that names the offending setting.
+ * Every server setting, once: its environment variable, its command-line flag, its default, its
+ * help text and its validation. `loadConfig()` turns argv + env into one typed, frozen object, or
+ * throws ConfigError with a message that names the offending setting.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -23,57 +23,33 @@ export interface ServerConfig {
   hardFrameLimitBytes: number;
   /** How often every socket is pinged; a socket that missed the previous pong is dropped. */
   heartbeatIntervalMs: number;
+  /** A connection that has not joined a room after this long is closed (4004). */
+  joinTimeoutMs: number;
+  /** Sustained inbound frames per second per connection (token bucket refill rate). */
+  rateLimitPerSecond: number;
+  /** Frames a connection may send in a burst (token bucket size). */
+  rateLimitBurst: number;
+  /** Frames refused in a row, while over the limit, before the connection is closed (4008). */
+  rateLimitStrikes: number;
+  /** Open WebSocket connections allowed from one client address. */
+  maxConnectionsPerIp: number;
+  /** Origins allowed to open the WebSocket, or ['*'] for any. The server's own origin always is. */
+  allowedOrigins: string[];
+  /** On SIGTERM/SIGINT, exit after at most this long even if connections linger. */
+  shutdownTimeoutMs: number;
   /** Folder with the built web app, served at `/`. */
   webRoot: string;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Trust X-Forwarded-* headers from a reverse proxy (for client addresses in logs). */
+  logLevel: LogLevel;
+  /** Trust X-Forwarded-* headers from a reverse proxy (client addresses, host, protocol). */
   trustProxy: boolean;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-interface IntegerSetting {
-  kind: 'integer';
-  min: number;
-  max: number;
-}
-interface SettingSpec {
-  env: string;
-  flag: string;
-  description: string;
-}
-
-const INTEGER_SETTINGS = {
-  port: { env: 'PORT', flag: 'port', description: 'TCP port', kind: 'integer', min: 0, max: 65535 },
-  roomCapacity: {
-    env: 'ROOM_CAPACITY',
-    flag: 'room-capacity',
-    description: 'members per room',
-    kind: 'integer',
-    min: 2,
-    max: 256,
-  },
-  maxFrameBytes: {
-    env: 'MAX_FRAME_BYTES',
-    flag: 'max-frame-bytes',
-    description: 'largest parsed frame in bytes',
-    kind: 'integer',
-    min: 1024,
-    max: 1024 * 1024,
-  },
-  heartbeatIntervalMs: {
-    env: 'HEARTBEAT_INTERVAL_MS',
-    flag: 'heartbeat-interval-ms',
-    description: 'heartbeat interval in milliseconds',
-    kind: 'integer',
-    min: 100,
-    max: 10 * 60 * 1000,
-  },
-} as const satisfies Record<string, SettingSpec & IntegerSetting>;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   port: 8080,
@@ -83,61 +59,137 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxFrameBytes: 64 * 1024,
   hardFrameLimitBytes: 1024 * 1024,
   heartbeatIntervalMs: 5000,
+  joinTimeoutMs: 15_000,
+  rateLimitPerSecond: 50,
+  rateLimitBurst: 200,
+  rateLimitStrikes: 50,
+  maxConnectionsPerIp: 64,
+  allowedOrigins: ['*'],
+  shutdownTimeoutMs: 5000,
   webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
   logLevel: 'info',
   trustProxy: false,
 });
 
-const validateIceServers = new Ajv({ allErrors: false }).compile<IceServer[]>(IceServerListSchema);
-
-/** The `--help` text: every flag with its environment variable. */
-export const CONFIG_HELP = `Usage: npm start -- [options]   (every option can also be set by its environment variable)
-
-  --port N                   PORT                    TCP port (default 8080; 0 = any free port)
-  --host NAME                HOST                    interface to bind (default localhost; 0.0.0.0 or :: for all)
-  --room-capacity N          ROOM_CAPACITY           members per room, 2-256 (default 16)
-  --ice-servers JSON         ICE_SERVERS             RTCIceServer list for clients (default [] = none)
-  --max-frame-bytes N        MAX_FRAME_BYTES         largest accepted frame (default 65536)
-  --heartbeat-interval-ms N  HEARTBEAT_INTERVAL_MS   ping interval; dead sockets drop within 2x (default 5000)
-  --web-root DIR             WEB_ROOT                built web app to serve at / (default dist/web)
-  --log-level LEVEL          LOG_LEVEL               ${LOG_LEVELS.join(', ')} (default info)
-  --trust-proxy              TRUST_PROXY=1           trust X-Forwarded-* from a reverse proxy
-  --help                                             print this text
-`;
-
-function parseInteger(raw: string, spec: SettingSpec & IntegerSetting): number {
-  const value = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
-    throw new ConfigError(
-      `${spec.env} (--${spec.flag}) must be a whole number from ${spec.min} to ${spec.max} (${spec.description}); got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
+interface Setting<K extends keyof ServerConfig> {
+  key: K;
+  env: string;
+  flag: string;
+  /** Placeholder shown after the flag in --help; absent for boolean flags. */
+  arg?: string;
+  help: string;
+  parse(raw: string, setting: Setting<K>): ServerConfig[K];
 }
 
-function parseIceServers(raw: string): IceServer[] {
+function label(setting: { env: string; flag: string }): string {
+  return `${setting.env} (--${setting.flag})`;
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, setting: { env: string; flag: string }): number => {
+    const trimmed = raw.trim();
+    const value = Number(trimmed);
+    if (trimmed === '' || !Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${label(setting)} must be a whole number from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+    }
+    return value;
+  };
+}
+
+function nonEmpty(raw: string, setting: { env: string; flag: string }): string {
+  if (raw.trim() === '') throw new ConfigError(`${label(setting)} must not be empty`);
+  return raw.trim();
+}
+
+function booleanValue(raw: string, setting: { env: string; flag: string }): boolean {
+  const normalised = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(normalised)) return false;
+  throw new ConfigError(`${label(setting)} must be true or false; got ${JSON.stringify(raw)}`);
+}
+
+const validateIceServers = new Ajv({ allErrors: false }).compile<IceServer[]>(IceServerListSchema);
+
+function iceServers(raw: string, setting: { env: string; flag: string }): IceServer[] {
+  if (raw.trim() === '') return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (error) {
-    throw new ConfigError(`ICE_SERVERS (--ice-servers) is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${label(setting)} is not valid JSON: ${(error as Error).message}`);
   }
   if (!validateIceServers(parsed)) {
     const first = validateIceServers.errors?.[0];
-    const where = first?.instancePath || '(top level)';
     throw new ConfigError(
-      `ICE_SERVERS (--ice-servers) must be a JSON array of {"urls": "stun:…"|"turn:…"|[…], "username"?, "credential"?}; at ${where}: ${first?.message ?? 'invalid'}`,
+      `${label(setting)} must be a JSON array of {"urls": "stun:…"|"turn:…"|[…], "username"?, "credential"?}; at ${first?.instancePath || '(top level)'}: ${first?.message ?? 'invalid'}`,
     );
   }
   return parsed;
 }
 
-function parseBoolean(raw: string, name: string): boolean {
-  const normalised = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(normalised)) return false;
-  throw new ConfigError(`${name} must be true or false; got ${JSON.stringify(raw)}`);
+function origins(raw: string, setting: { env: string; flag: string }): string[] {
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (list.length === 0) throw new ConfigError(`${label(setting)} must list at least one origin, or *`);
+  return list.map((entry) => {
+    if (entry === '*') return entry;
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigError(`${label(setting)}: ${JSON.stringify(entry)} is not an origin such as https://example.org`);
+    }
+    if (url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(`${label(setting)}: ${JSON.stringify(entry)} must be just scheme://host[:port], without a path`);
+    }
+    return url.origin;
+  });
 }
+
+function logLevel(raw: string, setting: { env: string; flag: string }): LogLevel {
+  const level = raw.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`${label(setting)} must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(raw)}`);
+  }
+  return level as LogLevel;
+}
+
+type AnySetting = { [K in keyof ServerConfig]: Setting<K> }[keyof ServerConfig];
+
+/** The settings table: the single place a setting is declared. Order is the --help order. */
+const SETTINGS: readonly AnySetting[] = [
+  { key: 'port', env: 'PORT', flag: 'port', arg: 'N', help: 'TCP port (default 8080; 0 = any free port)', parse: integer(0, 65535) },
+  { key: 'host', env: 'HOST', flag: 'host', arg: 'NAME', help: 'interface to bind (default localhost; 0.0.0.0 or :: for all)', parse: nonEmpty },
+  { key: 'roomCapacity', env: 'ROOM_CAPACITY', flag: 'room-capacity', arg: 'N', help: 'members per room, 2-256 (default 16)', parse: integer(2, 256) },
+  { key: 'iceServers', env: 'ICE_SERVERS', flag: 'ice-servers', arg: 'JSON', help: 'RTCIceServer list for clients (default [] = none)', parse: iceServers },
+  { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', arg: 'LIST', help: 'comma-separated origins that may connect, or * (default *)', parse: origins },
+  { key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: 'max-connections-per-ip', arg: 'N', help: 'open connections per client address (default 64)', parse: integer(1, 100_000) },
+  { key: 'rateLimitPerSecond', env: 'RATE_LIMIT_PER_SECOND', flag: 'rate-limit-per-second', arg: 'N', help: 'sustained frames per second per connection (default 50)', parse: integer(1, 1_000_000) },
+  { key: 'rateLimitBurst', env: 'RATE_LIMIT_BURST', flag: 'rate-limit-burst', arg: 'N', help: 'frames allowed in a burst (default 200)', parse: integer(1, 1_000_000) },
+  { key: 'rateLimitStrikes', env: 'RATE_LIMIT_STRIKES', flag: 'rate-limit-strikes', arg: 'N', help: 'refused frames in a row before closing with 4008 (default 50)', parse: integer(1, 1_000_000) },
+  { key: 'maxFrameBytes', env: 'MAX_FRAME_BYTES', flag: 'max-frame-bytes', arg: 'N', help: 'largest accepted frame in bytes (default 65536)', parse: integer(1024, 1024 * 1024) },
+  { key: 'heartbeatIntervalMs', env: 'HEARTBEAT_INTERVAL_MS', flag: 'heartbeat-interval-ms', arg: 'N', help: 'ping interval; dead sockets drop within 2x (default 5000)', parse: integer(100, 600_000) },
+  { key: 'joinTimeoutMs', env: 'JOIN_TIMEOUT_MS', flag: 'join-timeout-ms', arg: 'N', help: 'close connections that have not joined after this (default 15000)', parse: integer(100, 3_600_000) },
+  { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', arg: 'N', help: 'longest graceful shutdown before exiting anyway (default 5000)', parse: integer(0, 600_000) },
+  { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', arg: 'DIR', help: 'built web app to serve at / (default dist/web)', parse: nonEmpty },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', arg: 'LEVEL', help: `${LOG_LEVELS.join(', ')} (default info)`, parse: logLevel },
+  { key: 'trustProxy', env: 'TRUST_PROXY', flag: 'trust-proxy', help: 'trust X-Forwarded-* headers from a reverse proxy', parse: booleanValue },
+];
+
+/** The `--help` text: every flag with its environment variable, from the settings table. */
+export const CONFIG_HELP = [
+  'Usage: npm start -- [options]   (each option can also be set by its environment variable)',
+  '',
+  ...SETTINGS.map((setting) => {
+    const flag = `--${setting.flag}${setting.arg ? ` ${setting.arg}` : ''}`;
+    const env = setting.arg ? setting.env : `${setting.env}=1`;
+    return `  ${flag.padEnd(30)} ${env.padEnd(24)} ${setting.help}`;
+  }),
+  `  ${'--help'.padEnd(30)} ${''.padEnd(24)} print this text`,
+  '',
+].join('\n');
 
 export interface LoadedConfig {
   config: ServerConfig;
@@ -151,15 +203,7 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     ({ values: flags } = parseArgs({
       args: [...argv],
       options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'room-capacity': { type: 'string' },
-        'ice-servers': { type: 'string' },
-        'max-frame-bytes': { type: 'string' },
-        'heartbeat-interval-ms': { type: 'string' },
-        'web-root': { type: 'string' },
-        'log-level': { type: 'string' },
-        'trust-proxy': { type: 'boolean' },
+        ...Object.fromEntries(SETTINGS.map((setting) => [setting.flag, { type: setting.arg ? 'string' : 'boolean' } as const])),
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -169,41 +213,12 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     throw new ConfigError(`${(error as Error).message}\n\n${CONFIG_HELP}`);
   }
 
-  const pick = (flag: string, envName: string): string | undefined => {
-    const fromFlag = flags[flag];
-    if (typeof fromFlag === 'string') return fromFlag;
-    return env[envName];
-  };
-
-  const config: ServerConfig = { ...DEFAULT_CONFIG, iceServers: [] };
-  for (const [key, spec] of Object.entries(INTEGER_SETTINGS) as [keyof typeof INTEGER_SETTINGS, SettingSpec & IntegerSetting][]) {
-    const raw = pick(spec.flag, spec.env);
-    if (raw !== undefined) config[key] = parseInteger(raw, spec);
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const setting of SETTINGS) {
+    const fromFlag = flags[setting.flag];
+    const raw = fromFlag === true ? 'true' : typeof fromFlag === 'string' ? fromFlag : env[setting.env];
+    if (raw === undefined) continue;
+    config[setting.key] = (setting.parse as (raw: string, setting: AnySetting) => unknown)(raw, setting);
   }
-
-  const host = pick('host', 'HOST');
-  if (host !== undefined) {
-    if (host.trim() === '') throw new ConfigError('HOST (--host) must not be empty');
-    config.host = host.trim();
-  }
-
-  const iceServers = pick('ice-servers', 'ICE_SERVERS');
-  if (iceServers !== undefined && iceServers.trim() !== '') config.iceServers = parseIceServers(iceServers);
-
-  const webRoot = pick('web-root', 'WEB_ROOT');
-  if (webRoot !== undefined && webRoot.trim() !== '') config.webRoot = webRoot;
-
-  const logLevel = pick('log-level', 'LOG_LEVEL');
-  if (logLevel !== undefined) {
-    const level = logLevel.trim().toLowerCase();
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-      throw new ConfigError(`LOG_LEVEL (--log-level) must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}`);
-    }
-    config.logLevel = level as ServerConfig['logLevel'];
-  }
-
-  if (flags['trust-proxy'] === true) config.trustProxy = true;
-  else if (env.TRUST_PROXY !== undefined) config.trustProxy = parseBoolean(env.TRUST_PROXY, 'TRUST_PROXY');
-
-  return { config: Object.freeze(config), help: flags.help === true };
+  return { config: Object.freeze(config as unknown as ServerConfig), help: flags.help === true };
 }

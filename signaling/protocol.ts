@@ -16,8 +16,21 @@ export const SIGNAL_PATH = '/signal';
 /** Room ids are base64url(SHA-256(room key)): 32 bytes, 43 characters without padding. */
 export const ROOM_ID_PATTERN = '^[A-Za-z0-9_-]{43}$';
 
-/** Peer ids are 16 random bytes in base64url, assigned by the server. */
+/** Peer ids are 22 base64url characters (132 bits), derived by the server (see below). */
 export const PEER_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
+
+/**
+ * A session secret: at least 128 random bits in base64url, made by the client and kept for the
+ * life of its tab (sessionStorage), so that a reload or a reconnect is the same participant.
+ */
+export const SESSION_SECRET_PATTERN = '^[A-Za-z0-9_-]{22,64}$';
+
+/**
+ * peer id = first 22 characters of base64url(SHA-256(PEER_ID_CONTEXT + room id + ":" + session)).
+ * The secret never leaves the connection that presents it, and the id cannot be turned back into
+ * the secret, so nobody can take over someone else's id; the same tab gets the same id again.
+ */
+export const PEER_ID_CONTEXT = 'parley/peer-id/v1:';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -65,6 +78,8 @@ export const ErrorCode = {
   AlreadyJoined: 'already-joined',
   /** `signal` addressed to an id that is not another member of the sender's room. */
   UnknownPeer: 'unknown-peer',
+  /** Too many frames too fast; this frame was dropped. Persistent flooding closes with 4008. */
+  RateLimited: 'rate-limited',
   /** Something failed on the server; the frame was dropped. Details are in the server log only. */
   Internal: 'internal',
 } as const;
@@ -72,7 +87,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
  * WebSocket close codes the server uses. 1000–1015 are the standard ones; 4000–4999 are Parley's.
- * A client should not reconnect automatically after 4001 or 4002: trying again cannot help.
+ * A client should not reconnect automatically after 4001, 4002 or 4003: trying again cannot help.
  */
 export const CloseCode = {
   /** The client left, or the server closed an idle socket. */
@@ -85,7 +100,16 @@ export const CloseCode = {
   MessageTooBig: 1009,
   UnsupportedVersion: 4001,
   RoomFull: 4002,
+  /** The same participant (same session secret) joined again on another connection. */
+  Replaced: 4003,
+  /** The connection did not join a room in time. */
+  JoinTimeout: 4004,
+  /** The connection kept flooding the server after `rate-limited` errors. */
+  RateLimited: 4008,
 } as const;
+
+/** Close codes after which a client must not reconnect on its own. */
+export const FINAL_CLOSE_CODES: readonly number[] = [CloseCode.UnsupportedVersion, CloseCode.RoomFull, CloseCode.Replaced];
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 const PeerId = Type.String({ pattern: PEER_ID_PATTERN });
@@ -125,6 +149,8 @@ export const JoinMessageSchema = Type.Object(
     v: Type.Integer({ minimum: 1 }),
     room: RoomId,
     name: DisplayName,
+    /** The client's session secret; the server derives the peer id from it and forgets it. */
+    session: Type.String({ pattern: SESSION_SECRET_PATTERN }),
   },
   { additionalProperties: false },
 );

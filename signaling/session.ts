@@ -1,14 +1,15 @@
 /**
- * One client's signaling session: its server-assigned id, the room it joined, and what each
+ * One client's signaling session: its peer id, the room it joined, its rate limit, and what each
  * inbound frame does. Knows nothing of Fastify; the route hands it a socket-like sender.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeClientMessage } from './decode-client-message.js';
 import {
   ClientMessageType,
   CloseCode,
   ErrorCode,
+  PEER_ID_CONTEXT,
   PROTOCOL_VERSION,
   ServerMessageType,
   type ClientMessage,
@@ -25,6 +26,7 @@ import {
   type WelcomeMessage,
 } from './protocol.js';
 import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** The part of a WebSocket a session uses. */
 export interface SessionSocket {
@@ -37,32 +39,63 @@ export interface SessionOptions {
   rooms: RoomRegistry<SignalingSession>;
   iceServers: readonly IceServer[];
   maxFrameBytes: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  rateLimitStrikes: number;
   log: FastifyBaseLogger;
 }
 
 const WEBSOCKET_OPEN = 1;
 
-/** 16 random bytes, base64url: unguessable, and matches PEER_ID_PATTERN. */
-export function createPeerId(): string {
-  return randomBytes(16).toString('base64url');
+/** The peer id for a session secret in a room (see PEER_ID_CONTEXT in the protocol). */
+export function derivePeerId(roomId: string, sessionSecret: string): string {
+  return createHash('sha256').update(`${PEER_ID_CONTEXT}${roomId}:${sessionSecret}`).digest('base64url').slice(0, 22);
 }
 
 export class SignalingSession {
-  readonly id = createPeerId();
+  #id: string | undefined;
   #roomId: string | undefined;
   #member: RoomMember<SignalingSession> | undefined;
+  readonly #bucket: TokenBucket;
+  /** Frames refused in a row for exceeding the rate limit. */
+  #strikes = 0;
+  /** Answered the last heartbeat ping (the monitor clears it before each ping). */
+  alive = true;
+  readonly connectedAt = performance.now();
 
   constructor(
     readonly socket: SessionSocket,
     private readonly options: SessionOptions,
-  ) {}
+  ) {
+    this.#bucket = new TokenBucket(options.rateLimitPerSecond, options.rateLimitBurst);
+  }
+
+  /** The peer id, once joined. */
+  get id(): string | undefined {
+    return this.#id;
+  }
 
   get roomId(): string | undefined {
     return this.#roomId;
   }
 
+  get joined(): boolean {
+    return this.#roomId !== undefined;
+  }
+
   /** Handles one inbound WebSocket frame. Never throws. */
   handleFrame(data: Buffer, isBinary: boolean): void {
+    if (!this.#bucket.take()) {
+      this.#strikes += 1;
+      if (this.#strikes >= this.options.rateLimitStrikes) {
+        this.options.log.warn({ peer: this.#id }, 'closing a connection that keeps exceeding the rate limit');
+        this.socket.close(CloseCode.RateLimited, 'rate limit exceeded');
+        return;
+      }
+      this.sendError(ErrorCode.RateLimited, `Too many messages: at most ${this.options.rateLimitPerSecond} per second. This one was dropped.`);
+      return;
+    }
+    this.#strikes = 0;
     if (isBinary) {
       this.sendError(ErrorCode.BadJson, 'Binary frames are not accepted; send JSON text.');
       return;
@@ -79,7 +112,7 @@ export class SignalingSession {
     try {
       this.dispatch(decoded.message);
     } catch (error) {
-      this.options.log.error({ err: error, peer: this.id, type: decoded.message.type }, 'signaling handler failed');
+      this.options.log.error({ err: error, peer: this.#id, type: decoded.message.type }, 'signaling handler failed');
       this.sendError(ErrorCode.Internal, 'The server could not handle this message.', decoded.message.type);
     }
   }
@@ -87,6 +120,16 @@ export class SignalingSession {
   /** Called once when the socket is gone, whatever the reason: the room is told. */
   handleClose(): void {
     this.leaveRoom();
+  }
+
+  /**
+   * The same participant joined again on a newer connection (a reload, or a reconnect before the
+   * server noticed this one had died): give up the place silently and close this socket.
+   */
+  private replacedByNewerConnection(): void {
+    this.#roomId = undefined;
+    this.#member = undefined;
+    this.socket.close(CloseCode.Replaced, 'replaced by a newer connection');
   }
 
   private dispatch(message: ClientMessage): void {
@@ -121,7 +164,15 @@ export class SignalingSession {
       this.sendError(ErrorCode.AlreadyJoined, 'This connection is already in a room; leave it first.', message.type);
       return;
     }
-    const member: RoomMember<SignalingSession> = { id: this.id, name: message.name, handle: this };
+    const id = derivePeerId(message.room, message.session);
+    const previous = this.options.rooms.get(message.room, id);
+    if (previous) {
+      // Same secret, same room: the same participant is back. The others keep their direct
+      // connections if those still work; peer-joined below tells them it is here again.
+      this.options.rooms.leave(message.room, id);
+      previous.handle.replacedByNewerConnection();
+    }
+    const member: RoomMember<SignalingSession> = { id, name: message.name, handle: this };
     let existing: RoomMember<SignalingSession>[];
     try {
       existing = this.options.rooms.join(message.room, member);
@@ -131,9 +182,13 @@ export class SignalingSession {
       this.socket.close(CloseCode.RoomFull, 'room full');
       return;
     }
+    this.#id = id;
     this.#roomId = message.room;
     this.#member = member;
-    this.options.log.info({ peer: this.id, room: shortRoomId(message.room), members: existing.length + 1 }, 'peer joined room');
+    this.options.log.info(
+      { peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
+      'peer joined room',
+    );
 
     // Members hear of the newcomer before the newcomer can signal them, so no signal arrives from
     // an id they do not know yet (each socket delivers in order).
@@ -141,7 +196,7 @@ export class SignalingSession {
     this.send({
       type: ServerMessageType.Welcome,
       v: PROTOCOL_VERSION,
-      id: this.id,
+      id,
       room: message.room,
       members: existing.map(toMember),
       iceServers: [...this.options.iceServers],
@@ -153,13 +208,13 @@ export class SignalingSession {
       this.sendError(ErrorCode.NotJoined, 'Join a room before sending signals.', message.type);
       return;
     }
-    const target = message.to === this.id ? undefined : this.options.rooms.get(this.#roomId, message.to);
+    const target = message.to === this.#id ? undefined : this.options.rooms.get(this.#roomId, message.to);
     if (!target) {
       this.sendError(ErrorCode.UnknownPeer, 'No other member of your room has that id.', message.type);
       return;
     }
     // `from` is this socket's id; the client has no way to name another sender.
-    target.handle.send({ type: ServerMessageType.Signal, from: this.id, data: message.data });
+    target.handle.send({ type: ServerMessageType.Signal, from: this.#id!, data: message.data });
   }
 
   private rename(message: RenameMessage): void {
@@ -168,7 +223,7 @@ export class SignalingSession {
       return;
     }
     this.#member.name = message.name;
-    broadcast(this.options.rooms.others(this.#roomId, this.id), {
+    broadcast(this.options.rooms.others(this.#roomId, this.#member.id), {
       type: ServerMessageType.PeerRenamed,
       peer: toMember(this.#member),
     } satisfies PeerRenamedMessage);
@@ -176,12 +231,13 @@ export class SignalingSession {
 
   private leaveRoom(): void {
     const roomId = this.#roomId;
-    if (!roomId) return;
+    const id = this.#member?.id;
+    if (!roomId || !id) return;
     this.#roomId = undefined;
     this.#member = undefined;
-    const remaining = this.options.rooms.leave(roomId, this.id);
-    broadcast(remaining, { type: ServerMessageType.PeerLeft, id: this.id } satisfies PeerLeftMessage);
-    this.options.log.info({ peer: this.id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
+    const remaining = this.options.rooms.leave(roomId, id);
+    broadcast(remaining, { type: ServerMessageType.PeerLeft, id } satisfies PeerLeftMessage);
+    this.options.log.info({ peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
   }
 
   send(message: ServerMessage): void {

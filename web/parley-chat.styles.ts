@@ -85,7 +85,7 @@ export const parleyChatStyles = css`
     background: var(--_ok);
   }
   .status[data-phase='connecting'] .dot,
-  .status[data-phase='offline'] .dot {
+  .status[data-phase='reconnecting'] .dot {
     background: var(--_warn);
   }
   .status[data-phase='rejected'] .dot {
@@ -174,7 +174,8 @@ export const parleyChatStyles = css`
   .peer-state.connected .dot {
     background: var(--_ok);
   }
-  .peer-state.connecting .dot {
+  .peer-state.connecting .dot,
+  .peer-state.reconnecting .dot {
     background: var(--_warn);
   }
   .peer-state.failed {
@@ -261,7 +262,10 @@ export const parleyChatStyles = css`
   .delivery {
     margin: 4px 0 0;
     font-size: 12px;
-    font-style: italic;
+    text-align: right;
+  }
+  .delivery[data-state='failed'] {
+    font-weight: 600;
   }
 
   .composer {

@@ -29,7 +29,7 @@
  * @cssprop --parley-font - Font family. Default: the system UI font.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { ChatSendError, type ChatMessage, type Participant, type RoomEvents, type RoomStatus } from './room.js';
+import { ChatSendError, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus } from './room.js';
 import { RoomController } from './room-controller.js';
 import { MAX_CHAT_TEXT_LENGTH } from './peer-protocol.js';
 import { friendlyName } from './friendly-name.js';
@@ -61,8 +61,14 @@ const fullTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
 const PEER_STATE_LABEL: Record<Participant['state'], string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
+  reconnecting: 'Reconnecting…',
   failed: 'Connection failed',
 };
+
+const UNDELIVERABLE_REASON = {
+  'too-old': 'unreachable for over 10 minutes',
+  'outbox-full': 'too many messages waiting for them',
+} as const;
 
 /** A stable hue per participant id, so each avatar keeps its colour. */
 function hueOf(id: string): number {
@@ -96,6 +102,8 @@ export class ParleyChat extends LitElement {
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
   #stickToBottom = true;
+  /** Re-renders once a second while a reconnect countdown is shown. */
+  #countdownTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     super();
@@ -149,6 +157,16 @@ export class ParleyChat extends LitElement {
   protected override updated(): void {
     const log = this.renderRoot.querySelector<HTMLElement>('.log');
     if (log && this.#stickToBottom) log.scrollTop = log.scrollHeight;
+    clearTimeout(this.#countdownTimer);
+    const retryAt = this.status?.retryAt;
+    if (this.status?.phase === 'reconnecting' && retryAt !== undefined && retryAt > Date.now()) {
+      this.#countdownTimer = setTimeout(() => this.requestUpdate(), 1000);
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.#countdownTimer);
   }
 
   private forwardRoomEvent<K extends keyof RoomEvents>(type: K, payload: RoomEvents[K]): void {
@@ -271,12 +289,15 @@ export class ParleyChat extends LitElement {
       case 'joined':
         text = peerCount === 0 ? 'Connected · waiting for others to open the room link' : 'Connected · chat goes directly between browsers';
         break;
-      case 'offline':
+      case 'reconnecting': {
+        const seconds = status.retryAt === undefined ? 0 : Math.ceil((status.retryAt - Date.now()) / 1000);
+        const retry = seconds > 0 ? `retrying in ${seconds} s` : 'reconnecting…';
         text =
           peerCount === 0
-            ? 'Signaling server unreachable · nobody new can join right now'
-            : 'Signaling server unreachable · chat continues with the people already connected';
+            ? `Signaling server unreachable · ${retry}`
+            : `Signaling server unreachable · ${retry} · chat continues with the people already connected`;
         break;
+      }
       case 'rejected':
         text = status.detail ?? 'The server refused to let you join this room.';
         break;
@@ -293,9 +314,31 @@ export class ParleyChat extends LitElement {
     return html`<span class="avatar" aria-hidden="true" style="--hue: ${hueOf(id)}">${initialOf(name)}</span>`;
   }
 
+  private renderDelivery(delivery: DeliverySummary | undefined): TemplateResult | typeof nothing {
+    if (!delivery) return nothing;
+    const room = this.#controller.room;
+    let text: string;
+    let state: 'pending' | 'done' | 'failed' = 'pending';
+    if (delivery.undeliverable.length > 0) {
+      const first = delivery.undeliverable[0]!;
+      const names = delivery.undeliverable.map(({ peerId }) => room?.nameOf(peerId) ?? 'someone who left').join(', ');
+      text = `Not delivered to ${names}: ${UNDELIVERABLE_REASON[first.reason]}`;
+      state = 'failed';
+    } else if (delivery.total === 0) {
+      text = 'Nobody else is here yet · people who join will see it';
+    } else if (delivery.delivered === delivery.total) {
+      text = delivery.total === 1 ? 'Delivered' : `Delivered to all ${delivery.total}`;
+      state = 'done';
+    } else if (delivery.delivered === 0) {
+      text = 'Sending…';
+    } else {
+      text = `Delivered to ${delivery.delivered} of ${delivery.total}`;
+    }
+    return html`<p class="delivery" data-state=${state}>${text}</p>`;
+  }
+
   private renderMessage(message: ChatMessage): TemplateResult {
     const sentAt = new Date(message.sentAt);
-    const undelivered = message.own && message.sentToCount === 0;
     return html`
       <article class="message ${message.own ? 'own' : ''}" part="message">
         <header class="message-meta">
@@ -303,7 +346,7 @@ export class ParleyChat extends LitElement {
           <time datetime=${sentAt.toISOString()} title=${fullTimeFormat.format(sentAt)}>${timeFormat.format(sentAt)}</time>
         </header>
         <p class="text" dir="auto">${message.text}</p>
-        ${undelivered ? html`<p class="delivery">Not delivered: nobody else is connected</p>` : nothing}
+        ${message.own ? this.renderDelivery(this.#controller.room?.deliveryOf(message.id)) : nothing}
       </article>
     `;
   }

@@ -5,6 +5,8 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ParleyRoom, type RoomEvents } from './room.js';
+import { deriveRoomId } from './room-key.js';
+import { loadSessionIdentity } from './session-identity.js';
 
 export interface RoomSettings {
   roomKey: string;
@@ -80,7 +82,8 @@ export class RoomController implements ReactiveController {
     this.#room = undefined;
     const settings = this.#settings;
     if (settings?.roomKey) {
-      const room = new ParleyRoom(settings);
+      // The tab's identity in this room survives reloads (sessionStorage): same participant.
+      const room = new ParleyRoom({ ...settings, identity: loadSessionIdentity(deriveRoomId(settings.roomKey)) });
       this.#room = room;
       room.on('change', () => this.host.requestUpdate());
       for (const type of ['message', 'peer-joined', 'peer-left', 'status'] as const) {

@@ -3,6 +3,7 @@
  * send it to a server); the signaling server only ever sees the id derived from it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { PEER_ID_CONTEXT } from '../signaling/protocol.js';
 
 /** 16 random bytes = 128 bits, base64url: 22 characters. */
 const ROOM_KEY_BYTES = 16;
@@ -34,4 +35,14 @@ export function isValidRoomKey(key: string): boolean {
  */
 export function deriveRoomId(roomKey: string): string {
   return base64url(sha256(new TextEncoder().encode(ROOM_ID_CONTEXT + roomKey)));
+}
+
+/** The peer id the server will derive for this session secret in this room (see the protocol). */
+export function derivePeerId(roomId: string, sessionSecret: string): string {
+  return base64url(sha256(new TextEncoder().encode(`${PEER_ID_CONTEXT}${roomId}:${sessionSecret}`))).slice(0, 22);
+}
+
+/** A fresh session secret: 128 random bits, base64url. */
+export function createSessionSecret(): string {
+  return createRoomKey();
 }

@@ -1,12 +1,26 @@
 /**
  * ParleyRoom: one person's view of one chat room, without any UI. It joins the room through the
- * signaling server, keeps a direct WebRTC connection to every other member (full mesh), and keeps
- * the message log. Chat text only ever travels over the data channels.
+ * signaling server (reconnecting by itself), keeps a direct WebRTC connection to every other member
+ * (full mesh, rebuilt when it breaks), and keeps the message log with delivery receipts. Chat text
+ * only ever travels over the data channels.
  */
 import { Emitter } from './emitter.js';
-import { decodePeerMessage, encodePeerMessage, MAX_CHAT_TEXT_LENGTH, PeerMessageType } from './peer-protocol.js';
-import { deriveRoomId } from './room-key.js';
-import { PeerMesh, type PeerConnectionState } from './transport/peer-mesh.js';
+import { ChatLog, type LogEntry } from './chat-log.js';
+import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
+import {
+  authorOf,
+  decodePeerMessage,
+  encodeHistoryFrames,
+  encodePeerMessage,
+  HISTORY_LIMIT,
+  MAX_CHAT_TEXT_LENGTH,
+  PeerMessageType,
+  type HistoryEntry,
+  type PeerMessage,
+} from './peer-protocol.js';
+import { derivePeerId, deriveRoomId } from './room-key.js';
+import { ephemeralIdentity, type SessionIdentity } from './session-identity.js';
+import { PeerMesh, type LinkState } from './transport/peer-mesh.js';
 import { SignalingClient, type SignalingStateChange, type WebSocketConstructor } from './transport/signaling-client.js';
 import {
   ClientMessageType,
@@ -20,43 +34,40 @@ import {
   type ServerMessage,
 } from '../signaling/protocol.js';
 
-export type { PeerConnectionState } from './transport/peer-mesh.js';
+/** 'reconnecting': the direct connection broke and is being rebuilt; 'failed': rebuilding gave up. */
+export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
 export interface Participant {
-  /** The server-assigned id, stable for this visit. */
+  /** The peer id: the same for this person's tab across reloads and reconnects. */
   readonly id: string;
-  name: string;
-  state: PeerConnectionState;
+  readonly name: string;
+  readonly state: PeerConnectionState;
 }
 
-export interface ChatMessage {
-  readonly id: string;
-  readonly authorId: string;
-  readonly authorName: string;
-  readonly text: string;
-  /** The author's clock, ms since the epoch. */
-  readonly sentAt: number;
-  /** True for messages this participant wrote. */
+export interface ChatMessage extends LogEntry {
+  /** True for messages this participant wrote (in this tab, before or after a reload). */
   readonly own: boolean;
-  /** For own messages: how many peers it was handed to when sent. */
-  readonly sentToCount?: number;
 }
+
+export type { DeliverySummary } from './delivery-tracker.js';
 
 /**
- * - connecting: opening the signaling connection or waiting for `welcome`
+ * - connecting: opening the signaling connection or waiting for `welcome` (first time)
  * - joined: in the room; new peers can find us
- * - offline: the signaling connection is gone; existing direct connections keep working
- * - rejected: the server refused us (room full, incompatible version); retrying will not help
+ * - reconnecting: the signaling connection is gone and being retried; direct connections keep working
+ * - rejected: the server refused us for good (room full, incompatible version, opened elsewhere)
  * - closed: close() was called
  */
-export type RoomPhase = 'connecting' | 'joined' | 'offline' | 'rejected' | 'closed';
+export type RoomPhase = 'connecting' | 'joined' | 'reconnecting' | 'rejected' | 'closed';
 
 export interface RoomStatus {
   phase: RoomPhase;
-  /** For 'rejected' and 'offline': the server's error code or the close code, when known. */
+  /** For 'rejected' and 'reconnecting': the server's error code or the close code, when known. */
   code?: ErrorCode | number;
   /** The server's human-readable explanation, when it gave one. */
   detail?: string;
+  /** For 'reconnecting': when the next attempt starts (Date.now() clock), if one is scheduled. */
+  retryAt?: number;
 }
 
 export class ChatSendError extends Error {
@@ -70,8 +81,9 @@ export class ChatSendError extends Error {
 }
 
 export interface RoomEvents {
-  /** Anything visible changed (participants, messages, status, name). */
+  /** Anything visible changed (participants, messages, receipts, status, name). */
   change: void;
+  /** A message entered the log (sent here, or received live or through history). */
   message: ChatMessage;
   'peer-joined': Participant;
   'peer-left': Participant;
@@ -84,59 +96,77 @@ export interface ParleyRoomOptions {
   name: string;
   /** ws:// or wss:// URL of the signaling endpoint. */
   signalingUrl: string;
+  /** Who this tab is; defaults to a fresh identity (a new participant). */
+  identity?: SessionIdentity;
   /** Keep at most this many messages in memory (oldest dropped first). */
   maxMessages?: number;
   WebSocketImpl?: WebSocketConstructor;
 }
 
-const DEFAULT_MAX_MESSAGES = 1000;
-
-function randomInstanceId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+interface ParticipantRecord {
+  readonly id: string;
+  name: string;
+  state: PeerConnectionState;
+  /** The server lists it as a member right now (false while our signaling is down). */
+  inRoom: boolean;
+  healAttempts: number;
+  healTimer?: ReturnType<typeof setTimeout>;
 }
+
+const DEFAULT_MAX_MESSAGES = 1000;
+/** Timestamps further ahead of our clock than this do not move our clock (a wrong or hostile peer). */
+const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 5000;
+/** Rebuilding a broken direct connection gives up after this many attempts in a row. */
+const MAX_HEAL_ATTEMPTS = 6;
 
 export class ParleyRoom extends Emitter<RoomEvents> {
   readonly roomId: string;
+  /** This participant's peer id (the server derives the same one from the session secret). */
+  readonly selfId: string;
+  readonly #identity: SessionIdentity;
   readonly #signaling: SignalingClient;
-  readonly #mesh = new PeerMesh();
-  readonly #participants = new Map<string, Participant>();
-  readonly #messages: ChatMessage[] = [];
-  readonly #seenMessageIds = new Set<string>();
-  readonly #maxMessages: number;
-  /** Prefix of this tab's message ids; unique per room instance. */
-  readonly #instanceId = randomInstanceId();
-  #sequence = 0;
-  #selfId: string | undefined;
+  readonly #mesh: PeerMesh;
+  readonly #participants = new Map<string, ParticipantRecord>();
+  readonly #log: ChatLog<ChatMessage>;
+  readonly #delivery = new DeliveryTracker();
   #name: string;
   #status: RoomStatus = { phase: 'connecting' };
+  #everJoined = false;
   /** The last error frame, kept to explain a close that follows it. */
   #lastError: ErrorMessage | undefined;
   #invalidPeerFrames = 0;
+  /**
+   * The latest message time seen or sent. A new message is stamped later than it, so a reply
+   * always sorts after what it answers, even within a millisecond or across skewed clocks.
+   */
+  #clock = 0;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ParleyRoomOptions) {
     super();
     this.roomId = deriveRoomId(options.roomKey);
+    this.#identity = options.identity ?? ephemeralIdentity();
+    this.selfId = derivePeerId(this.roomId, this.#identity.secret);
     this.#name = normaliseDisplayName(options.name) || 'Guest';
-    this.#maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
+    this.#log = new ChatLog(options.maxMessages ?? DEFAULT_MAX_MESSAGES);
     this.#signaling = new SignalingClient(options.signalingUrl, options.WebSocketImpl);
+    this.#mesh = new PeerMesh(() => this.selfId);
     this.#signaling.on('state', (change) => this.onSignalingState(change));
     this.#signaling.on('message', (message) => this.onServerMessage(message));
     this.#signaling.on('invalid', (why) => console.warn(`parley: ignored a signaling frame (${why})`));
     this.#mesh.on('signal', ({ to, data }) => this.#signaling.send({ type: ClientMessageType.Signal, to, data }));
-    this.#mesh.on('state', ({ id, state }) => this.onPeerState(id, state));
+    this.#mesh.on('state', ({ id, state }) => this.onLinkState(id, state));
+    this.#mesh.on('open', ({ id }) => this.onLinkOpen(id));
     this.#mesh.on('data', ({ from, data }) => this.onPeerData(from, data));
-    this.#mesh.on('closed', ({ id }) => this.onPeerClosed(id));
+    this.#mesh.on('closed', ({ id }) => this.onLinkClosed(id));
   }
 
   /** Connects to the signaling server and joins the room. */
   start(): void {
     if (this.#status.phase === 'closed') return;
+    this.#sweepTimer ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.#signaling.connect();
-  }
-
-  get selfId(): string | undefined {
-    return this.#selfId;
   }
 
   get name(): string {
@@ -152,8 +182,19 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     return [...this.#participants.values()];
   }
 
+  /** The log, in the order every peer agrees on, oldest first. */
   get messages(): readonly ChatMessage[] {
-    return this.#messages;
+    return this.#log.entries;
+  }
+
+  /** Receipts for one of this participant's own messages. */
+  deliveryOf(messageId: string): DeliverySummary | undefined {
+    return this.#delivery.summary(messageId);
+  }
+
+  /** The display name of a participant, if known. */
+  nameOf(peerId: string): string | undefined {
+    return this.#participants.get(peerId)?.name;
   }
 
   /** Data channel frames dropped because they were not valid peer messages. */
@@ -162,28 +203,35 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   }
 
   /**
-   * Sends a chat message to everyone connected and adds it to the log. Throws ChatSendError for
-   * an empty or over-long message, or after close().
+   * Sends a chat message to everyone in the room and adds it to the log. Peers that are not
+   * reachable right now get it when their connection opens again. Throws ChatSendError for an
+   * empty or over-long message, or after close().
    */
   send(text: string): ChatMessage {
     if (this.#status.phase === 'closed') throw new ChatSendError('closed', 'This room has been left.');
     if (text.trim() === '') throw new ChatSendError('empty', 'Type a message first.');
     if (text.length > MAX_CHAT_TEXT_LENGTH) {
-      throw new ChatSendError('too-long', `Messages are limited to ${MAX_CHAT_TEXT_LENGTH.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
+      throw new ChatSendError(
+        'too-long',
+        `Messages are limited to ${MAX_CHAT_TEXT_LENGTH.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`,
+      );
     }
-    this.#sequence += 1;
-    const frame = { type: PeerMessageType.Chat, id: `${this.#instanceId}:${this.#sequence}`, text, sentAt: Date.now() } as const;
-    const sentTo = this.#mesh.broadcast(encodePeerMessage(frame));
+    const sentAt = Math.max(Date.now(), this.#clock + 1);
+    this.#clock = sentAt;
     const message: ChatMessage = {
-      id: frame.id,
-      authorId: this.#selfId ?? this.#instanceId,
+      id: `${this.selfId}:${this.#identity.nextSequence()}`,
+      authorId: this.selfId,
       authorName: this.#name,
       text,
-      sentAt: frame.sentAt,
+      sentAt,
       own: true,
-      sentToCount: sentTo.length,
     };
-    this.addMessage(message);
+    this.#log.add(message);
+    this.#delivery.track(message.id, this.#participants.keys(), Date.now());
+    const frame = encodePeerMessage({ type: PeerMessageType.Chat, id: message.id, text, sentAt, name: this.#name });
+    for (const id of this.#participants.keys()) this.#mesh.send(id, frame);
+    this.emit('message', message);
+    this.emit('change', undefined);
     return message;
   }
 
@@ -200,6 +248,8 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   close(): void {
     if (this.#status.phase === 'closed') return;
     this.#signaling.send({ type: ClientMessageType.Leave });
+    clearInterval(this.#sweepTimer);
+    for (const record of this.#participants.values()) clearTimeout(record.healTimer);
     this.#mesh.destroy();
     this.#signaling.close();
     this.#participants.clear();
@@ -207,21 +257,40 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     this.removeAllListeners();
   }
 
+  // ---- signaling ------------------------------------------------------------------------------
+
   private onSignalingState(change: SignalingStateChange): void {
     if (this.#status.phase === 'closed') return;
     switch (change.state) {
       case 'connecting':
-        this.setStatus({ phase: 'connecting' });
+        this.setStatus({ phase: this.#everJoined ? 'reconnecting' : 'connecting' });
         return;
       case 'open':
-        this.#signaling.send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: this.roomId, name: this.#name });
+        this.#signaling.send({
+          type: ClientMessageType.Join,
+          v: PROTOCOL_VERSION,
+          room: this.roomId,
+          name: this.#name,
+          session: this.#identity.secret,
+        });
         return;
+      case 'waiting': {
+        this.forgetServerMembership();
+        const status: RoomStatus = { phase: this.#everJoined ? 'reconnecting' : 'connecting' };
+        if (change.retryAt !== undefined) status.retryAt = change.retryAt;
+        if (change.code !== undefined) status.code = change.code;
+        this.setStatus(status);
+        return;
+      }
       case 'closed': {
-        const refused = change.code === CloseCode.RoomFull || change.code === CloseCode.UnsupportedVersion;
-        const status: RoomStatus = { phase: refused ? 'rejected' : 'offline' };
+        this.forgetServerMembership();
+        const status: RoomStatus = { phase: 'rejected' };
         const code = this.#lastError?.code ?? change.code;
         if (code !== undefined) status.code = code;
-        const detail = this.#lastError?.message ?? change.reason;
+        const detail =
+          change.code === CloseCode.Replaced
+            ? 'This chat was opened again in another tab or window, so it stopped here.'
+            : (this.#lastError?.message ?? change.reason);
         if (detail) status.detail = detail;
         this.setStatus(status);
         return;
@@ -229,35 +298,60 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     }
   }
 
+  /**
+   * Signaling is down: membership is now known only through working direct connections. Those
+   * stay; members we had no working connection with are dropped (they reappear on rejoin).
+   */
+  private forgetServerMembership(): void {
+    for (const record of [...this.#participants.values()]) {
+      record.inRoom = false;
+      if (!this.#mesh.isConnected(record.id)) this.removeParticipant(record.id);
+    }
+  }
+
   private onServerMessage(message: ServerMessage): void {
     switch (message.type) {
-      case ServerMessageType.Welcome:
-        this.#selfId = message.id;
+      case ServerMessageType.Welcome: {
+        this.#everJoined = true;
         this.#lastError = undefined;
         this.#mesh.setIceServers(message.iceServers);
+        const listed = new Set(message.members.map((member) => member.id));
+        for (const record of [...this.#participants.values()]) {
+          if (!listed.has(record.id) && !this.#mesh.isConnected(record.id)) this.removeParticipant(record.id);
+        }
         for (const member of message.members) {
-          this.addParticipant(member);
-          // The newcomer makes the offers: exactly one side initiates, so offers never collide.
-          this.#mesh.connect(member.id);
+          this.upsertParticipant(member);
+          // The newcomer makes the offers, except to peers it still has a working link with
+          // (after a signaling reconnect, the direct connections usually survived).
+          if (!this.#mesh.isConnected(member.id) && this.#mesh.stateOf(member.id) !== 'connecting') this.#mesh.connect(member.id);
         }
         this.setStatus({ phase: 'joined' });
         return;
-      case ServerMessageType.PeerJoined:
-        this.addParticipant(message.peer);
+      }
+      case ServerMessageType.PeerJoined: {
+        const record = this.upsertParticipant(message.peer);
+        if (!this.#mesh.isConnected(record.id) && record.state !== 'connecting') this.setParticipantState(record, 'connecting');
         return;
-      case ServerMessageType.PeerLeft:
-        this.removeParticipant(message.id);
+      }
+      case ServerMessageType.PeerLeft: {
+        const record = this.#participants.get(message.id);
+        if (!record) return;
+        record.inRoom = false;
+        this.#delivery.peerLeft(record.id, Date.now());
+        // A peer whose direct link still works is still here for chat; it left signaling only.
+        if (!this.#mesh.isConnected(record.id)) this.removeParticipant(record.id);
         return;
+      }
       case ServerMessageType.PeerRenamed: {
-        const participant = this.#participants.get(message.peer.id);
-        if (participant) {
-          participant.name = message.peer.name;
+        const record = this.#participants.get(message.peer.id);
+        if (record) {
+          record.name = message.peer.name;
           this.emit('change', undefined);
         }
         return;
       }
       case ServerMessageType.Signal:
-        this.#mesh.handleSignal(message.from, message.data, this.#participants.has(message.from));
+        this.#mesh.handleSignal(message.from, message.data, this.#participants.get(message.from)?.inRoom === true);
         return;
       case ServerMessageType.Error:
         this.#lastError = message;
@@ -270,79 +364,197 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     }
   }
 
-  private onPeerState(id: string, state: PeerConnectionState): void {
-    const participant = this.#participants.get(id);
-    if (!participant || participant.state === state) return;
-    participant.state = state;
-    this.emit('change', undefined);
-  }
+  // ---- direct connections ---------------------------------------------------------------------
 
-  private onPeerData(from: string, data: unknown): void {
-    const participant = this.#participants.get(from);
-    const message = decodePeerMessage(data);
-    if (!participant || !message) {
-      this.#invalidPeerFrames += 1;
-      return;
-    }
-    switch (message.type) {
-      case PeerMessageType.Chat:
-        this.addMessage({
-          id: `${from}/${message.id}`,
-          authorId: from,
-          authorName: participant.name,
-          text: message.text,
-          sentAt: message.sentAt,
-          own: false,
-        });
+  private onLinkState(id: string, state: LinkState): void {
+    const record = this.#participants.get(id);
+    if (!record) return;
+    if (state === 'connected') {
+      record.healAttempts = 0;
+      clearTimeout(record.healTimer);
+      this.setParticipantState(record, 'connected');
+    } else if (state === 'unstable') {
+      this.setParticipantState(record, 'reconnecting');
+    } else if (record.state !== 'reconnecting') {
+      this.setParticipantState(record, 'connecting');
     }
   }
 
-  private onPeerClosed(id: string): void {
-    const participant = this.#participants.get(id);
-    if (!participant) return;
-    if (this.#status.phase !== 'joined') {
-      // Without signaling, a closed data channel is the only sign that the peer has gone.
+  /** A data channel opened: catch the peer up with our transcript and its outbox. */
+  private onLinkOpen(id: string): void {
+    this.#delivery.peerPresent(id);
+    const recent = this.#log.recent(HISTORY_LIMIT);
+    const included = new Set(recent.map((entry) => entry.id));
+    const older = this.#delivery
+      .outboxFor(id)
+      .filter((messageId) => !included.has(messageId))
+      .map((messageId) => this.#log.entries.find((entry) => entry.id === messageId))
+      .filter((entry): entry is ChatMessage => entry !== undefined);
+    const entries: HistoryEntry[] = [...older, ...recent].map(({ id: messageId, text, sentAt, authorName }) => ({
+      id: messageId,
+      text,
+      sentAt,
+      name: authorName,
+    }));
+    for (const frame of encodeHistoryFrames(entries)) this.#mesh.send(id, frame);
+  }
+
+  private onLinkClosed(id: string): void {
+    const record = this.#participants.get(id);
+    if (!record) return;
+    if (this.#status.phase !== 'joined' || !record.inRoom) {
+      // Without signaling, or after the server said it left, a closed link means it is gone.
       this.removeParticipant(id);
       return;
     }
-    // With signaling, the server says whether the member left (peer-left); until then the direct
-    // link is simply down.
-    participant.state = 'failed';
+    this.setParticipantState(record, 'reconnecting');
+    this.scheduleHeal(record);
+  }
+
+  /**
+   * Rebuilds a broken connection through signaling. The side with the smaller id offers first;
+   * the other offers too after a longer wait, in case only it noticed the break (a collision is
+   * settled by the mesh). Gives up after MAX_HEAL_ATTEMPTS.
+   */
+  private scheduleHeal(record: ParticipantRecord): void {
+    clearTimeout(record.healTimer);
+    record.healAttempts += 1;
+    if (record.healAttempts > MAX_HEAL_ATTEMPTS) {
+      this.setParticipantState(record, 'failed');
+      return;
+    }
+    const first = this.selfId < record.id;
+    const delayMs = (first ? 200 : 2500) * record.healAttempts + Math.random() * 200;
+    record.healTimer = setTimeout(() => {
+      if (this.#participants.get(record.id) !== record || !record.inRoom || this.#status.phase !== 'joined') return;
+      if (this.#mesh.isConnected(record.id)) return;
+      if (this.#mesh.stateOf(record.id) === 'connecting' && !first) return; // their offer is being answered
+      this.#mesh.connect(record.id);
+    }, delayMs);
+  }
+
+  // ---- peer messages --------------------------------------------------------------------------
+
+  private onPeerData(from: string, data: unknown): void {
+    const message = decodePeerMessage(data);
+    if (!message || !this.#participants.has(from)) {
+      this.#invalidPeerFrames += 1;
+      return;
+    }
+    this.handlePeerMessage(from, message);
+  }
+
+  private handlePeerMessage(from: string, message: PeerMessage): void {
+    switch (message.type) {
+      case PeerMessageType.Chat: {
+        // A live message is always the sender's own: it cannot speak for anyone else.
+        if (authorOf(message.id) !== from) {
+          this.#invalidPeerFrames += 1;
+          return;
+        }
+        this.addReceived(message.id, message.text, message.sentAt, this.nameOf(from) ?? message.name);
+        // Ack duplicates too: the earlier ack may be what got lost.
+        this.#mesh.send(from, encodePeerMessage({ type: PeerMessageType.Ack, ids: [message.id] }));
+        return;
+      }
+      case PeerMessageType.Ack: {
+        if (this.#delivery.confirm(from, message.ids).length > 0) this.emit('change', undefined);
+        return;
+      }
+      case PeerMessageType.History: {
+        const ownIds: string[] = [];
+        const byAuthor = new Map<string, string[]>();
+        for (const entry of message.messages) {
+          const author = authorOf(entry.id);
+          if (author === this.selfId) {
+            ownIds.push(entry.id);
+            if (!this.#log.has(entry.id)) this.addOwnFromHistory(entry);
+            continue;
+          }
+          this.addReceived(entry.id, entry.text, entry.sentAt, entry.name);
+          const ids = byAuthor.get(author) ?? [];
+          ids.push(entry.id);
+          byAuthor.set(author, ids);
+        }
+        // The sender has these of ours; and every author we can reach learns that we have theirs.
+        if (ownIds.length > 0 && this.#delivery.confirm(from, ownIds).length > 0) this.emit('change', undefined);
+        for (const [author, ids] of byAuthor) {
+          if (this.#mesh.isConnected(author)) this.#mesh.send(author, encodePeerMessage({ type: PeerMessageType.Ack, ids }));
+        }
+        return;
+      }
+      default: {
+        const unhandled: never = message;
+        console.warn('parley: unhandled peer message', unhandled);
+      }
+    }
+  }
+
+  private observeTime(sentAt: number): void {
+    if (sentAt > this.#clock && sentAt - Date.now() < MAX_CLOCK_LEAD_MS) this.#clock = sentAt;
+  }
+
+  private addReceived(id: string, text: string, sentAt: number, authorName: string): void {
+    this.observeTime(sentAt);
+    const message: ChatMessage = { id, authorId: authorOf(id), authorName, text, sentAt, own: false };
+    if (!this.#log.add(message)) return;
+    this.emit('message', message);
     this.emit('change', undefined);
   }
 
-  private addParticipant(member: Member): void {
-    if (member.id === this.#selfId) return;
+  /** Our own message from before a reload, returned by a peer. */
+  private addOwnFromHistory(entry: HistoryEntry): void {
+    const message: ChatMessage = { id: entry.id, authorId: this.selfId, authorName: entry.name, text: entry.text, sentAt: entry.sentAt, own: true };
+    this.observeTime(entry.sentAt);
+    if (!this.#log.add(message)) return;
+    this.emit('message', message);
+    this.emit('change', undefined);
+  }
+
+  // ---- participants ---------------------------------------------------------------------------
+
+  private upsertParticipant(member: Member): ParticipantRecord {
     const existing = this.#participants.get(member.id);
     if (existing) {
+      existing.inRoom = true;
       existing.name = member.name;
-      return;
+      this.#delivery.peerPresent(member.id);
+      this.emit('change', undefined);
+      return existing;
     }
-    const participant: Participant = { id: member.id, name: member.name, state: this.#mesh.stateOf(member.id) ?? 'connecting' };
-    this.#participants.set(member.id, participant);
-    this.emit('peer-joined', participant);
+    const record: ParticipantRecord = {
+      id: member.id,
+      name: member.name,
+      state: this.#mesh.isConnected(member.id) ? 'connected' : 'connecting',
+      inRoom: true,
+      healAttempts: 0,
+    };
+    this.#participants.set(member.id, record);
+    this.#delivery.peerPresent(member.id);
+    this.emit('peer-joined', { ...record });
+    this.emit('change', undefined);
+    return record;
+  }
+
+  private setParticipantState(record: ParticipantRecord, state: PeerConnectionState): void {
+    if (record.state === state) return;
+    record.state = state;
     this.emit('change', undefined);
   }
 
   private removeParticipant(id: string): void {
-    const participant = this.#participants.get(id);
+    const record = this.#participants.get(id);
     this.#mesh.remove(id);
-    if (!participant) return;
+    if (!record) return;
+    clearTimeout(record.healTimer);
     this.#participants.delete(id);
-    this.emit('peer-left', participant);
+    this.#delivery.peerLeft(id, Date.now());
+    this.emit('peer-left', { id: record.id, name: record.name, state: record.state });
     this.emit('change', undefined);
   }
 
-  private addMessage(message: ChatMessage): void {
-    if (this.#seenMessageIds.has(message.id)) return;
-    this.#seenMessageIds.add(message.id);
-    this.#messages.push(message);
-    if (this.#messages.length > this.#maxMessages) {
-      const dropped = this.#messages.splice(0, this.#messages.length - this.#maxMessages);
-      for (const old of dropped) this.#seenMessageIds.delete(old.id);
-    }
-    this.emit('message', message);
-    this.emit('change', undefined);
+  private sweep(): void {
+    if (this.#delivery.sweep(Date.now()).length > 0) this.emit('change', undefined);
   }
 
   private setStatus(status: RoomStatus): void {

@@ -4,11 +4,12 @@ import { ErrorCode, normaliseDisplayName, PROTOCOL_VERSION } from '../../signali
 
 const ROOM = 'A'.repeat(43);
 const PEER = 'b'.repeat(22);
+const SESSION = 's'.repeat(22);
 
 describe('decodeClientMessage: good frames', () => {
   it.each([
-    ['join', { type: 'join', v: PROTOCOL_VERSION, room: ROOM, name: 'Ada' }],
-    ['join with a non-Latin name', { type: 'join', v: 1, room: ROOM, name: 'Zoë 🦊 محمد' }],
+    ['join', { type: 'join', v: PROTOCOL_VERSION, room: ROOM, name: 'Ada', session: SESSION }],
+    ['join with a non-Latin name', { type: 'join', v: 1, room: ROOM, name: 'Zoë 🦊 محمد', session: SESSION }],
     ['signal with an offer', { type: 'signal', to: PEER, data: { type: 'offer', sdp: 'v=0\r\n' } }],
     ['signal with a candidate', { type: 'signal', to: PEER, data: { type: 'candidate', candidate: { candidate: 'c', sdpMid: '0' } } }],
     ['rename', { type: 'rename', name: 'Grace' }],
@@ -19,7 +20,7 @@ describe('decodeClientMessage: good frames', () => {
   });
 
   it('accepts a future protocol version at the schema level (the session answers it)', () => {
-    expect(decodeClientMessage(JSON.stringify({ type: 'join', v: 99, room: ROOM, name: 'Ada' })).ok).toBe(true);
+    expect(decodeClientMessage(JSON.stringify({ type: 'join', v: 99, room: ROOM, name: 'Ada', session: SESSION })).ok).toBe(true);
   });
 });
 
@@ -33,13 +34,15 @@ describe('decodeClientMessage: bad frames', () => {
     ['no type', '{"room":"x"}', ErrorCode.UnknownType],
     ['unknown type', '{"type":"chat","text":"hi"}', ErrorCode.UnknownType],
     ['a numeric type', '{"type":1}', ErrorCode.UnknownType],
-    ['join without a name', JSON.stringify({ type: 'join', v: 1, room: ROOM }), ErrorCode.InvalidMessage],
-    ['join with a blank name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: '   ' }), ErrorCode.InvalidMessage],
-    ['join with a control character in the name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'a\u0007b' }), ErrorCode.InvalidMessage],
-    ['join with a 65-character name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'x'.repeat(65) }), ErrorCode.InvalidMessage],
-    ['join with a short room id', JSON.stringify({ type: 'join', v: 1, room: 'abc', name: 'Ada' }), ErrorCode.InvalidMessage],
-    ['join with a string version', JSON.stringify({ type: 'join', v: '1', room: ROOM, name: 'Ada' }), ErrorCode.InvalidMessage],
-    ['join with an extra field', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', admin: true }), ErrorCode.InvalidMessage],
+    ['join without a name', JSON.stringify({ type: 'join', v: 1, room: ROOM, session: SESSION }), ErrorCode.InvalidMessage],
+    ['join with a blank name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: '   ', session: SESSION }), ErrorCode.InvalidMessage],
+    ['join with a control character in the name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'a\u0007b', session: SESSION }), ErrorCode.InvalidMessage],
+    ['join with a 65-character name', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'x'.repeat(65), session: SESSION }), ErrorCode.InvalidMessage],
+    ['join with a short room id', JSON.stringify({ type: 'join', v: 1, room: 'abc', name: 'Ada', session: SESSION }), ErrorCode.InvalidMessage],
+    ['join with a string version', JSON.stringify({ type: 'join', v: '1', room: ROOM, name: 'Ada', session: SESSION }), ErrorCode.InvalidMessage],
+    ['join with an extra field', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', session: SESSION, admin: true }), ErrorCode.InvalidMessage],
+    ['join without a session', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada' }), ErrorCode.InvalidMessage],
+    ['join with a short session', JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', session: 'abc' }), ErrorCode.InvalidMessage],
     ['signal with a forged from', JSON.stringify({ type: 'signal', to: PEER, from: PEER, data: {} }), ErrorCode.InvalidMessage],
     ['signal with array data', JSON.stringify({ type: 'signal', to: PEER, data: [] }), ErrorCode.InvalidMessage],
     ['signal with string data', JSON.stringify({ type: 'signal', to: PEER, data: 'sdp' }), ErrorCode.InvalidMessage],
@@ -55,7 +58,7 @@ describe('decodeClientMessage: bad frames', () => {
   });
 
   it('names the offending field', () => {
-    const result = decodeClientMessage(JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', admin: true }));
+    const result = decodeClientMessage(JSON.stringify({ type: 'join', v: 1, room: ROOM, name: 'Ada', session: SESSION, admin: true }));
     expect(result).toMatchObject({ ok: false, ref: 'join' });
     if (!result.ok) expect(result.message).toContain('"admin"');
     const missing = decodeClientMessage(JSON.stringify({ type: 'signal', to: PEER }));

@@ -1,6 +1,8 @@
 // The signaling server over real WebSockets on a random loopback port.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../signaling/protocol.js';
+import { derivePeerId } from '../../signaling/session.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -16,9 +18,11 @@ async function connect(): Promise<TestClient> {
   return client;
 }
 
-async function join(room: string, name: string): Promise<{ client: TestClient; welcome: WelcomeMessage }> {
+const newSession = (): string => randomBytes(16).toString('base64url');
+
+async function join(room: string, name: string, session = newSession()): Promise<{ client: TestClient; welcome: WelcomeMessage }> {
   const client = await connect();
-  client.send({ type: 'join', v: PROTOCOL_VERSION, room, name });
+  client.send({ type: 'join', v: PROTOCOL_VERSION, room, name, session });
   const welcome = await client.next('welcome');
   return { client, welcome };
 }
@@ -45,6 +49,35 @@ describe('joining and leaving', () => {
     expect(await ada.client.next('peer-joined')).toEqual({ type: 'peer-joined', peer: { id: bob.welcome.id, name: 'Bob' } });
   });
 
+  it('derives the peer id from the session secret and the room', async () => {
+    const session = newSession();
+    const inA = await join(ROOM_A, 'Ada', session);
+    const inB = await join(ROOM_B, 'Ada', session);
+    expect(inA.welcome.id).toBe(derivePeerId(ROOM_A, session));
+    expect(inB.welcome.id).toBe(derivePeerId(ROOM_B, session));
+    expect(inA.welcome.id).not.toBe(inB.welcome.id);
+  });
+
+  it('treats the same session joining again as the same participant, replacing the old connection', async () => {
+    const session = newSession();
+    const ada = await join(ROOM_A, 'Ada', session);
+    const bob = await join(ROOM_A, 'Bob');
+    await ada.client.next('peer-joined');
+    // Ada reloads: her new connection presents the same secret before the old one is gone.
+    const again = await join(ROOM_A, 'Ada', session);
+    expect(again.welcome.id).toBe(ada.welcome.id);
+    expect(again.welcome.members).toEqual([{ id: bob.welcome.id, name: 'Bob' }]);
+    expect((await ada.client.closed).code).toBe(CloseCode.Replaced);
+    expect(await bob.client.next('peer-joined')).toEqual({ type: 'peer-joined', peer: { id: ada.welcome.id, name: 'Ada' } });
+    await bob.client.barrier();
+    expect(bob.client.all('peer-left')).toEqual([]);
+    // Signals reach the new connection.
+    bob.client.send({ type: 'signal', to: ada.welcome.id, data: { n: 1 } });
+    expect(await again.client.next('signal')).toMatchObject({ from: bob.welcome.id, data: { n: 1 } });
+    const health = (await (await fetch(`${server.origin}/healthz`)).json()) as { peers: number };
+    expect(health.peers).toBe(2);
+  });
+
   it('announces a leave message and a closed socket as peer-left', async () => {
     const ada = await join(ROOM_A, 'Ada');
     const bob = await join(ROOM_A, 'Bob');
@@ -66,7 +99,7 @@ describe('joining and leaving', () => {
 
   it('refuses a second join and actions before joining', async () => {
     const ada = await join(ROOM_A, 'Ada');
-    ada.client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_B, name: 'Ada' });
+    ada.client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_B, name: 'Ada', session: newSession() });
     expect(await ada.client.next('error')).toMatchObject({ code: ErrorCode.AlreadyJoined, ref: 'join' });
 
     const loner = await connect();
@@ -80,7 +113,7 @@ describe('joining and leaving', () => {
 
   it('closes with 4001 for an unsupported protocol version', async () => {
     const client = await connect();
-    client.send({ type: 'join', v: PROTOCOL_VERSION + 1, room: ROOM_A, name: 'Future' });
+    client.send({ type: 'join', v: PROTOCOL_VERSION + 1, room: ROOM_A, name: 'Future', session: newSession() });
     expect(await client.next('error')).toMatchObject({ code: ErrorCode.UnsupportedVersion });
     expect((await client.closed).code).toBe(CloseCode.UnsupportedVersion);
   });
@@ -184,7 +217,7 @@ describe('limits and liveness', () => {
     await join(ROOM_A, 'Two');
     await join(ROOM_A, 'Three');
     const fourth = await connect();
-    fourth.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Four' });
+    fourth.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Four', session: newSession() });
     const error = await fourth.next('error');
     expect(error).toMatchObject({ code: ErrorCode.RoomFull, ref: 'join' });
     expect(error.message).toContain('3');
@@ -198,7 +231,7 @@ describe('limits and liveness', () => {
     const ada = await join(ROOM_A, 'Ada');
     const silent = await TestClient.connect(server.signalUrl, { autoPong: false });
     clients.push(silent);
-    silent.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Silent' });
+    silent.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Silent', session: newSession() });
     const { id } = await silent.next('welcome');
     const started = Date.now();
     expect(await ada.client.next('peer-left', () => true, 3000)).toEqual({ type: 'peer-left', id });
@@ -233,6 +266,57 @@ describe('logging', () => {
     expect(log).not.toContain('SECRET-FINGERPRINT');
     expect(log).not.toContain('10.9.8.7');
     expect(log).not.toContain(ROOM_A);
+  });
+});
+
+describe('abuse', () => {
+  it('rate-limits each connection with an error, then closes a persistent flood with 4008', async () => {
+    await server.close();
+    server = await startServer({ rateLimitPerSecond: 5, rateLimitBurst: 5, rateLimitStrikes: 20 });
+    const ada = await join(ROOM_A, 'Ada');
+    const bob = await join(ROOM_A, 'Bob');
+    // The join used one token; four more frames pass, the next is refused.
+    for (let index = 0; index < 5; index += 1) bob.client.send({ type: 'signal', to: ada.welcome.id, data: { index } });
+    const limited = await bob.client.next('error');
+    expect(limited).toMatchObject({ code: ErrorCode.RateLimited });
+    expect(limited.message).toContain('5 per second');
+    for (let index = 0; index < 4; index += 1) expect(await ada.client.next('signal')).toMatchObject({ data: { index } });
+    for (let index = 0; index < 100; index += 1) bob.client.send({ type: 'leave' });
+    expect((await bob.client.closed).code).toBe(CloseCode.RateLimited);
+    // Ada's own budget is untouched.
+    const cy = await join(ROOM_A, 'Cy');
+    ada.client.send({ type: 'signal', to: cy.welcome.id, data: { ok: true } });
+    expect(await cy.client.next('signal')).toMatchObject({ data: { ok: true } });
+  });
+
+  it('caps open connections per client address before the upgrade', async () => {
+    await server.close();
+    server = await startServer({ maxConnectionsPerIp: 3 });
+    const first = await Promise.all([connect(), connect(), connect()]);
+    await expect(TestClient.connect(server.signalUrl)).rejects.toThrow(/429/);
+    first[0]!.close();
+    await first[0]!.closed;
+    await expect.poll(async () => (await TestClient.connect(server.signalUrl).then((c) => (clients.push(c), true), () => false))).toBe(true);
+  });
+
+  it('refuses origins that are not on ALLOWED_ORIGINS, but always its own', async () => {
+    await server.close();
+    server = await startServer({ allowedOrigins: ['https://chat.example.org'] });
+    await expect(TestClient.connect(server.signalUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    clients.push(await TestClient.connect(server.signalUrl, { origin: 'https://chat.example.org' }));
+    clients.push(await TestClient.connect(server.signalUrl, { origin: server.origin }));
+  });
+
+  it('closes a connection that does not join in time with 4004', async () => {
+    await server.close();
+    server = await startServer({ joinTimeoutMs: 200, heartbeatIntervalMs: 100 });
+    const idle = await connect();
+    const joined = await join(ROOM_A, 'Ada');
+    expect((await idle.closed).code).toBe(CloseCode.JoinTimeout);
+    // The joined connection stays: it answers pings and has a room.
+    joined.client.send({ type: 'rename', name: 'Still here' });
+    await joined.client.barrier();
+    expect(joined.client.socket.readyState).toBe(joined.client.socket.OPEN);
   });
 });
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { base64url, createRoomKey, deriveRoomId, isValidRoomKey } from '../../web/room-key.js';
+import { base64url, createRoomKey, createSessionSecret, derivePeerId, deriveRoomId, isValidRoomKey } from '../../web/room-key.js';
+import { derivePeerId as serverDerivePeerId } from '../../signaling/session.js';
+import { PEER_ID_PATTERN } from '../../signaling/protocol.js';
 import { ROOM_ID_PATTERN } from '../../signaling/protocol.js';
 
 describe('room keys', () => {
@@ -45,5 +47,25 @@ describe('room ids', () => {
   it('base64url matches Node for every byte value', () => {
     const bytes = Uint8Array.from({ length: 256 }, (_, index) => index);
     expect(base64url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
+  });
+});
+
+describe('peer ids', () => {
+  it('are derived in the browser exactly as the server derives them', () => {
+    for (let index = 0; index < 20; index += 1) {
+      const roomId = deriveRoomId(createRoomKey());
+      const secret = createSessionSecret();
+      const id = derivePeerId(roomId, secret);
+      expect(id).toBe(serverDerivePeerId(roomId, secret));
+      expect(id).toMatch(new RegExp(PEER_ID_PATTERN));
+    }
+  });
+
+  it('differ between rooms for the same tab, and between tabs', () => {
+    const secret = createSessionSecret();
+    const roomA = deriveRoomId(createRoomKey());
+    const roomB = deriveRoomId(createRoomKey());
+    expect(derivePeerId(roomA, secret)).not.toBe(derivePeerId(roomB, secret));
+    expect(derivePeerId(roomA, secret)).not.toBe(derivePeerId(roomA, createSessionSecret()));
   });
 });

@@ -3,16 +3,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ChatSendError, ParleyRoom, type ChatMessage, type RoomEvents } from '../../web/room.js';
+import { ephemeralIdentity, type SessionIdentity } from '../../web/session-identity.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../web/peer-protocol.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
 let server: RunningServer;
 const rooms: ParleyRoom[] = [];
 
-function openRoom(name: string, roomKey = 'node-test-room-key-0123456789'): ParleyRoom {
+const ROOM_KEY = 'node-test-room-key-0123456789';
+
+function openRoom(name: string, roomKey = ROOM_KEY, identity: SessionIdentity = ephemeralIdentity()): ParleyRoom {
   const room = new ParleyRoom({
     roomKey,
     name,
+    identity,
     signalingUrl: server.signalUrl,
     WebSocketImpl: WebSocket as unknown as new (url: string) => globalThis.WebSocket,
   });
@@ -65,9 +69,11 @@ describe('ParleyRoom (Node peers)', () => {
 
     const received = once(bob, 'message', (message) => !message.own);
     const sent = ada.send('hello over the data channel');
-    expect(sent).toMatchObject({ own: true, text: 'hello over the data channel', sentToCount: 1, authorName: 'Ada' });
+    expect(sent).toMatchObject({ own: true, text: 'hello over the data channel', authorName: 'Ada', authorId: ada.selfId });
     const message: ChatMessage = await received;
     expect(message).toMatchObject({ own: false, text: 'hello over the data channel', authorName: 'Ada', authorId: ada.selfId });
+    await until(ada, () => ada.deliveryOf(sent.id)?.delivered === 1);
+    expect(ada.deliveryOf(sent.id)).toEqual({ delivered: 1, total: 1, undeliverable: [] });
 
     const reply = once(ada, 'message', (m) => !m.own);
     bob.send('and back');
@@ -105,7 +111,8 @@ describe('ParleyRoom (Node peers)', () => {
     expect(() => ada.send('  \n ')).toThrow(ChatSendError);
     expect(() => ada.send('x'.repeat(MAX_CHAT_TEXT_LENGTH + 1))).toThrow(/limited to 16,000 characters/);
     expect(ada.messages).toEqual([]);
-    expect(ada.send('x'.repeat(MAX_CHAT_TEXT_LENGTH)).sentToCount).toBe(0);
+    const alone = ada.send('x'.repeat(MAX_CHAT_TEXT_LENGTH));
+    expect(ada.deliveryOf(alone.id)).toEqual({ delivered: 0, total: 0, undeliverable: [] });
   });
 
   it('reports a full room as rejected, with the server explanation', async () => {
@@ -119,17 +126,77 @@ describe('ParleyRoom (Node peers)', () => {
     expect(fifth.status.detail).toContain('full');
   });
 
-  it('goes offline but keeps its peers when the signaling server stops', async () => {
+  it('keeps its peers while the signaling server is down, and rejoins as the same participant', async () => {
     const ada = openRoom('Ada');
     await until(ada, () => ada.status.phase === 'joined');
     const bob = openRoom('Bob');
     await until(bob, allConnected(bob, 1));
     await until(ada, allConnected(ada, 1));
+    const port = server.port;
     await server.close();
-    await until(ada, () => ada.status.phase === 'offline');
+    await until(ada, () => ada.status.phase === 'reconnecting');
     expect(ada.status.code).toBe(1001);
     const received = once(bob, 'message', (m) => !m.own);
     ada.send('still here');
     expect((await received).text).toBe('still here');
+
+    server = await startServer({ port, roomCapacity: 4 });
+    const back = Date.now();
+    await until(ada, () => ada.status.phase === 'joined');
+    await until(bob, () => bob.status.phase === 'joined');
+    expect(Date.now() - back).toBeLessThan(2000);
+    // Same ids, the direct link survived, and a newcomer reaches both.
+    expect(ada.participants.map((p) => [p.id, p.state])).toEqual([[bob.selfId, 'connected']]);
+    const cy = openRoom('Cy');
+    await until(cy, allConnected(cy, 2));
+  });
+
+  it('gives a late joiner the history, in order, once each', async () => {
+    const ada = openRoom('Ada');
+    await until(ada, () => ada.status.phase === 'joined');
+    const bob = openRoom('Bob');
+    await until(ada, allConnected(ada, 1));
+    // A conversation: each message is sent after the previous one has arrived.
+    for (let index = 1; index <= 5; index += 1) {
+      const [from, to] = index % 2 ? [ada, bob] : [bob, ada];
+      from.send(`message ${index}`);
+      await until(to, () => to.messages.length === index);
+    }
+    const cy = openRoom('Cy');
+    await until(cy, () => cy.messages.length === 5);
+    expect(cy.messages.map((m) => m.text)).toEqual(['message 1', 'message 2', 'message 3', 'message 4', 'message 5']);
+    expect(cy.messages.map((m) => m.authorName)).toEqual(['Ada', 'Bob', 'Ada', 'Bob', 'Ada']);
+    // Ada and Bob learn through history that Cy has their messages: receipts count Cy.
+    const last = ada.messages.at(-1)!;
+    await until(ada, () => ada.deliveryOf(last.id)?.delivered === 2);
+    expect(cy.invalidPeerFrames).toBe(0);
+  });
+
+  it('is the same participant after a reload, with its messages and numbering intact', async () => {
+    const identity = ephemeralIdentity();
+    const ada = openRoom('Ada');
+    await until(ada, () => ada.status.phase === 'joined');
+    const bob = openRoom('Bob', ROOM_KEY, identity);
+    await until(ada, allConnected(ada, 1));
+    const first = bob.send('before the reload');
+    await until(ada, () => ada.messages.length === 1);
+    bob.close();
+    await until(ada, () => ada.participants.length === 0);
+    ada.send('while Bob was away');
+
+    const bobAgain = openRoom('Bob', ROOM_KEY, identity);
+    expect(bobAgain.selfId).toBe(bob.selfId);
+    await until(bobAgain, () => bobAgain.messages.length === 2);
+    expect(bobAgain.messages.map((m) => [m.text, m.own])).toEqual([
+      ['before the reload', true],
+      ['while Bob was away', false],
+    ]);
+    const second = bobAgain.send('after the reload');
+    expect(second.id).not.toBe(first.id);
+    await until(ada, () => ada.messages.length === 3);
+    expect(ada.participants.map((p) => p.id)).toEqual([bob.selfId]);
+    // The message Bob missed is now confirmed by him.
+    const missed = ada.messages.find((m) => m.text === 'while Bob was away')!;
+    await until(ada, () => ada.deliveryOf(missed.id)?.delivered === 1);
   });
 });

@@ -2,52 +2,76 @@
  * The full mesh of WebRTC data channels to the other members of a room, one simple-peer each.
  * The only module that imports simple-peer. Signals go out through the 'signal' event and come in
  * through handleSignal(); the mesh never talks to the signaling server itself.
+ *
+ * Offer collisions: when both sides offer at once, the side with the smaller peer id keeps its own
+ * offer and ignores the other's; the other side drops its offer and answers. So any two peers
+ * always end up with one connection, whoever started.
  */
 import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
 import { Emitter } from '../emitter.js';
 import type { IceServer, SignalData } from '../../signaling/protocol.js';
 
-export type PeerConnectionState = 'connecting' | 'connected' | 'failed';
+/** 'unstable': the connection exists but ICE lost its path; it may recover by itself. */
+export type LinkState = 'connecting' | 'connected' | 'unstable';
+
+/** How long ICE may stay 'disconnected' before the connection is given up and rebuilt. */
+export const ICE_DISCONNECTED_GRACE_MS = 4000;
+
+/** A connection that has not opened by then (a lost offer, no route) is given up and rebuilt. */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 interface PeerMeshEvents {
   /** A signaling payload to deliver to `to` through the signaling server. */
   signal: { to: string; data: SignalData };
-  state: { id: string; state: PeerConnectionState; error?: string };
+  state: { id: string; state: LinkState };
+  /** The data channel to `id` opened. */
+  open: { id: string };
   /** A text frame arrived on the data channel from `from` (not yet validated). */
   data: { from: string; data: unknown };
-  /** The connection to `id` ended (closed by either side, or failed). */
-  closed: { id: string };
+  /** The connection to `id` ended (closed by either side, failed, or given up). */
+  closed: { id: string; error?: string };
 }
 
 interface PeerEntry {
   peer: SimplePeer;
-  state: PeerConnectionState;
+  state: LinkState;
+  initiator: boolean;
+  /** The ICE grace period or the connect timeout, whichever is running. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 export class PeerMesh extends Emitter<PeerMeshEvents> {
   readonly #peers = new Map<string, PeerEntry>();
   #iceServers: RTCIceServer[] = [];
 
+  constructor(private readonly selfId: () => string) {
+    super();
+  }
+
   /** ICE servers for connections created from now on (the server's list, never a library default). */
   setIceServers(iceServers: readonly IceServer[]): void {
     this.#iceServers = iceServers.map((server) => ({ ...server }));
   }
 
-  /** Opens a connection to `id`, as the side that makes the offer. */
+  /** Opens a connection to `id` as the side that makes the offer, replacing any existing one. */
   connect(id: string): void {
     this.create(id, true);
   }
 
   /**
-   * Feeds a signal from `from` into its connection. A first offer from an unknown member creates
-   * the answering side; `isKnownMember` guards against signals from ids not in the room.
+   * Feeds a signal from `from` into its connection. An offer from a known member creates (or
+   * re-creates) the answering side, subject to the collision rule above.
    */
   handleSignal(from: string, data: SignalData, isKnownMember: boolean): void {
     let entry = this.#peers.get(from);
-    if (!entry) {
-      if (!isKnownMember || data.type !== 'offer') return;
+    if (data.type === 'offer') {
+      if (!isKnownMember) return;
+      const collision = entry?.initiator === true && entry.state !== 'connected';
+      if (collision && this.selfId() < from) return; // our offer wins; theirs is dropped
+      // No connection, a working one the other side restarted, or a collision we yield on.
       entry = this.create(from, false);
     }
+    if (!entry) return;
     try {
       entry.peer.signal(data);
     } catch (error) {
@@ -59,7 +83,7 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
   /** Sends a text frame to one connected peer; returns false if it is not connected. */
   send(id: string, frame: string): boolean {
     const entry = this.#peers.get(id);
-    if (!entry || entry.state !== 'connected') return false;
+    if (!entry || entry.state === 'connecting') return false;
     try {
       entry.peer.send(frame);
       return true;
@@ -68,15 +92,13 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     }
   }
 
-  /** Sends a text frame to every connected peer; returns the ids it went to. */
-  broadcast(frame: string): string[] {
-    const sentTo: string[] = [];
-    for (const id of this.#peers.keys()) if (this.send(id, frame)) sentTo.push(id);
-    return sentTo;
+  stateOf(id: string): LinkState | undefined {
+    return this.#peers.get(id)?.state;
   }
 
-  stateOf(id: string): PeerConnectionState | undefined {
-    return this.#peers.get(id)?.state;
+  isConnected(id: string): boolean {
+    const state = this.#peers.get(id)?.state;
+    return state === 'connected' || state === 'unstable';
   }
 
   /** Closes the connection to one peer without emitting 'closed' (the caller already knows). */
@@ -84,6 +106,7 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     const entry = this.#peers.get(id);
     if (!entry) return;
     this.#peers.delete(id);
+    clearTimeout(entry.timer);
     entry.peer.removeAllListeners();
     // simple-peer closes its RTCPeerConnection on a later timer; during pagehide there is no
     // later, so close it now and the other side sees its data channel close at once.
@@ -105,35 +128,51 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
       // Always an explicit list: simple-peer's own default would contact public STUN servers.
       config: { iceServers: this.#iceServers },
     });
-    const entry: PeerEntry = { peer, state: 'connecting' };
+    const entry: PeerEntry = { peer, state: 'connecting', initiator };
     this.#peers.set(id, entry);
 
     const isCurrent = (): boolean => this.#peers.get(id) === entry;
+    const setState = (state: LinkState): void => {
+      if (entry.state === state) return;
+      entry.state = state;
+      this.emit('state', { id, state });
+    };
+    const end = (error?: string): void => {
+      if (!isCurrent()) return;
+      this.remove(id);
+      this.emit('closed', error === undefined ? { id } : { id, error });
+    };
+
     peer.on('signal', (data) => {
       if (isCurrent()) this.emit('signal', { to: id, data });
     });
+    entry.timer = setTimeout(() => end('connect-timeout'), CONNECT_TIMEOUT_MS);
     peer.on('connect', () => {
       if (!isCurrent()) return;
-      entry.state = 'connected';
-      this.emit('state', { id, state: 'connected' });
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      setState('connected');
+      this.emit('open', { id });
     });
     peer.on('data', (data) => {
       if (isCurrent()) this.emit('data', { from: id, data });
     });
+    peer.on('iceStateChange', (iceState) => {
+      if (!isCurrent() || entry.state === 'connecting') return;
+      if (iceState === 'disconnected') {
+        setState('unstable');
+        // ICE often recovers from a short loss by itself; past the grace period, rebuild.
+        entry.timer ??= setTimeout(() => end('ice-disconnected'), ICE_DISCONNECTED_GRACE_MS);
+      } else if (iceState === 'connected' || iceState === 'completed') {
+        clearTimeout(entry.timer);
+        entry.timer = undefined;
+        setState('connected');
+      }
+    });
     // simple-peer destroys itself on every error and then may or may not emit 'close'; either
     // event ends this connection, whichever comes first.
-    peer.on('error', (error: SimplePeerError) => {
-      if (!isCurrent()) return;
-      this.#peers.delete(id);
-      entry.state = 'failed';
-      this.emit('state', { id, state: 'failed', error: error.code ?? error.message });
-      this.emit('closed', { id });
-    });
-    peer.on('close', () => {
-      if (!isCurrent()) return;
-      this.#peers.delete(id);
-      this.emit('closed', { id });
-    });
+    peer.on('error', (error: SimplePeerError) => end(error.code ?? error.message));
+    peer.on('close', () => end());
     this.emit('state', { id, state: 'connecting' });
     return entry;
   }

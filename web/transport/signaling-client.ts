@@ -1,17 +1,27 @@
 /**
- * The browser side of the signaling WebSocket: connects, sends protocol messages, and emits the
- * server's messages and the connection's state. It does not interpret messages; the room does.
+ * The browser side of the signaling WebSocket: connects, sends protocol messages, emits the
+ * server's messages and the connection's state, and reconnects by itself with backoff and jitter
+ * when the connection drops (unless the server said not to). It does not interpret messages.
  */
 import { Emitter } from '../emitter.js';
-import { ServerMessageType, type ClientMessage, type ServerMessage } from '../../signaling/protocol.js';
+import { reconnectDelay } from './reconnect-policy.js';
+import { FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../signaling/protocol.js';
 
-export type SignalingState = 'connecting' | 'open' | 'closed';
+/**
+ * - connecting: a socket is opening
+ * - open: connected
+ * - waiting: the connection dropped; another attempt is scheduled at `retryAt`
+ * - closed: for good (close() was called, or the server refused with a final close code)
+ */
+export type SignalingState = 'connecting' | 'open' | 'waiting' | 'closed';
 
 export interface SignalingStateChange {
   state: SignalingState;
-  /** The close code, when state is 'closed'. */
+  /** The close code of the connection that ended, for 'waiting' and 'closed'. */
   code?: number;
   reason?: string;
+  /** For 'waiting': when the next attempt starts (Date.now() clock). */
+  retryAt?: number;
 }
 
 interface SignalingEvents {
@@ -27,10 +37,16 @@ export type WebSocketConstructor = new (url: string) => WebSocket;
 const KNOWN_SERVER_TYPES = new Set<string>(Object.values(ServerMessageType));
 /** Server frames are small; anything far larger is not ours. */
 const MAX_SERVER_FRAME_LENGTH = 1024 * 1024;
+const ABNORMAL_CLOSURE = 1006;
 
 export class SignalingClient extends Emitter<SignalingEvents> {
   #socket: WebSocket | undefined;
   #state: SignalingState = 'closed';
+  #stopped = true;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #attempt = 0;
+  /** When the current outage began (Date.now()), while disconnected. */
+  #outageStartedAt: number | undefined;
 
   constructor(
     readonly url: string,
@@ -43,27 +59,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.#state;
   }
 
+  /** Starts connecting, and keeps reconnecting until close(). */
   connect(): void {
-    if (this.#socket) return;
-    this.setState({ state: 'connecting' });
-    let socket: WebSocket;
-    try {
-      socket = new this.WebSocketImpl(this.url);
-    } catch (error) {
-      // An unparsable URL throws synchronously; report it as a closed connection with the reason.
-      this.setState({ state: 'closed', code: 1006, reason: error instanceof Error ? error.message : String(error) });
-      return;
-    }
-    this.#socket = socket;
-    socket.onopen = () => this.setState({ state: 'open' });
-    socket.onmessage = (event: MessageEvent) => this.receive(event.data);
-    socket.onclose = (event: CloseEvent) => {
-      if (this.#socket !== socket) return;
-      this.#socket = undefined;
-      this.setState({ state: 'closed', code: event.code, reason: event.reason });
-    };
-    // 'error' is always followed by 'close', which carries what there is to know.
-    socket.onerror = () => undefined;
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    globalThis.addEventListener?.('online', this.#retryNow);
+    this.open();
   }
 
   /** Sends a message; returns false if the socket is not open (the message is not queued). */
@@ -74,7 +75,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return true;
   }
 
+  /** Closes the connection for good. */
   close(): void {
+    this.#stopped = true;
+    globalThis.removeEventListener?.('online', this.#retryNow);
+    clearTimeout(this.#retryTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {
@@ -82,6 +87,55 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       socket.close(1000, 'left');
     }
     if (this.#state !== 'closed') this.setState({ state: 'closed', code: 1000, reason: 'left' });
+  }
+
+  /** The network came back: try at once instead of waiting out the backoff. */
+  readonly #retryNow = (): void => {
+    if (this.#state !== 'waiting') return;
+    clearTimeout(this.#retryTimer);
+    this.open();
+  };
+
+  private open(): void {
+    this.setState({ state: 'connecting' });
+    let socket: WebSocket;
+    try {
+      socket = new this.WebSocketImpl(this.url);
+    } catch (error) {
+      // An unusable URL throws synchronously: no retry can fix that.
+      this.#stopped = true;
+      this.setState({ state: 'closed', code: ABNORMAL_CLOSURE, reason: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#attempt = 0;
+      this.#outageStartedAt = undefined;
+      this.setState({ state: 'open' });
+    };
+    socket.onmessage = (event: MessageEvent) => this.receive(event.data);
+    socket.onclose = (event: CloseEvent) => {
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.onSocketClosed(event.code, event.reason);
+    };
+    // 'error' is always followed by 'close', which carries what there is to know.
+    socket.onerror = () => undefined;
+  }
+
+  private onSocketClosed(code: number, reason: string): void {
+    if (this.#stopped) return;
+    if (FINAL_CLOSE_CODES.includes(code)) {
+      this.#stopped = true;
+      this.setState({ state: 'closed', code, reason });
+      return;
+    }
+    const now = Date.now();
+    this.#outageStartedAt ??= now;
+    this.#attempt += 1;
+    const delay = reconnectDelay(this.#attempt, now - this.#outageStartedAt);
+    this.#retryTimer = setTimeout(() => this.open(), delay);
+    this.setState({ state: 'waiting', code, reason, retryAt: now + delay });
   }
 
   private receive(data: unknown): void {

@@ -1,0 +1,60 @@
+/**
+ * The message log: every message once (deduplicated by id), in a stable order that every peer
+ * agrees on — author time (a hybrid clock: later than anything its author had seen), then author
+ * id, then the author's sequence — however and in whatever order the messages arrived (live,
+ * retransmitted, or in someone's history).
+ */
+import { authorOf, sequenceOf } from './peer-protocol.js';
+
+export interface LogEntry {
+  /** `<author id>:<sequence>` */
+  readonly id: string;
+  readonly authorId: string;
+  readonly authorName: string;
+  readonly text: string;
+  /** The author's clock, ms since the epoch. */
+  readonly sentAt: number;
+}
+
+function compare(a: LogEntry, b: LogEntry): number {
+  if (a.sentAt !== b.sentAt) return a.sentAt - b.sentAt;
+  if (a.authorId !== b.authorId) return a.authorId < b.authorId ? -1 : 1;
+  return sequenceOf(a.id) - sequenceOf(b.id);
+}
+
+export class ChatLog<T extends LogEntry = LogEntry> {
+  readonly #entries: T[] = [];
+  readonly #ids = new Set<string>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get entries(): readonly T[] {
+    return this.#entries;
+  }
+
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  /**
+   * Adds an entry in order; returns false (and changes nothing) for an id already present or an
+   * entry whose id does not belong to its author.
+   */
+  add(entry: T): boolean {
+    if (this.#ids.has(entry.id) || authorOf(entry.id) !== entry.authorId) return false;
+    // Almost every message belongs at the end; walk back from there.
+    let index = this.#entries.length;
+    while (index > 0 && compare(this.#entries[index - 1]!, entry) > 0) index -= 1;
+    this.#entries.splice(index, 0, entry);
+    this.#ids.add(entry.id);
+    if (this.#entries.length > this.maxEntries) {
+      for (const dropped of this.#entries.splice(0, this.#entries.length - this.maxEntries)) this.#ids.delete(dropped.id);
+    }
+    return true;
+  }
+
+  /** The last `count` entries, oldest first. */
+  recent(count: number): T[] {
+    return this.#entries.slice(Math.max(0, this.#entries.length - count));
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Who this tab is in a room: a session secret (from which the server derives the same peer id
+ * every time) and the sequence of its messages. Kept in sessionStorage, so a reload of the tab is
+ * the same participant and continues its message numbering; a new tab is a new participant.
+ */
+import { createSessionSecret } from './room-key.js';
+
+export interface SessionIdentity {
+  readonly secret: string;
+  /** The next message sequence number (1, 2, 3, … across reloads of this tab). */
+  nextSequence(): number;
+}
+
+interface Stored {
+  secret: string;
+  sequence: number;
+}
+
+/** An identity that lives only as long as this object (Node, or storage unavailable). */
+export function ephemeralIdentity(): SessionIdentity {
+  const secret = createSessionSecret();
+  let sequence = 0;
+  return { secret, nextSequence: () => (sequence += 1) };
+}
+
+function sessionStore(): Storage | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    return undefined; // storage disabled (privacy settings, sandboxed iframe)
+  }
+}
+
+/** The identity of this tab in the room `roomId`, created on first use. */
+export function loadSessionIdentity(roomId: string): SessionIdentity {
+  const store = sessionStore();
+  if (!store) return ephemeralIdentity();
+  const key = `parley.session.${roomId}`;
+  let stored: Stored | undefined;
+  try {
+    const parsed = JSON.parse(store.getItem(key) ?? 'null') as Partial<Stored> | null;
+    if (parsed && typeof parsed.secret === 'string' && /^[A-Za-z0-9_-]{22,64}$/.test(parsed.secret) && Number.isSafeInteger(parsed.sequence)) {
+      stored = { secret: parsed.secret, sequence: parsed.sequence! };
+    }
+  } catch {
+    stored = undefined; // unreadable: start afresh
+  }
+  const state: Stored = stored ?? { secret: createSessionSecret(), sequence: 0 };
+  const save = (): void => {
+    try {
+      store.setItem(key, JSON.stringify(state));
+    } catch {
+      // Quota or disabled storage: this tab keeps working; only a reload would start afresh.
+    }
+  };
+  save();
+  return {
+    secret: state.secret,
+    nextSequence() {
+      state.sequence += 1;
+      save();
+      return state.sequence;
+    },
+  };
+}
