@@ -33,6 +33,17 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       // Signaling frames are small and latency-sensitive; compression costs more than it saves.
       perMessageDeflate: false,
     },
+    // A client that breaks the WebSocket protocol (invalid UTF-8, an over-large frame) is closed by
+    // ws with the matching code (1007, 1009); that is the client's fault, not a server error.
+    errorHandler(error, socket, request) {
+      const code = (error as Error & { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        request.log.debug({ code }, 'client broke the WebSocket protocol');
+        return;
+      }
+      request.log.error({ err: error }, 'websocket error');
+      socket.terminate();
+    },
     // Tell connected clients the server is going away, so they can reconnect to its successor.
     preClose(done) {
       for (const client of app.websocketServer.clients) client.close(CloseCode.GoingAway, 'server shutting down');

@@ -5,8 +5,6 @@
 import { buildApp } from './app.js';
 import { CONFIG_HELP, ConfigError, loadConfig } from './config.js';
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-
 async function main(): Promise<void> {
   let loaded;
   try {
@@ -28,7 +26,8 @@ async function main(): Promise<void> {
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const shownHost = ['0.0.0.0', '::', 'localhost', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : config.host;
+  const anyInterface = ['0.0.0.0', '::', 'localhost'].includes(config.host);
+  const shownHost = anyInterface ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`\nParley is running: open http://${shownHost}:${port}/ (listening on ${config.host}:${port})\n\n`);
 
   let closing = false;
@@ -37,9 +36,9 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down');
     const forceExit = setTimeout(() => {
-      app.log.error('shutdown took too long; exiting');
+      process.stderr.write(`parley: shutdown took too long (over ${config.shutdownTimeoutMs} ms); exiting\n`);
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
+    }, config.shutdownTimeoutMs);
     forceExit.unref();
     app.close().then(
       () => process.exit(0),

@@ -11,5 +11,7 @@ export async function healthRoute(app: FastifyInstance, { rooms }: { rooms: Room
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     rooms: rooms.roomCount,
     peers: rooms.memberCount,
+    /** Open WebSocket connections, joined or not. */
+    connections: app.websocketServer.clients.size,
   }));
 }

@@ -56,7 +56,6 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     monitor.track(socket, session, request.ip);
     socket.on('message', (data, isBinary) => session.handleFrame(toBuffer(data), isBinary));
     socket.on('close', () => session.handleClose());
-    socket.on('error', (error) => request.log.warn({ err: error, peer: session.id }, 'websocket error'));
   });
 }
 
