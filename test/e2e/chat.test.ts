@@ -2,20 +2,19 @@
 // Each step builds on the previous one, as one group of friends using one room would.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { BrowserSession, chatStatus, createRoom, messageBox, messageLog as log, observed, participant, sendWithEnter, setName } from '../support/chat-page.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
 const ARTIFACTS = 'test-results/e2e';
 const HOSTILE = '<img src=x onerror=alert(1)>';
+/** The ICE server list the signaling server hands out in these tests (a loopback STUN port). */
+const ICE_SERVERS = [{ urls: 'stun:127.0.0.1:3478' }];
 
 let server: RunningServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: BrowserSession;
 /** Every frame the server received over its WebSockets, as text. */
 const framesSeenByServer: string[] = [];
-const dialogs: string[] = [];
-const pageErrors: string[] = [];
 let roomLink = '';
 const timings: Record<string, number> = {};
 
@@ -23,72 +22,18 @@ let ada: Page;
 let bob: Page;
 let cy: Page;
 
-/** The ICE server list the signaling server hands out in these tests (a loopback STUN port). */
-const ICE_SERVERS = [{ urls: 'stun:127.0.0.1:3478' }];
-
-/**
- * Records the iceServers of every RTCPeerConnection the page creates. The connection itself is
- * the browser's own; this only looks at what it was given.
- */
-function recordPeerConnectionConfigs(): void {
-  const Native = window.RTCPeerConnection;
-  const seen: unknown[] = [];
-  (window as unknown as { iceServersSeen: unknown[] }).iceServersSeen = seen;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      seen.push(JSON.parse(JSON.stringify(config?.iceServers ?? null)));
-      super(config);
-    }
-  };
-}
-
-async function openPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  await context.addInitScript(recordPeerConnectionConfigs);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  return page;
-}
-
-async function setName(page: Page, name: string): Promise<void> {
-  const field = page.getByRole('textbox', { name: 'Your name' });
-  await field.fill(name);
-  await field.press('Enter');
-}
-
-function messageBox(page: Page) {
-  return page.getByRole('textbox', { name: 'Message', exact: true });
-}
-
-function log(page: Page) {
-  return page.getByRole('log', { name: 'Messages' });
-}
-
-function participant(page: Page, name: string) {
-  return page.getByRole('region', { name: 'Participants' }).getByRole('listitem').filter({ hasText: name });
-}
-
-async function sendWithEnter(page: Page, text: string): Promise<void> {
-  await messageBox(page).fill(text);
-  await messageBox(page).press('Enter');
-}
+const openPage = (viewport?: { width: number; height: number }): Promise<Page> => browser.openPage(viewport);
 
 beforeAll(async () => {
   server = await startServer({ roomCapacity: 3, iceServers: ICE_SERVERS });
   server.app.websocketServer.on('connection', (socket) => {
     socket.on('message', (data: Buffer) => framesSeenByServer.push(data.toString()));
   });
-  browser = await launchChromium();
+  browser = await BrowserSession.launch();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
 afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
   await browser?.close();
   await server?.close();
   if (Object.keys(timings).length > 0) writeFileSync(`${ARTIFACTS}/timings.json`, JSON.stringify(timings, null, 2));
@@ -99,12 +44,10 @@ describe('Parley in real browsers', () => {
     ada = await openPage();
     await ada.goto(server.origin);
     await ada.screenshot({ path: `${ARTIFACTS}/landing-desktop.png` });
-    await ada.getByRole('button', { name: 'New room' }).click();
-    await ada.waitForURL(/#[A-Za-z0-9_-]{22}$/);
-    roomLink = ada.url();
+    roomLink = await createRoom(ada, server.origin);
     expect(roomLink.startsWith(`${server.origin}/#`)).toBe(true);
     await setName(ada, 'Ada');
-    await expect.poll(() => ada.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    await chatStatus(ada, 'Connected').waitFor();
 
     await ada.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
     await ada.getByRole('button', { name: 'Copy room link' }).click();
@@ -113,10 +56,7 @@ describe('Parley in real browsers', () => {
 
     // A second "New room" makes a different key.
     const other = await openPage();
-    await other.goto(server.origin);
-    await other.getByRole('button', { name: 'New room' }).click();
-    await other.waitForURL(/#/);
-    expect(other.url()).not.toBe(roomLink);
+    expect(await createRoom(other, server.origin)).not.toBe(roomLink);
     await other.context().close();
   });
 
@@ -151,9 +91,9 @@ describe('Parley in real browsers', () => {
 
   it('uses exactly the ICE servers the signaling server hands out', async () => {
     for (const page of [ada, bob]) {
-      const seen = await page.evaluate(() => (window as unknown as { iceServersSeen: unknown[] }).iceServersSeen);
-      expect(seen.length).toBeGreaterThan(0);
-      for (const iceServers of seen) expect(iceServers).toEqual(ICE_SERVERS);
+      const { iceServers } = await observed(page);
+      expect(iceServers.length).toBeGreaterThan(0);
+      for (const list of iceServers) expect(list).toEqual(ICE_SERVERS);
     }
   });
 
@@ -175,7 +115,7 @@ describe('Parley in real browsers', () => {
     const multiline = log(ada).getByRole('article').filter({ hasText: 'second line' });
     await multiline.waitFor();
     expect(await multiline.locator('.text').innerText()).toBe('first line\nsecond line');
-    expect(dialogs).toEqual([]);
+    expect(browser.dialogs).toEqual([]);
   });
 
   it('keeps what was typed when a message is refused', async () => {
@@ -209,7 +149,7 @@ describe('Parley in real browsers', () => {
   it('a fourth browser is told the room is full', async () => {
     const dee = await openPage();
     await dee.goto(roomLink);
-    await dee.getByRole('status').filter({ hasText: 'full' }).waitFor();
+    await chatStatus(dee, 'full').waitFor();
     expect(await messageBox(dee).isDisabled()).toBe(true);
     await dee.screenshot({ path: `${ARTIFACTS}/room-full.png` });
     await dee.context().close();
@@ -232,7 +172,7 @@ describe('Parley in real browsers', () => {
 
   it('keeps chatting after the signaling server stops, and the server never saw chat text', async () => {
     await server.close();
-    for (const page of [ada, bob, cy]) await page.getByRole('status').filter({ hasText: 'unreachable' }).waitFor();
+    for (const page of [ada, bob, cy]) await chatStatus(page, 'unreachable').waitFor();
 
     await sendWithEnter(ada, 'Server is gone and we still talk');
     await log(bob).getByText('Server is gone and we still talk').waitFor();
@@ -253,7 +193,7 @@ describe('Parley in real browsers', () => {
       // The room key never reaches the server; only its hash does.
       expect(frame).not.toContain(roomLink.split('#')[1]);
     }
-    expect(pageErrors).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
   });
 
   it('shows a clear page for a malformed room link, and remembers the name across reloads', async () => {

@@ -1,0 +1,112 @@
+// Drives the Parley app in Chromium as a person would: role and label locators only. Also
+// observes (never replaces) the page's RTCPeerConnections, for tests that break them on purpose.
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
+
+/**
+ * Runs in every page before its scripts: wraps the browser's own RTCPeerConnection to record the
+ * ICE servers it was given and keep a reference to each connection and data channel.
+ */
+function observePeerConnections(): void {
+  const Native = window.RTCPeerConnection;
+  const observed = { iceServers: [] as unknown[], connections: [] as RTCPeerConnection[], channels: [] as RTCDataChannel[] };
+  (window as unknown as { parleyTestObserved: typeof observed }).parleyTestObserved = observed;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      observed.iceServers.push(JSON.parse(JSON.stringify(config?.iceServers ?? null)));
+      super(config);
+      observed.connections.push(this);
+      this.addEventListener('datachannel', (event) => observed.channels.push(event.channel));
+    }
+    override createDataChannel(label: string, options?: RTCDataChannelInit): RTCDataChannel {
+      const channel = super.createDataChannel(label, options);
+      observed.channels.push(channel);
+      return channel;
+    }
+  };
+}
+
+export interface ObservedPeerConnections {
+  iceServers: unknown[];
+  connections: RTCPeerConnection[];
+  channels: RTCDataChannel[];
+}
+
+/** One Chromium for a test file; each page gets a fresh context (like a separate profile). */
+export class BrowserSession {
+  readonly dialogs: string[] = [];
+  readonly pageErrors: string[] = [];
+  readonly #contexts: BrowserContext[] = [];
+
+  private constructor(readonly browser: Browser) {}
+
+  static async launch(): Promise<BrowserSession> {
+    return new BrowserSession(await launchChromium());
+  }
+
+  async openPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
+    const context = await this.browser.newContext({ viewport });
+    await context.addInitScript(observePeerConnections);
+    this.#contexts.push(context);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => {
+      this.dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    return page;
+  }
+
+  async close(): Promise<void> {
+    for (const context of this.#contexts) await context.close().catch(() => undefined);
+    await this.browser.close();
+  }
+}
+
+export async function setName(page: Page, name: string): Promise<void> {
+  const field = page.getByRole('textbox', { name: 'Your name' });
+  await field.fill(name);
+  await field.press('Enter');
+}
+
+export function messageBox(page: Page): Locator {
+  return page.getByRole('textbox', { name: 'Message', exact: true });
+}
+
+export function messageLog(page: Page): Locator {
+  return page.getByRole('log', { name: 'Messages' });
+}
+
+export function participant(page: Page, name: string): Locator {
+  return page.getByRole('region', { name: 'Participants' }).getByRole('listitem').filter({ hasText: name });
+}
+
+/** The status line of the chat (the app's own announcer is a status region too). */
+export function chatStatus(page: Page, text: string | RegExp): Locator {
+  return page.getByRole('status').filter({ hasText: text });
+}
+
+export async function sendWithEnter(page: Page, text: string): Promise<void> {
+  await messageBox(page).fill(text);
+  await messageBox(page).press('Enter');
+}
+
+/** The texts of the messages in the log, in order. */
+export async function logTexts(page: Page): Promise<string[]> {
+  return messageLog(page).getByRole('article').locator('.text').allInnerTexts();
+}
+
+/** Opens the landing page and clicks New room; returns the room link. */
+export async function createRoom(page: Page, origin: string): Promise<string> {
+  await page.goto(origin);
+  await page.getByRole('button', { name: 'New room' }).click();
+  await page.waitForURL(/#[A-Za-z0-9_-]{22}$/);
+  return page.url();
+}
+
+export async function observed(page: Page): Promise<{ iceServers: unknown[]; connections: number; openChannels: number }> {
+  return page.evaluate(() => {
+    const o = (window as unknown as { parleyTestObserved: ObservedPeerConnections }).parleyTestObserved;
+    return { iceServers: o.iceServers, connections: o.connections.length, openChannels: o.channels.filter((c) => c.readyState === 'open').length };
+  });
+}
