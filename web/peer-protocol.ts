@@ -8,6 +8,7 @@
  * - ack:     "I have these messages of yours" (delivery receipts, peer to peer)
  * - history: part of the sender's recent transcript, sent when a connection opens, so late
  *            joiners, reloads and reconnects catch up; merged by id on arrival
+ * - bye:     the sender is leaving the room (closing the tab, or leaving the chat)
  */
 import * as v from 'valibot';
 import { MAX_NAME_LENGTH } from '../signaling/protocol.js';
@@ -16,6 +17,7 @@ export const PeerMessageType = {
   Chat: 'chat',
   Ack: 'ack',
   History: 'history',
+  Bye: 'bye',
 } as const;
 
 /** Longest chat message, in UTF-16 code units (what a textarea's maxlength counts). */
@@ -66,7 +68,9 @@ export const HistoryFrameSchema = v.strictObject({
   messages: v.pipe(v.array(HistoryEntrySchema), v.maxLength(HISTORY_LIMIT)),
 });
 
-const PeerMessageSchema = v.variant('type', [ChatFrameSchema, AckFrameSchema, HistoryFrameSchema]);
+export const ByeFrameSchema = v.strictObject({ type: v.literal(PeerMessageType.Bye) });
+
+const PeerMessageSchema = v.variant('type', [ChatFrameSchema, AckFrameSchema, HistoryFrameSchema, ByeFrameSchema]);
 
 export type ChatFrame = v.InferOutput<typeof ChatFrameSchema>;
 export type AckFrame = v.InferOutput<typeof AckFrameSchema>;

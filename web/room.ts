@@ -111,6 +111,8 @@ interface ParticipantRecord {
   inRoom: boolean;
   healAttempts: number;
   healTimer?: ReturnType<typeof setTimeout>;
+  /** Running while the server says it left but its direct link still works. */
+  leftTimer?: ReturnType<typeof setTimeout>;
 }
 
 const DEFAULT_MAX_MESSAGES = 1000;
@@ -119,6 +121,11 @@ const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 5000;
 /** Rebuilding a broken direct connection gives up after this many attempts in a row. */
 const MAX_HEAL_ATTEMPTS = 6;
+/**
+ * A member the server says has left, but whose direct link still works, is kept this long: its
+ * signaling may just be reconnecting. If it has not rejoined by then, it is gone.
+ */
+const LEFT_WITH_LINK_GRACE_MS = 8000;
 
 export class ParleyRoom extends Emitter<RoomEvents> {
   readonly roomId: string;
@@ -248,8 +255,14 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   close(): void {
     if (this.#status.phase === 'closed') return;
     this.#signaling.send({ type: ClientMessageType.Leave });
+    // Tell peers directly too: the others see us go at once even without a signaling server.
+    const bye = encodePeerMessage({ type: PeerMessageType.Bye });
+    for (const record of this.#participants.values()) {
+      this.#mesh.send(record.id, bye);
+      clearTimeout(record.healTimer);
+      clearTimeout(record.leftTimer);
+    }
     clearInterval(this.#sweepTimer);
-    for (const record of this.#participants.values()) clearTimeout(record.healTimer);
     this.#mesh.destroy();
     this.#signaling.close();
     this.#participants.clear();
@@ -338,8 +351,15 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         if (!record) return;
         record.inRoom = false;
         this.#delivery.peerLeft(record.id, Date.now());
-        // A peer whose direct link still works is still here for chat; it left signaling only.
-        if (!this.#mesh.isConnected(record.id)) this.removeParticipant(record.id);
+        if (!this.#mesh.isConnected(record.id)) {
+          this.removeParticipant(record.id);
+          return;
+        }
+        // Its direct link still works: it may only be reconnecting to the server.
+        clearTimeout(record.leftTimer);
+        record.leftTimer = setTimeout(() => {
+          if (this.#participants.get(record.id) === record && !record.inRoom) this.removeParticipant(record.id);
+        }, LEFT_WITH_LINK_GRACE_MS);
         return;
       }
       case ServerMessageType.PeerRenamed: {
@@ -461,6 +481,9 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         if (this.#delivery.confirm(from, message.ids).length > 0) this.emit('change', undefined);
         return;
       }
+      case PeerMessageType.Bye:
+        this.removeParticipant(from);
+        return;
       case PeerMessageType.History: {
         const ownIds: string[] = [];
         const byAuthor = new Map<string, string[]>();
@@ -517,6 +540,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     const existing = this.#participants.get(member.id);
     if (existing) {
       existing.inRoom = true;
+      clearTimeout(existing.leftTimer);
       existing.name = member.name;
       this.#delivery.peerPresent(member.id);
       this.emit('change', undefined);
@@ -547,6 +571,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     this.#mesh.remove(id);
     if (!record) return;
     clearTimeout(record.healTimer);
+    clearTimeout(record.leftTimer);
     this.#participants.delete(id);
     this.#delivery.peerLeft(id, Date.now());
     this.emit('peer-left', { id: record.id, name: record.name, state: record.state });

@@ -22,6 +22,7 @@ describe('peer protocol', () => {
     expect(decodePeerMessage(encodePeerMessage(ack))).toEqual(ack);
     const history: PeerMessage = { type: 'history', messages: [{ id: `${AUTHOR}:3`, text: 'x', sentAt: 5, name: 'Ada' }] };
     expect(decodePeerMessage(encodePeerMessage(history))).toEqual(history);
+    expect(decodePeerMessage(encodePeerMessage({ type: 'bye' }))).toEqual({ type: 'bye' });
   });
 
   it('splits message ids', () => {
@@ -45,6 +46,7 @@ describe('peer protocol', () => {
     ['fractional time', JSON.stringify({ ...chat, sentAt: 1.5 })],
     ['extra fields', JSON.stringify({ ...chat, html: '<b>' })],
     ['empty ack', JSON.stringify({ type: 'ack', ids: [] })],
+    ['bye with a payload', JSON.stringify({ type: 'bye', reason: 'x' })],
     ['ack of non-ids', JSON.stringify({ type: 'ack', ids: [1, 2] })],
     ['history with a bad entry', JSON.stringify({ type: 'history', messages: [{ id: chat.id, text: '', sentAt: 1, name: 'x' }] })],
     ['history that is too long', JSON.stringify({ type: 'history', messages: Array.from({ length: 201 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'x', sentAt: 1, name: 'x' })) })],
