@@ -23,7 +23,8 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          // The bench smoke test drives Chromium too, so it queues with the browser suites.
+          include: ['test/e2e/**/*.test.ts', 'test/bench/**/*.test.ts'],
           environment: 'node',
           // One browser suite at a time: the machine has two cores.
           fileParallelism: false,

@@ -1,0 +1,73 @@
+/** Every figure the benchmark reports: its label, how to print it, and the goal it is judged by. */
+
+export interface Goal {
+  text: string;
+  met: boolean;
+}
+
+export interface Metric {
+  id: string;
+  label: string;
+  format(value: number): string;
+  goal?: (parley: number | undefined, anchors: { peerjs?: number; bare?: number; raw?: number }) => Goal | undefined;
+}
+
+const fixed = (digits: number, unit = '') => (value: number) => `${value.toFixed(digits)}${unit}`;
+const thousands = (value: number) => Math.round(value).toLocaleString('en');
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+
+function atMost(limit: number, text: string) {
+  return (parley: number | undefined): Goal | undefined => (parley === undefined ? undefined : { text, met: parley <= limit });
+}
+
+export const METRICS: Metric[] = [
+  { id: 'idle.1000.rssPerConnectionBytes', label: 'RSS per connection, 1k idle', format: kib },
+  { id: 'idle.5000.rssPerConnectionBytes', label: 'RSS per connection, 5k idle', format: kib },
+  { id: 'idle.10000.rssPerConnectionBytes', label: 'RSS per connection, 10k idle', format: kib, goal: atMost(6.7 * 1024, '≤ 6.7 KiB') },
+  { id: 'idle.50.rssPerConnectionBytes', label: 'RSS per connection, 50 idle (smoke)', format: kib },
+  { id: 'idle.1000.connectionsPerCpuSecond', label: 'Connections joined per server CPU-second, 1k', format: thousands },
+  { id: 'idle.5000.connectionsPerCpuSecond', label: 'Connections joined per server CPU-second, +4k', format: thousands },
+  { id: 'idle.10000.connectionsPerCpuSecond', label: 'Connections joined per server CPU-second, +5k', format: thousands },
+  { id: 'idle.50.connectionsPerCpuSecond', label: 'Connections joined per server CPU-second (smoke)', format: thousands },
+  { id: 'idle.1000.holdCpuPercent', label: 'Server CPU holding 1k idle', format: fixed(2, ' %') },
+  { id: 'idle.5000.holdCpuPercent', label: 'Server CPU holding 5k idle', format: fixed(2, ' %') },
+  { id: 'idle.10000.holdCpuPercent', label: 'Server CPU holding 10k idle (heartbeats on)', format: fixed(2, ' %'), goal: atMost(1, '≤ 1 %') },
+  { id: 'idle.50.holdCpuPercent', label: 'Server CPU holding 50 idle (smoke)', format: fixed(2, ' %') },
+  { id: 'relay.messagesPerSecond', label: 'Relay: messages/s (500 pairs, 1 KB)', format: thousands },
+  {
+    id: 'relay.messagesPerServerCpuSecond',
+    label: 'Relay: messages per server CPU-second',
+    format: thousands,
+    goal: (parley, { peerjs, bare }) =>
+      parley === undefined || peerjs === undefined || bare === undefined
+        ? undefined
+        : { text: '≥ 1.0× bare, ≥ 1.1× PeerJS', met: parley >= bare && parley >= 1.1 * peerjs },
+  },
+  { id: 'relay.serverCpuPercent', label: 'Relay: server CPU', format: fixed(0, ' %') },
+  { id: 'latency.p50Ms', label: 'Latency p50 at 5,000 msg/s', format: fixed(3, ' ms') },
+  { id: 'latency.p99Ms', label: 'Latency p99 at 5,000 msg/s', format: fixed(3, ' ms'), goal: atMost(0.7, '≤ 0.7 ms') },
+  { id: 'latency.maxMs', label: 'Latency max at 5,000 msg/s', format: fixed(2, ' ms') },
+  { id: 'latency.achievedRate', label: 'Offered rate achieved', format: thousands },
+  { id: 'joinStorm.ms', label: 'Join storm 200 rooms × 5: all pairs signalled', format: fixed(0, ' ms'), goal: atMost(600, '≤ 600 ms') },
+  { id: 'p2p.linkToChannelOpenMs', label: 'Link opened → data channel open', format: fixed(0, ' ms') },
+  {
+    id: 'p2p.linkToFirstMessageMs',
+    label: 'Link opened → first message delivered',
+    format: fixed(0, ' ms'),
+    goal: (parley, { raw }) => (parley === undefined || raw === undefined ? undefined : { text: '≤ 1.2× raw', met: parley <= 1.2 * raw }),
+  },
+  { id: 'p2p.chatLatencyP50Ms', label: 'Chat message latency p50 (one way)', format: fixed(2, ' ms') },
+  { id: 'p2p.chatLatencyP99Ms', label: 'Chat message latency p99 (one way)', format: fixed(2, ' ms') },
+  {
+    id: 'p2p.bulkMiBPerSecond',
+    label: 'Bulk throughput, 32 MiB',
+    format: fixed(1, ' MiB/s'),
+    goal: (parley, { raw }) => (parley === undefined || raw === undefined ? undefined : { text: '≥ 0.8× raw', met: parley >= 0.8 * raw }),
+  },
+  { id: 'p2p.mesh2Ms', label: 'Mesh of 2: all connected', format: fixed(0, ' ms') },
+  { id: 'p2p.mesh4Ms', label: 'Mesh of 4: all connected', format: fixed(0, ' ms') },
+  { id: 'p2p.mesh6Ms', label: 'Mesh of 6: all connected', format: fixed(0, ' ms') },
+  { id: 'p2p.mesh8Ms', label: 'Mesh of 8: all connected', format: fixed(0, ' ms'), goal: atMost(3000, '≤ 3 s') },
+  { id: 'bundle.embedGzipKiB', label: 'Embeddable element bundle, gzip', format: fixed(1, ' KiB'), goal: atMost(45, '≤ 45 KiB') },
+  { id: 'bundle.appGzipKiB', label: 'Standalone app (JS + CSS + HTML), gzip', format: fixed(1, ' KiB') },
+];

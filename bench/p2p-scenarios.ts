@@ -1,0 +1,212 @@
+/**
+ * The peer-to-peer path in real Chromium (flags from shared/TESTING.md), served by the real
+ * Parley server: link opened → data channel open → first message, against a raw RTCPeerConnection
+ * page on the same server in the same browser run; chat latency; full-mesh formation.
+ * Pages are observed through an init script that records timestamps; nothing is replaced.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { buildApp } from '../signaling/app.js';
+import { launchChromium } from '../test/support/browser.js';
+import { percentile } from './stats.js';
+import { RAW_BASELINE_PAGE, WEB_ROOT } from './paths.js';
+
+export interface P2pResults {
+  samples: Record<string, Partial<Record<'parley' | 'raw', number[]>>>;
+  notes: string[];
+}
+
+interface BenchState {
+  channelOpenAt: number;
+  firstMessageAt: number;
+  allConnectedAt: number;
+  latencies: number[];
+  sendOnOpen: string | null;
+}
+
+/** Runs in Parley pages before their scripts: timestamps (epoch ms, sub-ms precision) of what matters. */
+function instrumentParleyPage(): void {
+  const now = (): number => performance.timeOrigin + performance.now();
+  const bench: BenchState = { channelOpenAt: 0, firstMessageAt: 0, allConnectedAt: 0, latencies: [], sendOnOpen: null };
+  (window as unknown as { bench: BenchState }).bench = bench;
+  const Native = window.RTCPeerConnection;
+  const watch = (channel: RTCDataChannel): void => {
+    channel.addEventListener('open', () => {
+      bench.channelOpenAt ||= now();
+      if (bench.sendOnOpen) document.querySelector('parley-chat')!.send(bench.sendOnOpen);
+    });
+  };
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      this.addEventListener('datachannel', (event) => watch(event.channel));
+    }
+    override createDataChannel(label: string, options?: RTCDataChannelInit): RTCDataChannel {
+      const channel = super.createDataChannel(label, options);
+      watch(channel);
+      return channel;
+    }
+  };
+  document.addEventListener('parley-message', (event) => {
+    const { message } = event.detail;
+    if (message.own) return;
+    bench.firstMessageAt ||= now();
+    const match = /^latency (\d+(\.\d+)?)$/.exec(message.text);
+    if (match) bench.latencies.push(now() - Number(match[1]));
+  });
+}
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+const benchState = (page: Page): Promise<BenchState> => page.evaluate(() => (window as unknown as { bench: BenchState }).bench);
+
+async function waitFor(page: Page, predicate: (bench: BenchState) => boolean, timeoutMs = 20_000): Promise<BenchState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await benchState(page);
+    if (predicate(state)) return state;
+    if (Date.now() > deadline) throw new Error('timed out waiting in the page');
+    await page.waitForTimeout(20);
+  }
+}
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  await context.addInitScript(instrumentParleyPage);
+  return context.newPage();
+}
+
+const roomKey = (): string => randomBytes(16).toString('base64url');
+const roomId = (): string => randomBytes(32).toString('base64url');
+
+/** Link opened in a second browser → its data channel open, and → the first message shown. */
+async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'parley' | 'raw'): Promise<{ open: number; first: number }> {
+  const first = await newPage(browser);
+  const second = await newPage(browser);
+  try {
+    if (flavour === 'parley') {
+      const link = `${origin}/#${roomKey()}`;
+      await first.goto(link);
+      await first.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+      await first.evaluate(() => ((window as unknown as { bench: BenchState }).bench.sendOnOpen = 'hello'));
+      const opened = epochNow();
+      await second.goto(link);
+      const state = await waitFor(second, (bench) => bench.firstMessageAt > 0);
+      return { open: state.channelOpenAt - opened, first: state.firstMessageAt - opened };
+    }
+    const room = roomId();
+    await first.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}&sendOnOpen=hello`);
+    await first.getByText('joined').waitFor();
+    const opened = epochNow();
+    await second.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}`);
+    const state = await waitFor(second, (bench) => bench.firstMessageAt > 0);
+    return { open: state.channelOpenAt - opened, first: state.firstMessageAt - opened };
+  } finally {
+    await first.context().close();
+    await second.context().close();
+  }
+}
+
+/** One-way chat latency through Parley (framing, validation, log, receipts), 200 messages. */
+async function chatLatency(browser: Browser, origin: string, count: number): Promise<number[]> {
+  const sender = await newPage(browser);
+  const receiver = await newPage(browser);
+  try {
+    const link = `${origin}/#${roomKey()}`;
+    await sender.goto(link);
+    await receiver.goto(link);
+    await sender.getByRole('region', { name: 'Participants' }).getByText('Connected', { exact: true }).waitFor();
+    // Warm the channel up first: the first messages on a new channel are slower.
+    await sender.evaluate(async (n) => {
+      const chat = document.querySelector('parley-chat')!;
+      for (let index = 0; index < n; index += 1) {
+        chat.send(`warm-up ${index}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }, 20);
+    await sender.evaluate(async (n) => {
+      const chat = document.querySelector('parley-chat')!;
+      for (let index = 0; index < n; index += 1) {
+        chat.send(`latency ${performance.timeOrigin + performance.now()}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }, count);
+    const state = await waitFor(receiver, (bench) => bench.latencies.length >= count);
+    return state.latencies;
+  } finally {
+    await sender.context().close();
+    await receiver.context().close();
+  }
+}
+
+/** N browsers open the same link at once: time until each is connected to all the others. */
+async function meshFormation(browser: Browser, origin: string, size: number): Promise<number> {
+  const pages = await Promise.all(Array.from({ length: size }, () => newPage(browser)));
+  try {
+    const link = `${origin}/#${roomKey()}`;
+    const started = epochNow();
+    await Promise.all(
+      pages.map(async (page) => {
+        await page.goto(link);
+        await page.evaluate((others) => {
+          const bench = (window as unknown as { bench: BenchState }).bench;
+          const chat = document.querySelector('parley-chat')!;
+          const check = (): void => {
+            const peers = chat.participants;
+            if (peers.length === others && peers.every((peer) => peer.state === 'connected')) bench.allConnectedAt = performance.timeOrigin + performance.now();
+            else setTimeout(check, 5);
+          };
+          check();
+        }, size - 1);
+      }),
+    );
+    const states = await Promise.all(pages.map((page) => waitFor(page, (bench) => bench.allConnectedAt > 0, 30_000)));
+    return Math.max(...states.map((state) => state.allConnectedAt)) - started;
+  } finally {
+    await Promise.all(pages.map((page) => page.context().close()));
+  }
+}
+
+export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: number }): Promise<P2pResults> {
+  const samples: P2pResults['samples'] = {};
+  const add = (metric: string, who: 'parley' | 'raw', value: number): void => void ((samples[metric] ??= {})[who] ??= []).push(value);
+  const rawPage = readFileSync(RAW_BASELINE_PAGE, 'utf8');
+  const app = await buildApp({ logger: false, webRoot: WEB_ROOT });
+  app.get('/bench/raw.html', async (_request, reply) => reply.type('text/html').send(rawPage));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const browser = await launchChromium();
+  try {
+    // Warm the browser and server up once; the first page load of a browser is always slower.
+    if (!smoke) {
+      await linkToFirstMessage(browser, origin, 'parley');
+      await linkToFirstMessage(browser, origin, 'raw');
+    }
+    for (let rep = 0; rep < reps; rep += 1) {
+      for (const flavour of ['parley', 'raw'] as const) {
+        const { open, first } = await linkToFirstMessage(browser, origin, flavour);
+        add('p2p.linkToChannelOpenMs', flavour, open);
+        add('p2p.linkToFirstMessageMs', flavour, first);
+      }
+      process.stderr.write(`  p2p link → first message rep ${rep + 1} done\n`);
+    }
+    for (let rep = 0; rep < reps; rep += 1) {
+      const latencies = await chatLatency(browser, origin, smoke ? 20 : 200);
+      add('p2p.chatLatencyP50Ms', 'parley', percentile(latencies, 50));
+      add('p2p.chatLatencyP99Ms', 'parley', percentile(latencies, 99));
+    }
+    process.stderr.write('  p2p chat latency done\n');
+    for (const size of smoke ? [2] : [2, 4, 6, 8]) {
+      for (let rep = 0; rep < reps; rep += 1) add(`p2p.mesh${size}Ms`, 'parley', await meshFormation(browser, origin, size));
+      process.stderr.write(`  p2p mesh of ${size} done\n`);
+    }
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+  return {
+    samples,
+    notes: ['Bulk throughput is not measured yet: Parley has no bulk-transfer path with backpressure over its transport to measure.'],
+  };
+}

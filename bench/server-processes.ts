@@ -1,0 +1,129 @@
+/**
+ * Starts each compared signaling server as its own process on a free loopback port: Parley (the
+ * built server, validation and limits on), PeerJS (its CLI) and the bare relay (bench/).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { PARLEY_SERVER_ENTRY, PEERJS_CLI } from './paths.js';
+import type { ServerKind } from './signal-clients.js';
+
+export interface ServerProcess {
+  kind: ServerKind;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export const SERVER_LABEL: Record<ServerKind, string> = { parley: 'Parley', peerjs: 'PeerJS', bare: 'bare relay' };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function commandFor(kind: ServerKind, port: number): { file: string; args: string[] } {
+  switch (kind) {
+    case 'parley':
+      return {
+        file: PARLEY_SERVER_ENTRY,
+        args: [
+          '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn',
+          // Limits stay on (every frame still goes through the bucket and the cap checks); they
+          // are only raised so the load generator, one address sending far faster than any
+          // browser, is measured rather than refused.
+          '--max-connections-per-ip', '100000', '--rate-limit-per-second', '1000000', '--rate-limit-burst', '1000000',
+        ],
+      };
+    case 'peerjs':
+      return {
+        file: PEERJS_CLI,
+        args: ['--host', '127.0.0.1', '--port', String(port), '--key', 'peerjs', '--path', '/', '--concurrent_limit', '100000'],
+      };
+    case 'bare':
+      return { file: fileURLToPath(new URL('./bare-relay.js', import.meta.url)), args: [] };
+  }
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server did not listen on ${port}:\n${output()}`);
+}
+
+export async function startServerProcess(kind: ServerKind): Promise<ServerProcess> {
+  const port = await freePort();
+  const { file, args } = commandFor(kind, port);
+  const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  await waitForPort(port, child, () => output);
+  return {
+    kind,
+    port,
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The load generator process, talking to one server. */
+export interface LoadGenerator {
+  pid: number;
+  /** Sends a command; `onPhase` hears intermediate reports (e.g. the measured window starts). */
+  run<T extends Record<string, unknown>>(command: Record<string, unknown>, onPhase?: (phase: string) => void): Promise<T & { ok: boolean; error?: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startLoadGenerator(kind: ServerKind, url: string): Promise<LoadGenerator> {
+  const child = fork(fileURLToPath(new URL('./load-generator.js', import.meta.url)), [kind, url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
+  });
+  return {
+    pid: child.pid!,
+    run(command, onPhase) {
+      return new Promise((resolve, reject) => {
+        const onMessage = (message: { phase?: string } & Record<string, unknown>): void => {
+          if (message.phase) {
+            onPhase?.(message.phase);
+            return;
+          }
+          child.off('message', onMessage);
+          child.off('exit', onExit);
+          resolve(message as never);
+        };
+        const onExit = (code: number | null): void => reject(new Error(`load generator exited with ${code}`));
+        child.on('message', onMessage);
+        child.once('exit', onExit);
+        child.send(command);
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

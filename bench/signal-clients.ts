@@ -1,0 +1,101 @@
+/**
+ * One signaling client interface over the three servers the benchmark compares, so every
+ * scenario runs the same code against each: Parley and the bare relay speak Parley's frames;
+ * PeerJS speaks its own (connect with ?id&token&key, OPEN, OFFER with dst/src, HEARTBEAT).
+ */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '../signaling/protocol.js';
+
+export type ServerKind = 'parley' | 'bare' | 'peerjs';
+
+export interface SignalClient {
+  readonly id: string;
+  /** Ids of the room members present when this client joined (empty for PeerJS: no rooms). */
+  readonly membersAtJoin: readonly string[];
+  send(to: string, data: Record<string, unknown>): void;
+  onSignal(listener: (from: string, data: Record<string, unknown>) => void): void;
+  close(): void;
+}
+
+/** PeerJS clients send this every 5 s (its client's default), or the server drops them. */
+const PEERJS_HEARTBEAT_MS = 5000;
+
+function randomId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** A room id as Parley expects it (43 base64url characters); any string works for the others. */
+export function benchRoomId(index: number): string {
+  return `bench${String(index).padStart(10, '0')}`.padEnd(43, 'x');
+}
+
+function opened(socket: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+}
+
+async function parleyLike(url: string, room: string): Promise<SignalClient> {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  await opened(socket);
+  const listeners: ((from: string, data: Record<string, unknown>) => void)[] = [];
+  const welcome = await new Promise<{ id: string; members: { id: string }[] }>((resolve, reject) => {
+    socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString()) as { type: string; id: string; members: { id: string }[]; from: string; data: Record<string, unknown> };
+      if (message.type === 'welcome') resolve(message);
+      else if (message.type === 'signal') for (const listener of listeners) listener(message.from, message.data);
+      else if (message.type === 'error') reject(new Error(`server error: ${raw.toString()}`));
+    });
+    socket.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, room, name: 'bench', session: randomId() }));
+  });
+  return {
+    id: welcome.id,
+    membersAtJoin: welcome.members.map((member) => member.id),
+    send: (to, data) => socket.send(JSON.stringify({ type: 'signal', to, data })),
+    onSignal: (listener) => void listeners.push(listener),
+    close: () => socket.terminate(),
+  };
+}
+
+async function peerjs(url: string): Promise<SignalClient> {
+  const id = randomId();
+  const socket = new WebSocket(`${url}?key=peerjs&id=${id}&token=${randomId()}`, { perMessageDeflate: false });
+  const listeners: ((from: string, data: Record<string, unknown>) => void)[] = [];
+  await new Promise<void>((resolve, reject) => {
+    socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString()) as { type: string; src: string; payload: Record<string, unknown> };
+      if (message.type === 'OPEN') resolve();
+      else if (message.type === 'OFFER') for (const listener of listeners) listener(message.src, message.payload);
+      else if (message.type === 'ERROR' || message.type === 'ID-TAKEN') reject(new Error(`peerjs: ${raw.toString()}`));
+    });
+    socket.once('error', reject);
+  });
+  // Spread the heartbeats over the interval, as real clients that connected at different times.
+  const heartbeat = setTimeout(function beat() {
+    if (socket.readyState === socket.OPEN) socket.send('{"type":"HEARTBEAT"}');
+    heartbeatTimer = setTimeout(beat, PEERJS_HEARTBEAT_MS);
+  }, Math.random() * PEERJS_HEARTBEAT_MS);
+  let heartbeatTimer: ReturnType<typeof setTimeout> = heartbeat;
+  return {
+    id,
+    membersAtJoin: [],
+    send: (to, payload) => socket.send(JSON.stringify({ type: 'OFFER', dst: to, payload })),
+    onSignal: (listener) => void listeners.push(listener),
+    close: () => {
+      clearTimeout(heartbeatTimer);
+      socket.terminate();
+    },
+  };
+}
+
+/** Connects one client to `room` on the server at `url`. */
+export function connectClient(kind: ServerKind, url: string, room: string): Promise<SignalClient> {
+  return kind === 'peerjs' ? peerjs(url) : parleyLike(url, room);
+}
+
+/** The WebSocket URL of each server kind on a port. */
+export function signalUrl(kind: ServerKind, port: number): string {
+  return kind === 'peerjs' ? `ws://127.0.0.1:${port}/peerjs` : `ws://127.0.0.1:${port}/signal`;
+}
