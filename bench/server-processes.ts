@@ -65,10 +65,14 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   throw new Error(`server did not listen on ${port}:\n${output()}`);
 }
 
+/** Set BENCH_PROFILE_DIR to write a V8 CPU profile of every server process there (node --cpu-prof). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+
 export async function startServerProcess(kind: ServerKind): Promise<ServerProcess> {
   const port = await freePort();
   const { file, args } = commandFor(kind, port);
-  const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${kind}-${port}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...nodeFlags, file, ...args], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -80,8 +84,11 @@ export async function startServerProcess(kind: ServerKind): Promise<ServerProces
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
+      // A graceful stop lets a profiled server write its profile; a stuck one is killed.
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

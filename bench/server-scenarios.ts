@@ -62,7 +62,7 @@ export async function idleScenario(kind: ServerKind, options: ServerScenarioOpti
       figures[`idle.${level}.rssPerConnectionBytes`] = (processRssBytes(server.pid) - baselineRss) / level;
       figures[`idle.${level}.connectionsPerCpuSecond`] = newConnections / Math.max(accepted.server, 0.01);
       // Hold long enough for at least two heartbeat rounds (Parley pings every 5 s).
-      const holdSeconds = options.smoke ? 0.5 : level === 10_000 ? 10 : 5;
+      const holdSeconds = options.smoke ? 0.5 : level === 10_000 ? 10 : 3;
       const holding = cpuWindow(server.pid, [generator.pid, process.pid]);
       check(await generator.run({ op: 'hold', seconds: holdSeconds }), 'hold');
       const held = holding();

@@ -14,6 +14,7 @@ export interface SignalClient {
   /** Ids of the room members present when this client joined (empty for PeerJS: no rooms). */
   readonly membersAtJoin: readonly string[];
   send(to: string, data: Record<string, unknown>): void;
+  /** Sets the one listener for relayed signals; those that arrived earlier are handed over first. */
   onSignal(listener: (from: string, data: Record<string, unknown>) => void): void;
   close(): void;
 }
@@ -37,15 +38,34 @@ function opened(socket: WebSocket): Promise<void> {
   });
 }
 
+/**
+ * Delivers signals to the listener, keeping those that arrive before it is attached (a welcome
+ * and the first offer can come in one TCP read, before the caller has seen the welcome).
+ */
+class SignalInbox {
+  #listener: ((from: string, data: Record<string, unknown>) => void) | undefined;
+  #early: [string, Record<string, unknown>][] = [];
+
+  deliver(from: string, data: Record<string, unknown>): void {
+    if (this.#listener) this.#listener(from, data);
+    else this.#early.push([from, data]);
+  }
+
+  attach(listener: (from: string, data: Record<string, unknown>) => void): void {
+    this.#listener = listener;
+    for (const [from, data] of this.#early.splice(0)) listener(from, data);
+  }
+}
+
 async function parleyLike(url: string, room: string): Promise<SignalClient> {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   await opened(socket);
-  const listeners: ((from: string, data: Record<string, unknown>) => void)[] = [];
+  const inbox = new SignalInbox();
   const welcome = await new Promise<{ id: string; members: { id: string }[] }>((resolve, reject) => {
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as { type: string; id: string; members: { id: string }[]; from: string; data: Record<string, unknown> };
       if (message.type === 'welcome') resolve(message);
-      else if (message.type === 'signal') for (const listener of listeners) listener(message.from, message.data);
+      else if (message.type === 'signal') inbox.deliver(message.from, message.data);
       else if (message.type === 'error') reject(new Error(`server error: ${raw.toString()}`));
     });
     socket.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, room, name: 'bench', session: randomId() }));
@@ -54,7 +74,7 @@ async function parleyLike(url: string, room: string): Promise<SignalClient> {
     id: welcome.id,
     membersAtJoin: welcome.members.map((member) => member.id),
     send: (to, data) => socket.send(JSON.stringify({ type: 'signal', to, data })),
-    onSignal: (listener) => void listeners.push(listener),
+    onSignal: (listener) => inbox.attach(listener),
     close: () => socket.terminate(),
   };
 }
@@ -62,12 +82,12 @@ async function parleyLike(url: string, room: string): Promise<SignalClient> {
 async function peerjs(url: string): Promise<SignalClient> {
   const id = randomId();
   const socket = new WebSocket(`${url}?key=peerjs&id=${id}&token=${randomId()}`, { perMessageDeflate: false });
-  const listeners: ((from: string, data: Record<string, unknown>) => void)[] = [];
+  const inbox = new SignalInbox();
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as { type: string; src: string; payload: Record<string, unknown> };
       if (message.type === 'OPEN') resolve();
-      else if (message.type === 'OFFER') for (const listener of listeners) listener(message.src, message.payload);
+      else if (message.type === 'OFFER') inbox.deliver(message.src, message.payload);
       else if (message.type === 'ERROR' || message.type === 'ID-TAKEN') reject(new Error(`peerjs: ${raw.toString()}`));
     });
     socket.once('error', reject);
@@ -82,7 +102,7 @@ async function peerjs(url: string): Promise<SignalClient> {
     id,
     membersAtJoin: [],
     send: (to, payload) => socket.send(JSON.stringify({ type: 'OFFER', dst: to, payload })),
-    onSignal: (listener) => void listeners.push(listener),
+    onSignal: (listener) => inbox.attach(listener),
     close: () => {
       clearTimeout(heartbeatTimer);
       socket.terminate();

@@ -4,11 +4,38 @@
  * JSON.parse and one compiled check.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ClientMessageSchemas, ErrorCode, type ClientMessage, type ClientMessageType } from './protocol.js';
+import { ClientMessageSchemas, ClientMessageType, ErrorCode, type ClientMessage } from './protocol.js';
 
 export type DecodeResult =
-  | { ok: true; message: ClientMessage }
+  | {
+      ok: true;
+      message: ClientMessage;
+      /**
+       * For a `signal` frame in the canonical layout browsers send (`{"type":"signal","to":"…",
+       * "data":…}`), the exact JSON text of `data`, so the relay can forward it without
+       * serialising it again.
+       */
+      rawData?: string;
+    }
   | { ok: false; code: ErrorCode; message: string; ref?: string };
+
+const SIGNAL_PREFIX = '{"type":"signal","to":"';
+const DATA_INFIX = '","data":';
+const PEER_ID_LENGTH = 22;
+const DATA_START = SIGNAL_PREFIX.length + PEER_ID_LENGTH + DATA_INFIX.length;
+
+/**
+ * The text of `data` inside a validated signal frame, when the frame has the canonical layout.
+ * Safe because the frame already parsed to exactly {type, to, data}: anything after `"data":` is
+ * that value (or a repeated key of the same three, which a receiver's JSON.parse resolves to the
+ * same validated value), and `to` is checked to be the one that was validated.
+ */
+function rawSignalData(frame: string, to: string): string | undefined {
+  if (!frame.startsWith(SIGNAL_PREFIX) || !frame.startsWith(DATA_INFIX, SIGNAL_PREFIX.length + PEER_ID_LENGTH)) return undefined;
+  if (frame.charCodeAt(frame.length - 1) !== 0x7d /* } */) return undefined;
+  if (frame.slice(SIGNAL_PREFIX.length, SIGNAL_PREFIX.length + PEER_ID_LENGTH) !== to) return undefined;
+  return frame.slice(DATA_START, -1);
+}
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 
@@ -54,8 +81,13 @@ export function decodeClientMessage(frame: string): DecodeResult {
       ok: false,
       code: ErrorCode.InvalidMessage,
       message: `Invalid "${type as string}" message: ${describe(validate.errors?.[0])}.`,
-      ref: type as ClientMessageType,
+      ref: type as string,
     };
   }
-  return { ok: true, message: parsed as ClientMessage };
+  const message = parsed as ClientMessage;
+  if (message.type === ClientMessageType.Signal) {
+    const rawData = rawSignalData(frame, message.to);
+    if (rawData !== undefined) return { ok: true, message, rawData };
+  }
+  return { ok: true, message };
 }

@@ -16,7 +16,8 @@ describe('decodeClientMessage: good frames', () => {
     ['leave', { type: 'leave' }],
   ])('accepts %s', (_label, frame) => {
     const result = decodeClientMessage(JSON.stringify(frame));
-    expect(result).toEqual({ ok: true, message: frame });
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.message).toEqual(frame);
   });
 
   it('accepts a future protocol version at the schema level (the session answers it)', () => {
@@ -90,5 +91,34 @@ describe('normaliseDisplayName', () => {
       const name = normaliseDisplayName(raw);
       expect(decodeClientMessage(JSON.stringify({ type: 'rename', name })).ok).toBe(true);
     }
+  });
+});
+
+describe('decodeClientMessage: the raw signal payload', () => {
+  const data = { type: 'offer', sdp: 'v=0\r\n"quoted" \u2028 é 🦊', nested: { to: PEER, data: [1, 2] } };
+
+  it('is the exact text of data for the canonical layout browsers send', () => {
+    const result = decodeClientMessage(JSON.stringify({ type: 'signal', to: PEER, data }));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.rawData).toBe(JSON.stringify(data));
+    expect(JSON.parse(result.rawData!)).toEqual(data);
+  });
+
+  it('is absent when the layout differs, so the payload is serialised again', () => {
+    for (const frame of [
+      JSON.stringify({ to: PEER, type: 'signal', data }),
+      JSON.stringify({ type: 'signal', to: PEER, data }, null, 1),
+      // A repeated `to`: the validated (last) one differs from the one in the canonical position.
+      `{"type":"signal","to":"${'c'.repeat(22)}","data":{},"to":"${PEER}"}`,
+    ]) {
+      const result = decodeClientMessage(frame);
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(result.rawData).toBeUndefined();
+    }
+  });
+
+  it('never carries a top-level field other than type, to and data', () => {
+    expect(decodeClientMessage(`{"type":"signal","to":"${PEER}","data":{},"from":"${'f'.repeat(22)}"}`).ok).toBe(false);
   });
 });

@@ -128,6 +128,16 @@ describe('relaying signals', () => {
     expect(await ada.client.next('signal')).toEqual({ type: 'signal', from: bob.welcome.id, data });
   });
 
+  it('relays payloads in any key order and spacing, exactly as validated', async () => {
+    const ada = await join(ROOM_A, 'Ada');
+    const bob = await join(ROOM_A, 'Bob');
+    const data = { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', note: '"}\\' };
+    bob.client.sendRaw(JSON.stringify({ data, to: ada.welcome.id, type: 'signal' }, null, 2));
+    expect(await ada.client.next('signal')).toEqual({ type: 'signal', from: bob.welcome.id, data });
+    bob.client.sendRaw(`{"type":"signal","to":"${ada.welcome.id}","data":{"a":1},"data":{"b":2}}`);
+    expect(await ada.client.next('signal')).toEqual({ type: 'signal', from: bob.welcome.id, data: { b: 2 } });
+  });
+
   it('never relays outside the room', async () => {
     const ada = await join(ROOM_A, 'Ada');
     const bob = await join(ROOM_A, 'Bob');
