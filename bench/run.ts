@@ -8,6 +8,8 @@
  *                                      scenario: idle, relay, latency, join-storm)
  *   npm run bench -- --reps 5          more repetitions
  *   npm run bench -- --smoke           every scenario shrunk to about a second (used by the tests)
+ *   BENCH_PROFILE_DIR=/some/dir npm run bench -- --only relay
+ *                                      also writes a V8 CPU profile of each server process there
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
