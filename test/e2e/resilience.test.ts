@@ -150,6 +150,22 @@ describe('Parley under faults', () => {
     await expect.poll(() => logTexts(cy)).toEqual(['First from Ada', 'Reply from Bob', 'After the duplicates']);
   });
 
+  it('delivers a burst larger than a data channel can buffer, each message once and in order', async () => {
+    const { ada, bob } = await twoPeople();
+    // 600 messages of 16,000 two-byte characters: about 19 MiB, over Chromium's 16 MiB send buffer.
+    const count = await ada.evaluate(() => {
+      const chat = document.querySelector('parley-chat')!;
+      for (let index = 0; index < 600; index += 1) chat.send(`${index}:`.padEnd(16_000, 'é'));
+      return chat.messages.length;
+    });
+    expect(count).toBe(600);
+    await expect
+      .poll(() => bob.evaluate(() => document.querySelector('parley-chat')!.messages.map((message) => Number(message.text.split(':')[0]))), {
+        timeout: 30_000,
+      })
+      .toEqual(Array.from({ length: 600 }, (_, index) => index));
+  });
+
   it('rebuilds direct connections that drop, without anyone doing anything', async () => {
     const { ada, bob } = await twoPeople();
     // Bob's network path vanishes: every peer connection in his page is closed under the app.

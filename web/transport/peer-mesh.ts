@@ -80,16 +80,16 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     }
   }
 
-  /** Sends a text frame to one connected peer; returns false if it is not connected. */
+  /**
+   * Queues a text frame for one connected peer; returns false if it is not connected. Frames go
+   * through simple-peer's stream, which holds them back while the channel has more than 64 KiB
+   * buffered, so a burst of large messages waits its turn instead of overflowing the channel.
+   */
   send(id: string, frame: string): boolean {
     const entry = this.#peers.get(id);
     if (!entry || entry.state === 'connecting') return false;
-    try {
-      entry.peer.send(frame);
-      return true;
-    } catch {
-      return false;
-    }
+    entry.peer.write(frame);
+    return true;
   }
 
   stateOf(id: string): LinkState | undefined {

@@ -18,6 +18,8 @@ declare module '@thaunknown/simple-peer/lite.js' {
     readonly _pc: RTCPeerConnection | undefined;
     signal(data: unknown): void;
     send(data: string | ArrayBufferView | ArrayBuffer | Blob): void;
+    /** Stream write: queued, with backpressure on the data channel's buffered amount. */
+    write(data: string | Uint8Array): boolean;
     destroy(error?: Error): void;
     on(event: 'signal', listener: (data: Record<string, unknown>) => void): this;
     on(event: 'connect' | 'close', listener: () => void): this;
