@@ -60,7 +60,7 @@ export const METRICS: Metric[] = [
   { id: 'p2p.chatLatencyP99Ms', label: 'Chat message latency p99 (one way)', format: fixed(2, ' ms') },
   {
     id: 'p2p.bulkMiBPerSecond',
-    label: 'Bulk throughput, 32 MiB',
+    label: 'Bulk throughput, 32 MiB in 64 KiB chunks',
     format: fixed(1, ' MiB/s'),
     goal: (parley, { raw }) => (parley === undefined || raw === undefined ? undefined : { text: '≥ 0.8× raw', met: parley >= 0.8 * raw }),
   },

@@ -10,3 +10,4 @@ export const PEERJS_CLI = join(REPO_ROOT, 'node_modules/peer/dist/bin/peerjs.js'
 export const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
 export const BENCHMARKS_DOC = join(REPO_ROOT, 'docs/benchmarks.md');
 export const RAW_BASELINE_PAGE = join(REPO_ROOT, 'bench/pages/raw-baseline.html');
+export const TRANSPORT_BENCH_SCRIPT = join(REPO_ROOT, 'dist/bench-web/transport-bench.js');

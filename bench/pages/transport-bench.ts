@@ -1,0 +1,67 @@
+/**
+ * A bench page for Parley's transport alone: the signaling client and the peer mesh that the app
+ * uses, without the room, the log or the UI, so bulk throughput measures the transport (simple-peer
+ * with backpressure) against a raw RTCDataChannel in the same browser.
+ */
+import { PeerMesh } from '../../web/transport/peer-mesh.js';
+import { SignalingClient } from '../../web/transport/signaling-client.js';
+import { PROTOCOL_VERSION } from '../../signaling/protocol.js';
+
+interface TransportBench {
+  connectedTo: string | undefined;
+  receivedBytes: number;
+  /** epoch ms when `expectBytes` had all arrived */
+  doneAt: number;
+  expectBytes: number;
+  send(bytes: number, chunkBytes: number): number;
+}
+
+const params = new URLSearchParams(location.search);
+const now = (): number => performance.timeOrigin + performance.now();
+let selfId = '';
+const mesh = new PeerMesh(() => selfId);
+const signaling = new SignalingClient(`${location.origin.replace('http', 'ws')}/signal`);
+const members = new Set<string>();
+
+const bench: TransportBench = {
+  connectedTo: undefined,
+  receivedBytes: 0,
+  doneAt: 0,
+  expectBytes: 0,
+  send(bytes, chunkBytes) {
+    const to = bench.connectedTo;
+    if (!to) throw new Error('not connected');
+    const chunk = 'x'.repeat(chunkBytes);
+    const started = now();
+    for (let sent = 0; sent < bytes; sent += chunkBytes) mesh.send(to, chunk);
+    return started;
+  },
+};
+(window as unknown as { transportBench: TransportBench }).transportBench = bench;
+
+mesh.on('signal', ({ to, data }) => signaling.send({ type: 'signal', to, data }));
+mesh.on('open', ({ id }) => (bench.connectedTo = id));
+mesh.on('data', ({ data }) => {
+  bench.receivedBytes += typeof data === 'string' ? data.length : 0;
+  if (bench.expectBytes > 0 && bench.receivedBytes >= bench.expectBytes && !bench.doneAt) bench.doneAt = now();
+});
+signaling.on('state', ({ state }) => {
+  if (state === 'open') {
+    signaling.send({ type: 'join', v: PROTOCOL_VERSION, room: params.get('room')!, name: 'transport', session: params.get('session')! });
+  }
+});
+signaling.on('message', (message) => {
+  if (message.type === 'welcome') {
+    selfId = message.id;
+    mesh.setIceServers(message.iceServers);
+    for (const member of message.members) {
+      members.add(member.id);
+      mesh.connect(member.id);
+    }
+  } else if (message.type === 'peer-joined') {
+    members.add(message.peer.id);
+  } else if (message.type === 'signal') {
+    mesh.handleSignal(message.from, message.data, members.has(message.from));
+  }
+});
+signaling.connect();

@@ -1,0 +1,12 @@
+// The transport bench page's script (bench/pages/transport-bench.ts), for `npm run bench` only.
+import { defineConfig } from 'vite';
+import { sharedBuild } from './vite.shared.js';
+
+export default defineConfig({
+  build: {
+    ...sharedBuild,
+    outDir: 'dist/bench-web',
+    emptyOutDir: true,
+    lib: { entry: 'bench/pages/transport-bench.ts', formats: ['es'], fileName: () => 'transport-bench.js' },
+  },
+});
