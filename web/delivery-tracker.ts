@@ -57,10 +57,6 @@ export class DeliveryTracker {
     return changed;
   }
 
-  isTracked(messageId: string): boolean {
-    return this.#records.has(messageId);
-  }
-
   /** `peerId` has these messages. Returns the ids whose summary changed. */
   confirm(peerId: string, messageIds: Iterable<string>): string[] {
     const changed: string[] = [];

@@ -17,7 +17,6 @@ declare module '@thaunknown/simple-peer/lite.js' {
     /** The underlying connection; undefined if its constructor failed. */
     readonly _pc: RTCPeerConnection | undefined;
     signal(data: unknown): void;
-    send(data: string | ArrayBufferView | ArrayBuffer | Blob): void;
     /** Stream write: queued, with backpressure on the data channel's buffered amount. */
     write(data: string | Uint8Array): boolean;
     destroy(error?: Error): void;
