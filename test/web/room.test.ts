@@ -48,6 +48,16 @@ async function until(room: ParleyRoom, condition: () => boolean, timeoutMs = 10_
 const allConnected = (room: ParleyRoom, count: number) => () =>
   room.participants.length === count && room.participants.every((peer) => peer.state === 'connected');
 
+/** Ada joins first, then Bob; resolves once each sees the other connected. */
+async function twoConnected(): Promise<{ ada: ParleyRoom; bob: ParleyRoom }> {
+  const ada = openRoom('Ada');
+  await until(ada, () => ada.status.phase === 'joined');
+  const bob = openRoom('Bob');
+  await until(bob, allConnected(bob, 1));
+  await until(ada, allConnected(ada, 1));
+  return { ada, bob };
+}
+
 beforeEach(async () => {
   server = await startServer({ roomCapacity: 4 });
 });
@@ -59,11 +69,7 @@ afterEach(async () => {
 
 describe('ParleyRoom (Node peers)', () => {
   it('joins, connects directly and chats both ways', async () => {
-    const ada = openRoom('Ada');
-    await until(ada, () => ada.status.phase === 'joined');
-    const bob = openRoom('Bob');
-    await until(bob, allConnected(bob, 1));
-    await until(ada, allConnected(ada, 1));
+    const { ada, bob } = await twoConnected();
     expect(bob.participants[0]?.name).toBe('Ada');
     expect(ada.participants[0]?.name).toBe('Bob');
 
@@ -127,11 +133,7 @@ describe('ParleyRoom (Node peers)', () => {
   });
 
   it('keeps its peers while the signaling server is down, and rejoins as the same participant', async () => {
-    const ada = openRoom('Ada');
-    await until(ada, () => ada.status.phase === 'joined');
-    const bob = openRoom('Bob');
-    await until(bob, allConnected(bob, 1));
-    await until(ada, allConnected(ada, 1));
+    const { ada, bob } = await twoConnected();
     const port = server.port;
     await server.close();
     await until(ada, () => ada.status.phase === 'reconnecting');
