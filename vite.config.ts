@@ -1,9 +1,20 @@
 // The standalone app: web/index.html and everything it imports, built into dist/web.
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { sharedBuild } from './vite.shared.js';
+import { SIGNAL_PATH } from './signaling/protocol.js';
+import { preconnectScript } from './web/transport/signaling-preconnect.js';
+
+/** Puts the signaling preconnect inline at the top of <head>, ahead of the app's module script. */
+function signalingPreconnect(): Plugin {
+  return {
+    name: 'parley-signaling-preconnect',
+    transformIndexHtml: () => [{ tag: 'script', children: preconnectScript(SIGNAL_PATH), injectTo: 'head-prepend' }],
+  };
+}
 
 export default defineConfig({
   root: 'web',
   base: './',
+  plugins: [signalingPreconnect()],
   build: { ...sharedBuild, outDir: '../dist/web', emptyOutDir: true },
 });

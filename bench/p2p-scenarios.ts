@@ -22,13 +22,15 @@ interface BenchState {
   firstMessageAt: number;
   allConnectedAt: number;
   latencies: number[];
+  /** Log `bench:latencies` once this many latency samples are in. */
+  expectLatencies: number;
   sendOnOpen: string | null;
 }
 
 /** Runs in Parley pages before their scripts: timestamps (epoch ms, sub-ms precision) of what matters. */
 function instrumentParleyPage(): void {
   const now = (): number => performance.timeOrigin + performance.now();
-  const bench: BenchState = { channelOpenAt: 0, firstMessageAt: 0, allConnectedAt: 0, latencies: [], sendOnOpen: null };
+  const bench: BenchState = { channelOpenAt: 0, firstMessageAt: 0, allConnectedAt: 0, latencies: [], expectLatencies: 0, sendOnOpen: null };
   (window as unknown as { bench: BenchState }).bench = bench;
   const Native = window.RTCPeerConnection;
   const watch = (channel: RTCDataChannel): void => {
@@ -51,23 +53,30 @@ function instrumentParleyPage(): void {
   document.addEventListener('parley-message', (event) => {
     const { message } = event.detail;
     if (message.own) return;
-    bench.firstMessageAt ||= now();
+    if (!bench.firstMessageAt) {
+      bench.firstMessageAt = now();
+      console.debug('bench:first-message');
+    }
     const match = /^latency (\d+(\.\d+)?)$/.exec(message.text);
-    if (match) bench.latencies.push(now() - Number(match[1]));
+    if (!match) return;
+    bench.latencies.push(now() - Number(match[1]));
+    if (bench.latencies.length === bench.expectLatencies) console.debug('bench:latencies');
   });
 }
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
 const benchState = (page: Page): Promise<BenchState> => page.evaluate(() => (window as unknown as { bench: BenchState }).bench);
 
-async function waitFor(page: Page, predicate: (bench: BenchState) => boolean, timeoutMs = 20_000): Promise<BenchState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await benchState(page);
-    if (predicate(state)) return state;
-    if (Date.now() > deadline) throw new Error('timed out waiting in the page');
-    await page.waitForTimeout(20);
-  }
+/**
+ * Resolves when the page logs `bench:<name>`. Timed scenarios wait this way instead of polling the
+ * page: each poll is a script evaluation on the page's main thread, which slows what is measured
+ * (and slows a page with more to do, such as Parley's, more than the bare baseline).
+ * Call it before the page can reach the milestone.
+ */
+function milestone(page: Page, name: string, timeoutMs = 20_000): Promise<BenchState> {
+  return page
+    .waitForEvent('console', { predicate: (message) => message.text() === `bench:${name}`, timeout: timeoutMs })
+    .then(() => benchState(page));
 }
 
 async function newPage(browser: Browser): Promise<Page> {
@@ -89,17 +98,19 @@ async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'pa
       await first.goto(link);
       await first.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
       await first.evaluate(() => ((window as unknown as { bench: BenchState }).bench.sendOnOpen = 'hello'));
+      const arrived = milestone(second, 'first-message');
       const opened = epochNow();
       await second.goto(link);
-      const state = await waitFor(second, (bench) => bench.firstMessageAt > 0);
+      const state = await arrived;
       return { open: state.channelOpenAt - opened, first: state.firstMessageAt - opened };
     }
     const room = roomId();
     await first.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}&sendOnOpen=hello`);
     await first.getByText('joined').waitFor();
+    const arrived = milestone(second, 'first-message');
     const opened = epochNow();
     await second.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}`);
-    const state = await waitFor(second, (bench) => bench.firstMessageAt > 0);
+    const state = await arrived;
     return { open: state.channelOpenAt - opened, first: state.firstMessageAt - opened };
   } finally {
     await first.context().close();
@@ -124,6 +135,8 @@ async function chatLatency(browser: Browser, origin: string, count: number): Pro
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }, 20);
+    await receiver.evaluate((n) => void ((window as unknown as { bench: BenchState }).bench.expectLatencies = n), count);
+    const received = milestone(receiver, 'latencies');
     await sender.evaluate(async (n) => {
       const chat = document.querySelector('parley-chat')!;
       for (let index = 0; index < n; index += 1) {
@@ -131,7 +144,7 @@ async function chatLatency(browser: Browser, origin: string, count: number): Pro
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }, count);
-    const state = await waitFor(receiver, (bench) => bench.latencies.length >= count);
+    const state = await received;
     return state.latencies;
   } finally {
     await sender.context().close();
@@ -193,6 +206,7 @@ async function meshFormation(browser: Browser, origin: string, size: number): Pr
   const pages = await Promise.all(Array.from({ length: size }, () => newPage(browser)));
   try {
     const link = `${origin}/#${roomKey()}`;
+    const allConnected = pages.map((page) => milestone(page, 'all-connected', 30_000));
     const started = epochNow();
     await Promise.all(
       pages.map(async (page) => {
@@ -202,14 +216,16 @@ async function meshFormation(browser: Browser, origin: string, size: number): Pr
           const chat = document.querySelector('parley-chat')!;
           const check = (): void => {
             const peers = chat.participants;
-            if (peers.length === others && peers.every((peer) => peer.state === 'connected')) bench.allConnectedAt = performance.timeOrigin + performance.now();
-            else setTimeout(check, 5);
+            if (peers.length === others && peers.every((peer) => peer.state === 'connected')) {
+              bench.allConnectedAt = performance.timeOrigin + performance.now();
+              console.debug('bench:all-connected');
+            } else setTimeout(check, 5);
           };
           check();
         }, size - 1);
       }),
     );
-    const states = await Promise.all(pages.map((page) => waitFor(page, (bench) => bench.allConnectedAt > 0, 30_000)));
+    const states = await Promise.all(allConnected);
     return Math.max(...states.map((state) => state.allConnectedAt)) - started;
   } finally {
     await Promise.all(pages.map((page) => page.context().close()));

@@ -5,6 +5,7 @@
 import './parley-chat.js';
 import { createRoomKey, isValidRoomKey } from './room-key.js';
 import { loadDisplayName, saveDisplayName } from './display-name-store.js';
+import { discardPreconnectedSocket } from './transport/signaling-preconnect.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -43,6 +44,7 @@ function showRoute(): void {
     chat.room = key;
     document.title = 'Room · Parley';
   } else {
+    discardPreconnectedSocket();
     chat.room = '';
     document.title = 'Parley · private peer-to-peer chat';
   }

@@ -55,8 +55,16 @@ function defaultSignalingUrl(): string {
   return url.href;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const fullTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+// Created on first use: building a DateTimeFormat loads locale data (~10 ms on a cold page), which
+// would otherwise delay joining the room.
+let timeFormats: { short: Intl.DateTimeFormat; full: Intl.DateTimeFormat } | undefined;
+function formatTimes(date: Date): { short: string; full: string } {
+  timeFormats ??= {
+    short: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
+    full: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
+  };
+  return { short: timeFormats.short.format(date), full: timeFormats.full.format(date) };
+}
 
 const PEER_STATE_LABEL: Record<Participant['state'], string> = {
   connecting: 'Connecting…',
@@ -102,6 +110,8 @@ export class ParleyChat extends LitElement {
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
   #stickToBottom = true;
+  /** The log's shape when it was last scrolled, so status-only updates skip the layout read. */
+  #scrolledLogShape = '';
   /** Re-renders once a second while a reconnect countdown is shown. */
   #countdownTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -155,8 +165,15 @@ export class ParleyChat extends LitElement {
   }
 
   protected override updated(): void {
-    const log = this.renderRoot.querySelector<HTMLElement>('.log');
-    if (log && this.#stickToBottom) log.scrollTop = log.scrollHeight;
+    const messages = this.messages;
+    const newest = messages.at(-1);
+    const logShape = newest ? `${messages.length} ${newest.id}` : '';
+    if (logShape !== this.#scrolledLogShape) {
+      this.#scrolledLogShape = logShape;
+      const log = this.renderRoot.querySelector<HTMLElement>('.log');
+      // Reading scrollHeight forces a layout: only pay for it when a message was added.
+      if (log && this.#stickToBottom) log.scrollTop = log.scrollHeight;
+    }
     clearTimeout(this.#countdownTimer);
     const retryAt = this.status?.retryAt;
     if (this.status?.phase === 'reconnecting' && retryAt !== undefined && retryAt > Date.now()) {
@@ -339,11 +356,12 @@ export class ParleyChat extends LitElement {
 
   private renderMessage(message: ChatMessage): TemplateResult {
     const sentAt = new Date(message.sentAt);
+    const times = formatTimes(sentAt);
     return html`
       <article class="message ${message.own ? 'own' : ''}" part="message">
         <header class="message-meta">
           <bdi class="author">${message.own ? 'You' : message.authorName}</bdi>
-          <time datetime=${sentAt.toISOString()} title=${fullTimeFormat.format(sentAt)}>${timeFormat.format(sentAt)}</time>
+          <time datetime=${sentAt.toISOString()} title=${times.full}>${times.short}</time>
         </header>
         <p class="text" dir="auto">${message.text}</p>
         ${message.own ? this.renderDelivery(this.#controller.room?.deliveryOf(message.id)) : nothing}

@@ -10,6 +10,9 @@ const ARTIFACTS = 'test-results/e2e';
 const HOSTILE = '<img src=x onerror=alert(1)>';
 /** The ICE server list the signaling server hands out in these tests (a loopback STUN port). */
 const ICE_SERVERS = [{ urls: 'stun:127.0.0.1:3478' }];
+// WebSocket.readyState values (Node 20 has no WebSocket global to read them from).
+const SOCKET_OPEN = 1;
+const SOCKET_CLOSING = 2;
 
 let server: RunningServer;
 let browser: BrowserSession;
@@ -194,6 +197,53 @@ describe('Parley in real browsers', () => {
       expect(frame).not.toContain(roomLink.split('#')[1]);
     }
     expect(browser.pageErrors).toEqual([]);
+  });
+
+  it('starts the signaling connection from the HTML, before the app script, and only for room links', async () => {
+    const another = await startServer();
+    let serverConnections = 0;
+    another.app.websocketServer.on('connection', () => (serverConnections += 1));
+    const page = await openPage();
+    // Records every WebSocket the page opens, and whether the inline head script opened it.
+    await page.context().addInitScript(() => {
+      const opened: { inline: boolean; socket: WebSocket }[] = [];
+      (window as unknown as { openedSockets: typeof opened }).openedSockets = opened;
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          const script = document.currentScript as HTMLScriptElement | null;
+          opened.push({ inline: script !== null && script.src === '', socket: this });
+        }
+      };
+    });
+    const sockets = (): Promise<{ inline: boolean; readyState: number }[]> =>
+      page.evaluate(() =>
+        (window as unknown as { openedSockets: { inline: boolean; socket: WebSocket }[] }).openedSockets.map(({ inline, socket }) => ({
+          inline,
+          readyState: socket.readyState,
+        })),
+      );
+    try {
+      await page.goto(another.origin);
+      await page.getByRole('button', { name: 'New room' }).waitFor();
+      expect(await sockets()).toEqual([]);
+
+      // about:blank in between: a link that differs only after '#' would not load the page again.
+      await page.goto('about:blank');
+      await page.goto(`${another.origin}/#${'k'.repeat(22)}`);
+      await chatStatus(page, 'Connected').waitFor();
+      expect(await sockets()).toEqual([{ inline: true, readyState: SOCKET_OPEN }]);
+      expect(serverConnections).toBe(1);
+
+      await page.goto('about:blank');
+      await page.goto(`${another.origin}/#not-a-room`);
+      await page.getByRole('heading', { name: "This room link doesn't look right." }).waitFor();
+      await expect.poll(async () => (await sockets()).map((socket) => [socket.inline, socket.readyState >= SOCKET_CLOSING])).toEqual([[true, true]]);
+    } finally {
+      await page.context().close();
+      await another.close();
+    }
   });
 
   it('shows a clear page for a malformed room link, and remembers the name across reloads', async () => {

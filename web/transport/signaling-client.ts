@@ -5,6 +5,7 @@
  */
 import { Emitter } from '../emitter.js';
 import { reconnectDelay } from './reconnect-policy.js';
+import { takePreconnectedSocket } from './signaling-preconnect.js';
 import { FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../signaling/protocol.js';
 
 /**
@@ -38,6 +39,7 @@ const KNOWN_SERVER_TYPES = new Set<string>(Object.values(ServerMessageType));
 /** Server frames are small; anything far larger is not ours. */
 const MAX_SERVER_FRAME_LENGTH = 1024 * 1024;
 const ABNORMAL_CLOSURE = 1006;
+const SOCKET_OPEN = 1;
 
 export class SignalingClient extends Emitter<SignalingEvents> {
   #socket: WebSocket | undefined;
@@ -70,7 +72,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** Sends a message; returns false if the socket is not open (the message is not queued). */
   send(message: ClientMessage): boolean {
     const socket = this.#socket;
-    if (!socket || socket.readyState !== 1) return false;
+    if (!socket || socket.readyState !== SOCKET_OPEN) return false;
     socket.send(JSON.stringify(message));
     return true;
   }
@@ -100,7 +102,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.setState({ state: 'connecting' });
     let socket: WebSocket;
     try {
-      socket = new this.WebSocketImpl(this.url);
+      // The first attempt adopts the socket index.html's inline script may have started opening.
+      socket = (this.#attempt === 0 ? takePreconnectedSocket(this.url) : undefined) ?? new this.WebSocketImpl(this.url);
     } catch (error) {
       // An unusable URL throws synchronously: no retry can fix that.
       this.#stopped = true;
@@ -108,11 +111,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     this.#socket = socket;
-    socket.onopen = () => {
+    const onOpen = (): void => {
       this.#attempt = 0;
       this.#outageStartedAt = undefined;
       this.setState({ state: 'open' });
     };
+    socket.onopen = onOpen;
+
     socket.onmessage = (event: MessageEvent) => this.receive(event.data);
     socket.onclose = (event: CloseEvent) => {
       if (this.#socket !== socket) return;
@@ -121,6 +126,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     };
     // 'error' is always followed by 'close', which carries what there is to know.
     socket.onerror = () => undefined;
+    // An adopted socket may already be open (its 'open' event has been and gone): say so now,
+    // synchronously like 'connecting' above, so the join goes out before the page renders.
+    if (socket.readyState === SOCKET_OPEN) onOpen();
   }
 
   private onSocketClosed(code: number, reason: string): void {
