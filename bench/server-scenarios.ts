@@ -61,8 +61,9 @@ export async function idleScenario(kind: ServerKind, options: ServerScenarioOpti
       await settle(options.smoke ? 100 : 1000);
       figures[`idle.${level}.rssPerConnectionBytes`] = (processRssBytes(server.pid) - baselineRss) / level;
       figures[`idle.${level}.connectionsPerCpuSecond`] = newConnections / Math.max(accepted.server, 0.01);
-      // Hold for at least one heartbeat round (Parley pings every 5 s; PeerJS clients beat every
-      // 5 s): two rounds at 10k, where the goal applies.
+      // Long enough to see the steady heartbeat cost: Parley spreads one ping per connection over
+      // its interval (30 s by default), and PeerJS clients beat every 5 s. Longer at 10k, where
+      // the goal applies.
       const holdSeconds = options.smoke ? 0.5 : level === 10_000 ? 10 : 5;
       const holding = cpuWindow(server.pid, [generator.pid, process.pid]);
       check(await generator.run({ op: 'hold', seconds: holdSeconds }), 'hold');

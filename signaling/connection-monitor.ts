@@ -1,9 +1,13 @@
 /**
- * Watches every open connection with one interval (not a timer per socket). Each tick:
- * - a socket that has not answered the previous ping is terminated (its network is gone), so the
- *   room sees the peer leave within two intervals;
- * - a socket that has not joined a room within the join timeout is closed (4004);
- * - every other socket is pinged.
+ * Watches every open connection with one interval timer (not a timer per socket).
+ * - Heartbeat: each connection is pinged once per heartbeat interval. The connections are spread
+ *   over HEARTBEAT_SLOTS ticks per interval, so the server never pings all of them in one go
+ *   (10,000 pings in one tick would stall every relay behind them). A connection that has not
+ *   answered its previous ping by its next turn is terminated (its network is gone), so a room
+ *   sees the peer leave within two intervals.
+ * - Join timeout: new connections that have not joined a room yet are checked on every tick and
+ *   closed (4004) once the join timeout has passed; one that leaves its room and stays roomless is
+ *   closed at its next heartbeat turn.
  * It also counts connections per client address, for the per-address cap.
  */
 import type { WebSocket } from 'ws';
@@ -16,14 +20,23 @@ export interface ConnectionMonitorOptions {
   maxConnectionsPerIp: number;
 }
 
+/** Ticks per heartbeat interval; each pings the connections in one slot. */
+const HEARTBEAT_SLOTS = 10;
+
 interface Tracked {
   session: SignalingSession;
   address: string;
+  slot: Set<WebSocket>;
 }
 
 export class ConnectionMonitor {
   readonly #connections = new Map<WebSocket, Tracked>();
   readonly #perAddress = new Map<string, number>();
+  readonly #slots = Array.from({ length: HEARTBEAT_SLOTS }, () => new Set<WebSocket>());
+  /** Connections that had not joined a room when last checked. */
+  readonly #awaitingJoin = new Set<WebSocket>();
+  #nextSlot = 0;
+  #tickCount = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: ConnectionMonitorOptions) {}
@@ -34,13 +47,17 @@ export class ConnectionMonitor {
   }
 
   track(socket: WebSocket, session: SignalingSession, address: string): void {
-    this.#connections.set(socket, { session, address });
+    const slot = this.#slots[this.#nextSlot]!;
+    this.#nextSlot = (this.#nextSlot + 1) % HEARTBEAT_SLOTS;
+    slot.add(socket);
+    this.#connections.set(socket, { session, address, slot });
+    this.#awaitingJoin.add(socket);
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     socket.on('pong', () => {
       session.alive = true;
     });
     socket.once('close', () => this.untrack(socket));
-    this.#timer ??= setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
+    this.#timer ??= setInterval(() => this.tick(), Math.max(1, Math.round(this.options.heartbeatIntervalMs / HEARTBEAT_SLOTS)));
   }
 
   get size(): number {
@@ -56,6 +73,8 @@ export class ConnectionMonitor {
     const tracked = this.#connections.get(socket);
     if (!tracked) return;
     this.#connections.delete(socket);
+    tracked.slot.delete(socket);
+    this.#awaitingJoin.delete(socket);
     const remaining = (this.#perAddress.get(tracked.address) ?? 1) - 1;
     if (remaining > 0) this.#perAddress.set(tracked.address, remaining);
     else this.#perAddress.delete(tracked.address);
@@ -64,17 +83,34 @@ export class ConnectionMonitor {
 
   private tick(): void {
     const now = performance.now();
-    for (const [socket, { session }] of this.#connections) {
+    this.closeLateJoiners(now);
+    const slot = this.#slots[this.#tickCount % HEARTBEAT_SLOTS]!;
+    this.#tickCount += 1;
+    for (const socket of slot) {
+      const session = this.#connections.get(socket)!.session;
       if (!session.alive) {
         socket.terminate();
         continue;
       }
+      // A connection that left its room and stayed roomless is held to the join timeout too.
       if (!session.joined && now - session.connectedAt > this.options.joinTimeoutMs) {
         socket.close(CloseCode.JoinTimeout, 'no join in time');
         continue;
       }
       session.alive = false;
       socket.ping();
+    }
+  }
+
+  private closeLateJoiners(now: number): void {
+    for (const socket of this.#awaitingJoin) {
+      const session = this.#connections.get(socket)!.session;
+      if (session.joined) {
+        this.#awaitingJoin.delete(socket);
+      } else if (now - session.connectedAt > this.options.joinTimeoutMs) {
+        this.#awaitingJoin.delete(socket);
+        socket.close(CloseCode.JoinTimeout, 'no join in time');
+      }
     }
   }
 }

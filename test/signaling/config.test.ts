@@ -4,7 +4,7 @@ import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../signaling/config.
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
     const { config } = loadConfig([], {});
-    expect(config).toMatchObject({ port: 8080, host: 'localhost', roomCapacity: 16, iceServers: [], heartbeatIntervalMs: 5000 });
+    expect(config).toMatchObject({ port: 8080, host: 'localhost', roomCapacity: 16, iceServers: [], heartbeatIntervalMs: 30_000 });
     expect(config.webRoot).toBe(DEFAULT_CONFIG.webRoot);
   });
 

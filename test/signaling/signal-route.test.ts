@@ -253,6 +253,32 @@ describe('limits and liveness', () => {
   });
 });
 
+describe('heartbeat', () => {
+  it('pings each connection once per interval, spread over the interval rather than all at once', async () => {
+    await server.close();
+    const intervalMs = 1000;
+    server = await startServer({ heartbeatIntervalMs: intervalMs });
+    const started = performance.now();
+    const pingTimes = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const client = await connect();
+        return new Promise<number[]>((resolve) => {
+          const times: number[] = [];
+          client.socket.on('ping', () => {
+            times.push(performance.now() - started);
+            if (times.length === 2) resolve(times);
+          });
+        });
+      }),
+    );
+    // Every connection is pinged again one interval later (give or take a loaded machine's slack)…
+    for (const [first, second] of pingTimes) expect(second! - first!).toBeGreaterThan(intervalMs * 0.7);
+    // …and the first pings land in many different ticks, not in one burst.
+    const ticks = new Set(pingTimes.map(([first]) => Math.floor(first! / (intervalMs / 10))));
+    expect(ticks.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
 describe('logging', () => {
   it('logs joins and leaves but never signaling payloads or full room ids', async () => {
     await server.close();
