@@ -201,15 +201,24 @@ async function bulkThroughput(browser: Browser, origin: string, flavour: 'parley
   }
 }
 
-/** N browsers open the same link at once: time until each is connected to all the others. */
-async function meshFormation(browser: Browser, origin: string, size: number): Promise<number> {
+/**
+ * N browsers open the same room at once: time until each is connected to all the others. Parley
+ * pages report when every participant shows as connected; raw pages when a data channel is open to
+ * each other page.
+ */
+async function meshFormation(browser: Browser, origin: string, size: number, flavour: 'parley' | 'raw'): Promise<number> {
   const pages = await Promise.all(Array.from({ length: size }, () => newPage(browser)));
   try {
     const link = `${origin}/#${roomKey()}`;
+    const room = roomId();
     const allConnected = pages.map((page) => milestone(page, 'all-connected', 30_000));
     const started = epochNow();
     await Promise.all(
       pages.map(async (page) => {
+        if (flavour === 'raw') {
+          await page.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}&expectPeers=${size - 1}`);
+          return;
+        }
         await page.goto(link);
         await page.evaluate((others) => {
           const bench = (window as unknown as { bench: BenchState }).bench;
@@ -272,7 +281,9 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
     }
     process.stderr.write('  p2p bulk throughput done\n');
     for (const size of smoke ? [2] : [2, 4, 6, 8]) {
-      for (let rep = 0; rep < reps; rep += 1) add(`p2p.mesh${size}Ms`, 'parley', await meshFormation(browser, origin, size));
+      for (let rep = 0; rep < reps; rep += 1) {
+        for (const flavour of ['parley', 'raw'] as const) add(`p2p.mesh${size}Ms`, flavour, await meshFormation(browser, origin, size, flavour));
+      }
       process.stderr.write(`  p2p mesh of ${size} done\n`);
     }
   } finally {
