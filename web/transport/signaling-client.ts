@@ -117,7 +117,6 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.setState({ state: 'open' });
     };
     socket.onopen = onOpen;
-
     socket.onmessage = (event: MessageEvent) => this.receive(event.data);
     socket.onclose = (event: CloseEvent) => {
       if (this.#socket !== socket) return;
