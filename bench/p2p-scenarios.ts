@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { buildApp } from '../signaling/app.js';
 import { launchChromium } from '../test/support/browser.js';
+import { chatStatus } from '../test/support/chat-page.js';
 import { percentile } from './stats.js';
 import { RAW_BASELINE_PAGE, TRANSPORT_BENCH_SCRIPT, WEB_ROOT } from './paths.js';
 
@@ -96,7 +97,7 @@ async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'pa
     if (flavour === 'parley') {
       const link = `${origin}/#${roomKey()}`;
       await first.goto(link);
-      await first.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+      await chatStatus(first, 'Connected').waitFor();
       await first.evaluate(() => ((window as unknown as { bench: BenchState }).bench.sendOnOpen = 'hello'));
       const arrived = milestone(second, 'first-message');
       const opened = epochNow();

@@ -60,10 +60,6 @@ export class ConnectionMonitor {
     this.#timer ??= setInterval(() => this.tick(), Math.max(1, Math.round(this.options.heartbeatIntervalMs / HEARTBEAT_SLOTS)));
   }
 
-  get size(): number {
-    return this.#connections.size;
-  }
-
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;

@@ -32,6 +32,7 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { ChatSendError, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus } from './room.js';
 import { RoomController } from './room-controller.js';
 import { MAX_CHAT_TEXT_LENGTH } from './peer-protocol.js';
+import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
 import { friendlyName } from './friendly-name.js';
 import { SIGNAL_PATH } from '../signaling/protocol.js';
 import { parleyChatStyles } from './parley-chat.styles.js';
@@ -74,7 +75,7 @@ const PEER_STATE_LABEL: Record<Participant['state'], string> = {
 };
 
 const UNDELIVERABLE_REASON = {
-  'too-old': 'unreachable for over 10 minutes',
+  'too-old': `unreachable for over ${OUTBOX_MAX_AGE_MS / 60_000} minutes`,
   'outbox-full': 'too many messages waiting for them',
 } as const;
 

@@ -41,7 +41,7 @@ const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_TEXT_LENGTH
 const Timestamp = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15));
 const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME_LENGTH * 2));
 
-export const ChatFrameSchema = v.strictObject({
+const ChatFrameSchema = v.strictObject({
   type: v.literal(PeerMessageType.Chat),
   id: MessageId,
   text: Text,
@@ -51,31 +51,28 @@ export const ChatFrameSchema = v.strictObject({
   name: Name,
 });
 
-export const AckFrameSchema = v.strictObject({
+const AckFrameSchema = v.strictObject({
   type: v.literal(PeerMessageType.Ack),
   ids: v.pipe(v.array(MessageId), v.minLength(1), v.maxLength(MAX_ACK_IDS)),
 });
 
-export const HistoryEntrySchema = v.strictObject({
+const HistoryEntrySchema = v.strictObject({
   id: MessageId,
   text: Text,
   sentAt: Timestamp,
   name: Name,
 });
 
-export const HistoryFrameSchema = v.strictObject({
+const HistoryFrameSchema = v.strictObject({
   type: v.literal(PeerMessageType.History),
   messages: v.pipe(v.array(HistoryEntrySchema), v.maxLength(HISTORY_LIMIT)),
 });
 
-export const ByeFrameSchema = v.strictObject({ type: v.literal(PeerMessageType.Bye) });
+const ByeFrameSchema = v.strictObject({ type: v.literal(PeerMessageType.Bye) });
 
 const PeerMessageSchema = v.variant('type', [ChatFrameSchema, AckFrameSchema, HistoryFrameSchema, ByeFrameSchema]);
 
-export type ChatFrame = v.InferOutput<typeof ChatFrameSchema>;
-export type AckFrame = v.InferOutput<typeof AckFrameSchema>;
 export type HistoryEntry = v.InferOutput<typeof HistoryEntrySchema>;
-export type HistoryFrame = v.InferOutput<typeof HistoryFrameSchema>;
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 
 export function encodePeerMessage(message: PeerMessage): string {

@@ -4,6 +4,9 @@
  * the same participant and continues its message numbering; a new tab is a new participant.
  */
 import { createSessionSecret } from './room-key.js';
+import { SESSION_SECRET_PATTERN } from '../signaling/protocol.js';
+
+const SESSION_SECRET = new RegExp(SESSION_SECRET_PATTERN);
 
 export interface SessionIdentity {
   readonly secret: string;
@@ -39,7 +42,7 @@ export function loadSessionIdentity(roomId: string): SessionIdentity {
   let stored: Stored | undefined;
   try {
     const parsed = JSON.parse(store.getItem(key) ?? 'null') as Partial<Stored> | null;
-    if (parsed && typeof parsed.secret === 'string' && /^[A-Za-z0-9_-]{22,64}$/.test(parsed.secret) && Number.isSafeInteger(parsed.sequence)) {
+    if (parsed && typeof parsed.secret === 'string' && SESSION_SECRET.test(parsed.secret) && Number.isSafeInteger(parsed.sequence)) {
       stored = { secret: parsed.secret, sequence: parsed.sequence! };
     }
   } catch {

@@ -10,6 +10,7 @@ import {
   createRoom,
   logTexts,
   messageLog,
+  observed,
   participant,
   sendWithEnter,
   setName,
@@ -174,9 +175,7 @@ describe('Parley under faults', () => {
       for (const connection of (window as unknown as { parleyTestObserved: ObservedPeerConnections }).parleyTestObserved.connections) connection.close();
     });
     await expect
-      .poll(async () => (await bob.evaluate(() => (window as unknown as { parleyTestObserved: ObservedPeerConnections }).parleyTestObserved.connections.length)), {
-        timeout: 15_000,
-      })
+      .poll(async () => (await observed(bob)).connections, { timeout: 15_000 })
       .toBeGreaterThan(1);
     await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor({ timeout: 15_000 });

@@ -104,9 +104,9 @@ export async function createRoom(page: Page, origin: string): Promise<string> {
   return page.url();
 }
 
-export async function observed(page: Page): Promise<{ iceServers: unknown[]; connections: number; openChannels: number }> {
+export async function observed(page: Page): Promise<{ iceServers: unknown[]; connections: number }> {
   return page.evaluate(() => {
     const o = (window as unknown as { parleyTestObserved: ObservedPeerConnections }).parleyTestObserved;
-    return { iceServers: o.iceServers, connections: o.connections.length, openChannels: o.channels.filter((c) => c.readyState === 'open').length };
+    return { iceServers: o.iceServers, connections: o.connections.length };
   });
 }

@@ -5,7 +5,7 @@
  */
 import { Emitter } from '../emitter.js';
 import { reconnectDelay } from './reconnect-policy.js';
-import { takePreconnectedSocket } from './signaling-preconnect.js';
+import { SOCKET_OPEN, takePreconnectedSocket } from './signaling-preconnect.js';
 import { FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../signaling/protocol.js';
 
 /**
@@ -39,7 +39,6 @@ const KNOWN_SERVER_TYPES = new Set<string>(Object.values(ServerMessageType));
 /** Server frames are small; anything far larger is not ours. */
 const MAX_SERVER_FRAME_LENGTH = 1024 * 1024;
 const ABNORMAL_CLOSURE = 1006;
-const SOCKET_OPEN = 1;
 
 export class SignalingClient extends Emitter<SignalingEvents> {
   #socket: WebSocket | undefined;

@@ -9,7 +9,7 @@
 const PRECONNECT_PROPERTY = 'parleyPreconnectedSignaling';
 
 /** WebSocket.OPEN, spelled out: Node (where this module is also loaded) has no WebSocket global. */
-const SOCKET_OPEN = 1;
+export const SOCKET_OPEN = 1;
 
 type PreconnectWindow = Record<typeof PRECONNECT_PROPERTY, WebSocket | undefined>;
 
