@@ -5,12 +5,12 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
-import { CloseCode } from './protocol.js';
 import { RoomRegistry } from './rooms.js';
 import type { SignalingSession } from './session.js';
 import { healthRoute } from './routes/health.js';
 import { signalRoute } from './routes/signal.js';
 import { webAppRoute } from './routes/web-app.js';
+import { WebSocketShutdown } from './websocket-shutdown.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
   /** Pino options (level, stream, …) or false; defaults to the configured log level. */
@@ -44,12 +44,12 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       request.log.error({ err: error }, 'websocket error');
       socket.terminate();
     },
-    // Tell connected clients the server is going away, so they can reconnect to its successor.
     preClose(done) {
-      for (const client of app.websocketServer.clients) client.close(CloseCode.GoingAway, 'server shutting down');
+      webSocketShutdown.begin();
       done();
     },
   });
+  const webSocketShutdown = new WebSocketShutdown(app.server, app.websocketServer);
   await app.register(healthRoute, { rooms });
   await app.register(signalRoute, { config, rooms });
   await app.register(webAppRoute, { webRoot: config.webRoot });

@@ -1,6 +1,8 @@
 // The signaling server over real WebSockets on a random loopback port.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { connect as connectTcp } from 'node:net';
+import WebSocket from 'ws';
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../signaling/protocol.js';
 import { derivePeerId } from '../../signaling/session.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -376,9 +378,62 @@ describe('HTTP', () => {
     expect(await element.text()).toContain('parley-chat');
   });
 
-  it('tells connected clients it is going away when it shuts down', async () => {
+});
+
+/** A WebSocket upgrade request for /signal, as a client would write it on a raw connection. */
+function upgradeRequest(): string {
+  const key = randomBytes(16).toString('base64');
+  return `GET /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+}
+
+describe('shutdown', () => {
+  /** Resolves with how close() ended; a hang shows as 'still open' instead of a test timeout. */
+  async function closeServer(): Promise<'closed' | 'still open'> {
+    const stillOpen = new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 5000).unref());
+    return Promise.race([server.close().then(() => 'closed' as const), stillOpen]);
+  }
+
+  it('tells connected clients it is going away', async () => {
     const ada = await join(ROOM_A, 'Ada');
-    await server.close();
+    expect(await closeServer()).toBe('closed');
     expect((await ada.client.closed).code).toBe(CloseCode.GoingAway);
   });
+
+  it('finishes when an upgrade request arrives on an open connection during shutdown', async () => {
+    const socket = connectTcp(server.port);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const closing = closeServer();
+    socket.write(upgradeRequest());
+    const response = await new Promise<string>((resolve) => socket.once('data', (data) => resolve(data.toString())));
+    expect(response).toMatch(/^HTTP\/1\.1 503 /);
+    socket.end();
+    expect(await closing).toBe('closed');
+  });
+
+  // Shutdown begins when the upgrade request arrives, or a moment later while its route hooks run.
+  const whenToClose = {
+    'with the request': (close: () => void) => close(),
+    'a microtask later': (close: () => void) => queueMicrotask(close),
+    'an event-loop turn later': (close: () => void) => setImmediate(close),
+  };
+  for (const [when, schedule] of Object.entries(whenToClose)) {
+    it(`finishes when a handshake races it (shutdown ${when}), and the client ends up closed`, async () => {
+      let closing: Promise<'closed' | 'still open'> | undefined;
+      const started = new Promise<void>((resolve) => {
+        server.app.server.prependOnceListener('upgrade', () =>
+          schedule(() => {
+            closing = closeServer();
+            resolve();
+          }),
+        );
+      });
+      const late = new WebSocket(server.signalUrl);
+      const ended = new Promise<void>((resolve) => late.once('close', () => resolve()));
+      late.on('error', () => undefined); // a refused handshake is one of the allowed outcomes
+      await started;
+      expect(await closing).toBe('closed');
+      await ended;
+      expect(late.readyState).toBe(WebSocket.CLOSED);
+    });
+  }
 });

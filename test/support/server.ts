@@ -1,5 +1,6 @@
 // Starts the real signaling server (buildApp + listen) on a random loopback port.
 import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type BuildAppOptions } from '../../signaling/app.js';
 
@@ -13,6 +14,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const SLOW_CLOSE_MS = 10_000;
+
 export const BUILT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export async function startServer(options: BuildAppOptions = {}): Promise<RunningServer> {
@@ -22,6 +25,11 @@ export async function startServer(options: BuildAppOptions = {}): Promise<Runnin
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
   const origin = `http://127.0.0.1:${address.port}`;
   let closed = false;
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   return {
     app,
     port: address.port,
@@ -30,7 +38,12 @@ export async function startServer(options: BuildAppOptions = {}): Promise<Runnin
     async close() {
       if (closed) return;
       closed = true;
-      await app.close();
+      // If close() hangs, say which connections hold it up before the hook times out.
+      const report = setTimeout(() => {
+        const open = [...sockets].map((socket) => `:${socket.remotePort} read ${socket.bytesRead} B, wrote ${socket.bytesWritten} B`);
+        console.warn(`[server] close() still waiting after ${SLOW_CLOSE_MS} ms for: ${open.join('; ') || 'no connections'}`);
+      }, SLOW_CLOSE_MS);
+      await app.close().finally(() => clearTimeout(report));
     },
   };
 }
