@@ -11,6 +11,7 @@ import { healthRoute } from './routes/health.js';
 import { signalRoute } from './routes/signal.js';
 import { webAppRoute } from './routes/web-app.js';
 import { WebSocketShutdown } from './websocket-shutdown.js';
+import { handleSocketError } from './socket-errors.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
   /** Pino options (level, stream, …) or false; defaults to the configured log level. */
@@ -33,16 +34,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       // Signaling frames are small and latency-sensitive; compression costs more than it saves.
       perMessageDeflate: false,
     },
-    // A client that breaks the WebSocket protocol (invalid UTF-8, an over-large frame) is closed by
-    // ws with the matching code (1007, 1009); that is the client's fault, not a server error.
+    // Errors on a socket before the route took it over, and errors thrown by the route.
     errorHandler(error, socket, request) {
-      const code = (error as Error & { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
-        request.log.debug({ code }, 'client broke the WebSocket protocol');
-        return;
-      }
-      request.log.error({ err: error }, 'websocket error');
-      socket.terminate();
+      handleSocketError(error, socket, request.log);
     },
     preClose(done) {
       webSocketShutdown.begin();

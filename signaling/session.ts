@@ -35,13 +35,15 @@ export interface SessionSocket {
   close(code?: number, reason?: string): void;
 }
 
-export interface SessionOptions {
+/** What every session of a server shares (one object, not a copy per connection). */
+export interface SessionContext {
   rooms: RoomRegistry<SignalingSession>;
   iceServers: readonly IceServer[];
   maxFrameBytes: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   rateLimitStrikes: number;
+  /** The server's logger; a session adds its request id to each line rather than keep a child logger. */
   log: FastifyBaseLogger;
 }
 
@@ -66,9 +68,13 @@ export class SignalingSession {
 
   constructor(
     readonly socket: SessionSocket,
-    private readonly options: SessionOptions,
+    private readonly context: SessionContext,
+    /** The id of the upgrade request, as in the server's request log lines. */
+    readonly requestId: string,
+    /** The client's address, as the server sees it (behind a trusted proxy, the forwarded one). */
+    readonly address: string,
   ) {
-    this.#bucket = new TokenBucket(options.rateLimitPerSecond, options.rateLimitBurst);
+    this.#bucket = new TokenBucket(context.rateLimitPerSecond, context.rateLimitBurst);
   }
 
   /** The peer id, once joined. */
@@ -88,12 +94,12 @@ export class SignalingSession {
   handleFrame(data: Buffer, isBinary: boolean): void {
     if (!this.#bucket.take()) {
       this.#strikes += 1;
-      if (this.#strikes >= this.options.rateLimitStrikes) {
-        this.options.log.warn({ peer: this.#id }, 'closing a connection that keeps exceeding the rate limit');
+      if (this.#strikes >= this.context.rateLimitStrikes) {
+        this.context.log.warn({ reqId: this.requestId, peer: this.#id }, 'closing a connection that keeps exceeding the rate limit');
         this.socket.close(CloseCode.RateLimited, 'rate limit exceeded');
         return;
       }
-      this.sendError(ErrorCode.RateLimited, `Too many messages: at most ${this.options.rateLimitPerSecond} per second. This one was dropped.`);
+      this.sendError(ErrorCode.RateLimited, `Too many messages: at most ${this.context.rateLimitPerSecond} per second. This one was dropped.`);
       return;
     }
     this.#strikes = 0;
@@ -101,8 +107,8 @@ export class SignalingSession {
       this.sendError(ErrorCode.BadJson, 'Binary frames are not accepted; send JSON text.');
       return;
     }
-    if (data.length > this.options.maxFrameBytes) {
-      this.sendError(ErrorCode.FrameTooLarge, `Frames are limited to ${this.options.maxFrameBytes} bytes; this one had ${data.length}.`);
+    if (data.length > this.context.maxFrameBytes) {
+      this.sendError(ErrorCode.FrameTooLarge, `Frames are limited to ${this.context.maxFrameBytes} bytes; this one had ${data.length}.`);
       return;
     }
     const decoded = decodeClientMessage(data.toString('utf8'));
@@ -113,7 +119,7 @@ export class SignalingSession {
     try {
       this.dispatch(decoded.message, decoded.rawData);
     } catch (error) {
-      this.options.log.error({ err: error, peer: this.#id, type: decoded.message.type }, 'signaling handler failed');
+      this.context.log.error({ reqId: this.requestId, err: error, peer: this.#id, type: decoded.message.type }, 'signaling handler failed');
       this.sendError(ErrorCode.Internal, 'The server could not handle this message.', decoded.message.type);
     }
   }
@@ -166,17 +172,17 @@ export class SignalingSession {
       return;
     }
     const id = derivePeerId(message.room, message.session);
-    const previous = this.options.rooms.get(message.room, id);
+    const previous = this.context.rooms.get(message.room, id);
     if (previous) {
       // Same secret, same room: the same participant is back. The others keep their direct
       // connections if those still work; peer-joined below tells them it is here again.
-      this.options.rooms.leave(message.room, id);
+      this.context.rooms.leave(message.room, id);
       previous.handle.replacedByNewerConnection();
     }
     const member: RoomMember<SignalingSession> = { id, name: message.name, handle: this };
     let existing: RoomMember<SignalingSession>[];
     try {
-      existing = this.options.rooms.join(message.room, member);
+      existing = this.context.rooms.join(message.room, member);
     } catch (error) {
       if (!(error instanceof RoomFullError)) throw error;
       this.sendError(ErrorCode.RoomFull, error.message, message.type);
@@ -186,8 +192,8 @@ export class SignalingSession {
     this.#id = id;
     this.#roomId = message.room;
     this.#member = member;
-    this.options.log.info(
-      { peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
+    this.context.log.info(
+      { reqId: this.requestId, peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
       'peer joined room',
     );
 
@@ -200,7 +206,7 @@ export class SignalingSession {
       id,
       room: message.room,
       members: existing.map(toMember),
-      iceServers: [...this.options.iceServers],
+      iceServers: [...this.context.iceServers],
     } satisfies WelcomeMessage);
   }
 
@@ -209,7 +215,7 @@ export class SignalingSession {
       this.sendError(ErrorCode.NotJoined, 'Join a room before sending signals.', message.type);
       return;
     }
-    const target = message.to === this.#id ? undefined : this.options.rooms.get(this.#roomId, message.to);
+    const target = message.to === this.#id ? undefined : this.context.rooms.get(this.#roomId, message.to);
     if (!target) {
       this.sendError(ErrorCode.UnknownPeer, 'No other member of your room has that id.', message.type);
       return;
@@ -227,7 +233,7 @@ export class SignalingSession {
       return;
     }
     this.#member.name = message.name;
-    broadcast(this.options.rooms.others(this.#roomId, this.#member.id), {
+    broadcast(this.context.rooms.others(this.#roomId, this.#member.id), {
       type: ServerMessageType.PeerRenamed,
       peer: toMember(this.#member),
     } satisfies PeerRenamedMessage);
@@ -239,9 +245,9 @@ export class SignalingSession {
     if (!roomId || !id) return;
     this.#roomId = undefined;
     this.#member = undefined;
-    const remaining = this.options.rooms.leave(roomId, id);
+    const remaining = this.context.rooms.leave(roomId, id);
     broadcast(remaining, { type: ServerMessageType.PeerLeft, id } satisfies PeerLeftMessage);
-    this.options.log.info({ peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
+    this.context.log.info({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
   }
 
   send(message: ServerMessage): void {

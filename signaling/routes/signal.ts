@@ -2,10 +2,14 @@
  * GET /signal: the WebSocket endpoint. Before the upgrade it checks the Origin allow-list and the
  * per-address connection cap; after it, each socket is wired to a SignalingSession.
  */
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
 import { SIGNAL_PATH } from '../protocol.js';
 import type { RoomRegistry } from '../rooms.js';
-import { SignalingSession } from '../session.js';
+import { SignalingSession, type SessionContext } from '../session.js';
+import { handleSocketError } from '../socket-errors.js';
 import { ConnectionMonitor } from '../connection-monitor.js';
 import type { ServerConfig } from '../config.js';
 
@@ -29,6 +33,15 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
 export async function signalRoute(app: FastifyInstance, { config, rooms }: SignalRouteOptions): Promise<void> {
   const monitor = new ConnectionMonitor(config);
   app.addHook('onClose', async () => monitor.stop());
+  const context: SessionContext = {
+    rooms,
+    iceServers: config.iceServers,
+    maxFrameBytes: config.maxFrameBytes,
+    rateLimitPerSecond: config.rateLimitPerSecond,
+    rateLimitBurst: config.rateLimitBurst,
+    rateLimitStrikes: config.rateLimitStrikes,
+    log: app.log,
+  };
 
   async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!originAllowed(request.headers.origin, request.host, config.allowedOrigins)) {
@@ -42,24 +55,46 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     }
   }
 
+  // One listener of each kind shared by every socket (`this` is the socket), not closures per
+  // socket: an idle server's memory is mostly its connections.
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    monitor.sessionOf(this)?.handleFrame(toBuffer(data), isBinary);
+  }
+  function onClose(this: WebSocket): void {
+    const session = monitor.sessionOf(this);
+    monitor.untrack(this);
+    session?.handleClose();
+  }
+  function onError(this: WebSocket, error: Error): void {
+    const session = monitor.sessionOf(this);
+    handleSocketError(error, this, session ? app.log.child({ reqId: session.requestId }) : app.log);
+  }
+
   app.get(SIGNAL_PATH, { websocket: true, preValidation: admit }, (socket, request) => {
-    const session = new SignalingSession(socket, {
-      rooms,
-      iceServers: config.iceServers,
-      maxFrameBytes: config.maxFrameBytes,
-      rateLimitPerSecond: config.rateLimitPerSecond,
-      rateLimitBurst: config.rateLimitBurst,
-      rateLimitStrikes: config.rateLimitStrikes,
-      log: request.log,
-    });
+    const session = new SignalingSession(socket, context, request.id, request.ip);
     // Listeners are attached synchronously, before any frame can arrive.
-    monitor.track(socket, session, request.ip);
-    socket.on('message', (data, isBinary) => session.handleFrame(toBuffer(data), isBinary));
-    socket.on('close', () => session.handleClose());
+    monitor.track(socket, session);
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    releaseHttpExchange(socket, request, onError);
   });
 }
 
-function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+/**
+ * Lets the upgrade's HTTP request and response be garbage-collected; nothing needs them once the
+ * socket is open. Two references would keep them (about 2.5 KB) for the connection's whole life:
+ * @fastify/websocket's 'error' listener on the socket, a closure over request and reply, which
+ * `onError` replaces; and the TCP socket's current-message slot, which still holds the response
+ * the plugin assigned to it.
+ */
+function releaseHttpExchange(socket: WebSocket, request: FastifyRequest, onError: (this: WebSocket, error: Error) => void): void {
+  socket.removeAllListeners('error');
+  socket.on('error', onError);
+  const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+  tcp._httpMessage?.detachSocket(tcp);
+}
+
+function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);

@@ -1,7 +1,10 @@
 // The signaling server over real WebSockets on a random loopback port.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { connect as connectTcp } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../signaling/protocol.js';
 import { derivePeerId } from '../../signaling/session.js';
@@ -18,6 +21,16 @@ async function connect(): Promise<TestClient> {
   const client = await TestClient.connect(server.signalUrl);
   clients.push(client);
   return client;
+}
+
+/** A full garbage collection, without starting the test process with --expose-gc. */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // Twice, with a turn between: WeakRefs held during a turn are only cleared after it.
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
 }
 
 const newSession = (): string => randomBytes(16).toString('base64url');
@@ -252,6 +265,20 @@ describe('limits and liveness', () => {
     // Ada answers pings (ws does by default) and stays.
     const health = (await (await fetch(`${server.origin}/healthz`)).json()) as { peers: number };
     expect(health.peers).toBe(1);
+  });
+});
+
+describe('memory', () => {
+  it('does not keep the upgrade request and response of an open connection', async () => {
+    const exchanges: WeakRef<object>[] = [];
+    server.app.server.on('upgrade', (request: IncomingMessage) => exchanges.push(new WeakRef(request)));
+    const members = await Promise.all(['Ada', 'Bob', 'Cy'].map((name) => join(ROOM_A, name)));
+    expect(exchanges).toHaveLength(3);
+    await collectGarbage();
+    expect(exchanges.filter((exchange) => exchange.deref() !== undefined)).toHaveLength(0);
+    // The connections are still open and working.
+    members[0]!.client.send({ type: 'signal', to: members[1]!.welcome.id, data: { sdp: 'x' } });
+    expect(await members[1]!.client.next('signal')).toMatchObject({ from: members[0]!.welcome.id });
   });
 });
 
