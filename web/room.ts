@@ -110,7 +110,8 @@ interface ParticipantRecord {
   /** The server lists it as a member right now (false while our signaling is down). */
   inRoom: boolean;
   healAttempts: number;
-  healTimer?: ReturnType<typeof setTimeout>;
+  /** An offer of ours waiting to be made: a heal attempt, or the fallback for an offer that did not come. */
+  offerTimer?: ReturnType<typeof setTimeout>;
   /** Running while the server says it left but its direct link still works. */
   leftTimer?: ReturnType<typeof setTimeout>;
 }
@@ -126,6 +127,11 @@ const MAX_HEAL_ATTEMPTS = 6;
  * signaling may just be reconnecting. If it has not rejoined by then, it is gone.
  */
 const LEFT_WITH_LINK_GRACE_MS = 8000;
+/**
+ * Members offer to a newcomer. If a member the welcome listed has not offered by then (its page
+ * predates this rule, or its offer was lost), the newcomer makes the offer itself.
+ */
+export const OFFER_FALLBACK_MS = 2000;
 
 export class ParleyRoom extends Emitter<RoomEvents> {
   readonly roomId: string;
@@ -259,7 +265,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     const bye = encodePeerMessage({ type: PeerMessageType.Bye });
     for (const record of this.#participants.values()) {
       this.#mesh.send(record.id, bye);
-      clearTimeout(record.healTimer);
+      clearTimeout(record.offerTimer);
       clearTimeout(record.leftTimer);
     }
     clearInterval(this.#sweepTimer);
@@ -333,17 +339,23 @@ export class ParleyRoom extends Emitter<RoomEvents> {
           if (!listed.has(record.id) && !this.#mesh.isConnected(record.id)) this.removeParticipant(record.id);
         }
         for (const member of message.members) {
-          this.upsertParticipant(member);
-          // The newcomer makes the offers, except to peers it still has a working link with
-          // (after a signaling reconnect, the direct connections usually survived).
-          if (!this.#mesh.isConnected(member.id) && this.#mesh.stateOf(member.id) !== 'connecting') this.#mesh.connect(member.id);
+          const record = this.upsertParticipant(member);
+          // The members make the offers (see PeerJoined): their pages are loaded and idle while
+          // ours is still starting, so their offers are ready sooner. Peers we still have a link
+          // with (after a signaling reconnect, direct connections usually survive) need none.
+          if (this.#mesh.stateOf(member.id) === undefined) this.offerIfNotOffered(record);
         }
         this.setStatus({ phase: 'joined' });
         return;
       }
       case ServerMessageType.PeerJoined: {
         const record = this.upsertParticipant(message.peer);
-        if (!this.#mesh.isConnected(record.id) && record.state !== 'connecting') this.setParticipantState(record, 'connecting');
+        if (this.#mesh.isConnected(record.id)) return;
+        if (this.#mesh.stateOf(record.id) === undefined) {
+          clearTimeout(record.offerTimer);
+          this.#mesh.connect(record.id);
+        }
+        if (record.state !== 'connecting') this.setParticipantState(record, 'connecting');
         return;
       }
       case ServerMessageType.PeerLeft: {
@@ -391,7 +403,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     if (!record) return;
     if (state === 'connected') {
       record.healAttempts = 0;
-      clearTimeout(record.healTimer);
+      clearTimeout(record.offerTimer);
       this.setParticipantState(record, 'connected');
     } else if (state === 'unstable') {
       this.setParticipantState(record, 'reconnecting');
@@ -431,13 +443,22 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     this.scheduleHeal(record);
   }
 
+  /** Offers to a member the welcome listed, unless its own offer arrives first. */
+  private offerIfNotOffered(record: ParticipantRecord): void {
+    clearTimeout(record.offerTimer);
+    record.offerTimer = setTimeout(() => {
+      if (this.#participants.get(record.id) !== record || !record.inRoom || this.#status.phase !== 'joined') return;
+      if (this.#mesh.stateOf(record.id) === undefined) this.#mesh.connect(record.id);
+    }, OFFER_FALLBACK_MS);
+  }
+
   /**
    * Rebuilds a broken connection through signaling. The side with the smaller id offers first;
    * the other offers too after a longer wait, in case only it noticed the break (a collision is
    * settled by the mesh). Gives up after MAX_HEAL_ATTEMPTS.
    */
   private scheduleHeal(record: ParticipantRecord): void {
-    clearTimeout(record.healTimer);
+    clearTimeout(record.offerTimer);
     record.healAttempts += 1;
     if (record.healAttempts > MAX_HEAL_ATTEMPTS) {
       this.setParticipantState(record, 'failed');
@@ -445,7 +466,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     }
     const first = this.selfId < record.id;
     const delayMs = (first ? 200 : 2500) * record.healAttempts + Math.random() * 200;
-    record.healTimer = setTimeout(() => {
+    record.offerTimer = setTimeout(() => {
       if (this.#participants.get(record.id) !== record || !record.inRoom || this.#status.phase !== 'joined') return;
       if (this.#mesh.isConnected(record.id)) return;
       if (this.#mesh.stateOf(record.id) === 'connecting' && !first) return; // their offer is being answered
@@ -570,7 +591,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     const record = this.#participants.get(id);
     this.#mesh.remove(id);
     if (!record) return;
-    clearTimeout(record.healTimer);
+    clearTimeout(record.offerTimer);
     clearTimeout(record.leftTimer);
     this.#participants.delete(id);
     this.#delivery.peerLeft(id, Date.now());

@@ -2,7 +2,10 @@
 // no browser. Proves the room logic apart from the element.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ChatSendError, ParleyRoom, type ChatMessage, type RoomEvents } from '../../web/room.js';
+import { ChatSendError, OFFER_FALLBACK_MS, ParleyRoom, type ChatMessage, type RoomEvents } from '../../web/room.js';
+import { createSessionSecret, deriveRoomId } from '../../web/room-key.js';
+import { PROTOCOL_VERSION } from '../../signaling/protocol.js';
+import { TestClient } from '../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../web/session-identity.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../web/peer-protocol.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -119,6 +122,34 @@ describe('ParleyRoom (Node peers)', () => {
     expect(ada.messages).toEqual([]);
     const alone = ada.send('x'.repeat(MAX_CHAT_TEXT_LENGTH));
     expect(ada.deliveryOf(alone.id)).toEqual({ delivered: 0, total: 0, undeliverable: [] });
+  });
+
+  it('offers to a newcomer as soon as it joins; a newcomer offers itself only if no offer comes', async () => {
+    // A bare protocol client stands in for the other side, so what the room sends is visible.
+    const joinAsBareClient = async (name: string): Promise<TestClient> => {
+      const client = await TestClient.connect(server.signalUrl);
+      client.send({ type: 'join', v: PROTOCOL_VERSION, room: deriveRoomId(ROOM_KEY), name, session: createSessionSecret() });
+      await client.next('welcome');
+      return client;
+    };
+
+    const ada = openRoom('Ada');
+    await until(ada, () => ada.status.phase === 'joined');
+    const newcomer = await joinAsBareClient('Newcomer');
+    const offer = await newcomer.next('signal', (message) => message.data.type === 'offer', 5000);
+    expect(offer.from).toBe(ada.selfId);
+    newcomer.close();
+    ada.close();
+
+    // A member that never offers (a page from before this rule): the newcomer waits, then offers.
+    const silent = await joinAsBareClient('Silent');
+    const bob = openRoom('Bob');
+    await until(bob, () => bob.status.phase === 'joined');
+    const joinedAt = Date.now();
+    const fallback = await silent.next('signal', (message) => message.data.type === 'offer', OFFER_FALLBACK_MS + 5000);
+    expect(fallback.from).toBe(bob.selfId);
+    expect(Date.now() - joinedAt).toBeGreaterThanOrEqual(OFFER_FALLBACK_MS - 50);
+    silent.close();
   });
 
   it('reports a full room as rejected, with the server explanation', async () => {
