@@ -1,6 +1,6 @@
 /**
  * Starts each compared signaling server as its own process on a free loopback port: Parley (the
- * built server, validation and limits on), PeerJS (its CLI) and the bare relay (bench/).
+ * built server, validation and limits on), PeerJS (its CLI) and the two floor relays (bench/).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -15,7 +15,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export const SERVER_LABEL: Record<ServerKind, string> = { parley: 'Parley', peerjs: 'PeerJS', bare: 'bare relay' };
+export const SERVER_LABEL: Record<ServerKind, string> = { parley: 'Parley', peerjs: 'PeerJS', bare: 'bare relay', ws: 'ws alone' };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,6 +48,8 @@ function commandFor(kind: ServerKind, port: number): { file: string; args: strin
       };
     case 'bare':
       return { file: fileURLToPath(new URL('./bare-relay.js', import.meta.url)), args: [] };
+    case 'ws':
+      return { file: fileURLToPath(new URL('./ws-relay.js', import.meta.url)), args: [] };
   }
 }
 

@@ -1,13 +1,14 @@
 /**
- * One signaling client interface over the three servers the benchmark compares, so every
- * scenario runs the same code against each: Parley and the bare relay speak Parley's frames;
+ * One signaling client interface over the servers the benchmark compares, so every scenario runs
+ * the same code against each: Parley and the two floor relays speak Parley's frames;
  * PeerJS speaks its own (connect with ?id&token&key, OPEN, OFFER with dst/src, HEARTBEAT).
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../signaling/protocol.js';
 
-export type ServerKind = 'parley' | 'bare' | 'peerjs';
+/** 'bare': the Fastify relay (the framework floor); 'ws': the same on `ws` alone (the machine floor). */
+export type ServerKind = 'parley' | 'bare' | 'ws' | 'peerjs';
 
 export interface SignalClient {
   readonly id: string;
