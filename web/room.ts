@@ -331,6 +331,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   private onServerMessage(message: ServerMessage): void {
     switch (message.type) {
       case ServerMessageType.Welcome: {
+        const firstWelcome = !this.#everJoined;
         this.#everJoined = true;
         this.#lastError = undefined;
         this.#mesh.setIceServers(message.iceServers);
@@ -343,7 +344,11 @@ export class ParleyRoom extends Emitter<RoomEvents> {
           // The members make the offers (see PeerJoined): their pages are loaded and idle while
           // ours is still starting, so their offers are ready sooner. Peers we still have a link
           // with (after a signaling reconnect, direct connections usually survive) need none.
-          if (this.#mesh.stateOf(member.id) === undefined) this.offerIfNotOffered(record);
+          // A reloaded tab offers at once: a member that has not yet noticed its previous page
+          // is gone still holds a link to it, and so makes no offer.
+          if (this.#mesh.stateOf(member.id) !== undefined) continue;
+          if (firstWelcome && this.#identity.resumed) this.#mesh.connect(member.id);
+          else this.offerIfNotOffered(record);
         }
         this.setStatus({ phase: 'joined' });
         return;

@@ -10,6 +10,11 @@ const SESSION_SECRET = new RegExp(SESSION_SECRET_PATTERN);
 
 export interface SessionIdentity {
   readonly secret: string;
+  /**
+   * This tab was this participant before (a reload, or a tab restored after a crash): members may
+   * still hold a direct connection to its previous page.
+   */
+  readonly resumed: boolean;
   /** The next message sequence number (1, 2, 3, … across reloads of this tab). */
   nextSequence(): number;
 }
@@ -23,7 +28,7 @@ interface Stored {
 export function ephemeralIdentity(): SessionIdentity {
   const secret = createSessionSecret();
   let sequence = 0;
-  return { secret, nextSequence: () => (sequence += 1) };
+  return { secret, resumed: false, nextSequence: () => (sequence += 1) };
 }
 
 function sessionStore(): Storage | undefined {
@@ -59,6 +64,7 @@ export function loadSessionIdentity(roomId: string): SessionIdentity {
   save();
   return {
     secret: state.secret,
+    resumed: stored !== undefined,
     nextSequence() {
       state.sequence += 1;
       save();

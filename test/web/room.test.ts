@@ -124,15 +124,15 @@ describe('ParleyRoom (Node peers)', () => {
     expect(ada.deliveryOf(alone.id)).toEqual({ delivered: 0, total: 0, undeliverable: [] });
   });
 
-  it('offers to a newcomer as soon as it joins; a newcomer offers itself only if no offer comes', async () => {
-    // A bare protocol client stands in for the other side, so what the room sends is visible.
-    const joinAsBareClient = async (name: string): Promise<TestClient> => {
-      const client = await TestClient.connect(server.signalUrl);
-      client.send({ type: 'join', v: PROTOCOL_VERSION, room: deriveRoomId(ROOM_KEY), name, session: createSessionSecret() });
-      await client.next('welcome');
-      return client;
-    };
+  // A bare protocol client stands in for the other side, so what the room sends is visible.
+  const joinAsBareClient = async (name: string): Promise<TestClient> => {
+    const client = await TestClient.connect(server.signalUrl);
+    client.send({ type: 'join', v: PROTOCOL_VERSION, room: deriveRoomId(ROOM_KEY), name, session: createSessionSecret() });
+    await client.next('welcome');
+    return client;
+  };
 
+  it('offers to a newcomer as soon as it joins; a newcomer offers itself only if no offer comes', async () => {
     const ada = openRoom('Ada');
     await until(ada, () => ada.status.phase === 'joined');
     const newcomer = await joinAsBareClient('Newcomer');
@@ -150,6 +150,17 @@ describe('ParleyRoom (Node peers)', () => {
     expect(fallback.from).toBe(bob.selfId);
     expect(Date.now() - joinedAt).toBeGreaterThanOrEqual(OFFER_FALLBACK_MS - 50);
     silent.close();
+  });
+
+  it('offers at once after a reload, to members that may still hold a link to the previous page', async () => {
+    const member = await joinAsBareClient('Member');
+    const reloaded = openRoom('Bob', ROOM_KEY, { ...ephemeralIdentity(), resumed: true });
+    await until(reloaded, () => reloaded.status.phase === 'joined');
+    const joinedAt = Date.now();
+    const offer = await member.next('signal', (message) => message.data.type === 'offer', OFFER_FALLBACK_MS + 5000);
+    expect(offer.from).toBe(reloaded.selfId);
+    expect(Date.now() - joinedAt).toBeLessThan(OFFER_FALLBACK_MS);
+    member.close();
   });
 
   it('reports a full room as rejected, with the server explanation', async () => {
