@@ -58,6 +58,16 @@ export const ServerMessageType = {
 } as const;
 export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
 
+/**
+ * Why a member is gone, in `peer-left`: it said so with `leave` (its direct connections are closing
+ * too), or its connection closed or died without that (its direct connections may still work).
+ */
+export const LeaveReason = {
+  Left: 'left',
+  Lost: 'lost',
+} as const;
+export type LeaveReason = (typeof LeaveReason)[keyof typeof LeaveReason];
+
 /** Stable error codes carried by `error` frames. Clients may switch on them; never renamed. */
 export const ErrorCode = {
   /** The frame is not valid JSON. */
@@ -209,6 +219,7 @@ export const PeerJoinedMessageSchema = Type.Object({
 export const PeerLeftMessageSchema = Type.Object({
   type: Type.Literal(ServerMessageType.PeerLeft),
   id: PeerId,
+  reason: Type.Union([Type.Literal(LeaveReason.Left), Type.Literal(LeaveReason.Lost)]),
 });
 
 export const PeerRenamedMessageSchema = Type.Object({

@@ -9,6 +9,7 @@ import {
   ClientMessageType,
   CloseCode,
   ErrorCode,
+  LeaveReason,
   PEER_ID_CONTEXT,
   PROTOCOL_VERSION,
   ServerMessageType,
@@ -126,7 +127,7 @@ export class SignalingSession {
 
   /** Called once when the socket is gone, whatever the reason: the room is told. */
   handleClose(): void {
-    this.leaveRoom();
+    this.leaveRoom(LeaveReason.Lost);
   }
 
   /**
@@ -149,7 +150,7 @@ export class SignalingSession {
         return this.rename(message);
       case ClientMessageType.Leave:
         if (!this.#roomId) return this.sendError(ErrorCode.NotJoined, 'Join a room before leaving it.', message.type);
-        return this.leaveRoom();
+        return this.leaveRoom(LeaveReason.Left);
       default: {
         const unhandled: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unhandled)}`);
@@ -239,14 +240,14 @@ export class SignalingSession {
     } satisfies PeerRenamedMessage);
   }
 
-  private leaveRoom(): void {
+  private leaveRoom(reason: LeaveReason): void {
     const roomId = this.#roomId;
     const id = this.#member?.id;
     if (!roomId || !id) return;
     this.#roomId = undefined;
     this.#member = undefined;
     const remaining = this.context.rooms.leave(roomId, id);
-    broadcast(remaining, { type: ServerMessageType.PeerLeft, id } satisfies PeerLeftMessage);
+    broadcast(remaining, { type: ServerMessageType.PeerLeft, id, reason } satisfies PeerLeftMessage);
     this.context.log.info({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
   }
 

@@ -26,6 +26,7 @@ import {
   ClientMessageType,
   CloseCode,
   ErrorCode,
+  LeaveReason,
   normaliseDisplayName,
   PROTOCOL_VERSION,
   ServerMessageType,
@@ -368,6 +369,9 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         if (!record) return;
         record.inRoom = false;
         this.#delivery.peerLeft(record.id, Date.now());
+        // It said it is leaving, so its end of the direct connection is closing too, even if
+        // that has not shown here yet.
+        if (message.reason === LeaveReason.Left) this.#mesh.remove(record.id);
         if (!this.#mesh.isConnected(record.id)) {
           this.removeParticipant(record.id);
           return;

@@ -93,14 +93,14 @@ describe('joining and leaving', () => {
     expect(health.peers).toBe(2);
   });
 
-  it('announces a leave message and a closed socket as peer-left', async () => {
+  it('announces a leave message and a closed socket as peer-left, saying which', async () => {
     const ada = await join(ROOM_A, 'Ada');
     const bob = await join(ROOM_A, 'Bob');
     const cy = await join(ROOM_A, 'Cy');
     bob.client.send({ type: 'leave' });
-    expect(await ada.client.next('peer-left')).toEqual({ type: 'peer-left', id: bob.welcome.id });
+    expect(await ada.client.next('peer-left')).toEqual({ type: 'peer-left', id: bob.welcome.id, reason: 'left' });
     cy.client.close();
-    expect(await ada.client.next('peer-left')).toEqual({ type: 'peer-left', id: cy.welcome.id });
+    expect(await ada.client.next('peer-left')).toEqual({ type: 'peer-left', id: cy.welcome.id, reason: 'lost' });
   });
 
   it('announces renames to the others', async () => {
@@ -224,7 +224,7 @@ describe('bad input', () => {
     const bob = await join(ROOM_A, 'Bob');
     ada.client.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
     expect((await ada.client.closed).code).toBe(CloseCode.InvalidPayload);
-    expect(await bob.client.next('peer-left')).toEqual({ type: 'peer-left', id: ada.welcome.id });
+    expect(await bob.client.next('peer-left')).toEqual({ type: 'peer-left', id: ada.welcome.id, reason: 'lost' });
   });
 
   it('closes with 1009 a frame over the hard limit, and others are unaffected', async () => {
@@ -232,7 +232,7 @@ describe('bad input', () => {
     const bob = await join(ROOM_A, 'Bob');
     ada.client.sendRaw('x'.repeat(2 * 1024 * 1024));
     expect((await ada.client.closed).code).toBe(CloseCode.MessageTooBig);
-    expect(await bob.client.next('peer-left')).toEqual({ type: 'peer-left', id: ada.welcome.id });
+    expect(await bob.client.next('peer-left')).toEqual({ type: 'peer-left', id: ada.welcome.id, reason: 'lost' });
   });
 });
 
@@ -259,7 +259,7 @@ describe('limits and liveness', () => {
     silent.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Silent', session: newSession() });
     const { id } = await silent.next('welcome');
     const started = Date.now();
-    expect(await ada.client.next('peer-left', () => true, 3000)).toEqual({ type: 'peer-left', id });
+    expect(await ada.client.next('peer-left', () => true, 3000)).toEqual({ type: 'peer-left', id, reason: 'lost' });
     // Two heartbeat intervals (200 ms each) at most, with slack for a loaded machine.
     expect(Date.now() - started).toBeLessThan(2000);
     // Ada answers pings (ws does by default) and stays.

@@ -108,6 +108,8 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     this.#peers.delete(id);
     clearTimeout(entry.timer);
     entry.peer.removeAllListeners();
+    // Its channel may still report the abort that closing causes: nobody is listening any more.
+    entry.peer.on('error', () => undefined);
     // simple-peer closes its RTCPeerConnection on a later timer; during pagehide there is no
     // later, so close it now and the other side sees its data channel close at once.
     entry.peer._pc?.close();
