@@ -36,6 +36,7 @@ import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
 import { friendlyName } from './friendly-name.js';
 import { SIGNAL_PATH } from '../signaling/protocol.js';
 import { parleyChatStyles } from './parley-chat.styles.js';
+import { formatMessageTimes, warmMessageTimeFormats } from './message-time.js';
 
 export type { ChatMessage, Participant, RoomStatus } from './room.js';
 
@@ -54,17 +55,6 @@ function defaultSignalingUrl(): string {
   const url = new URL(SIGNAL_PATH, import.meta.url);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.href;
-}
-
-// Created on first use: building a DateTimeFormat loads locale data (~10 ms on a cold page), which
-// would otherwise delay joining the room.
-let timeFormats: { short: Intl.DateTimeFormat; full: Intl.DateTimeFormat } | undefined;
-function formatTimes(date: Date): { short: string; full: string } {
-  timeFormats ??= {
-    short: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
-    full: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
-  };
-  return { short: timeFormats.short.format(date), full: timeFormats.full.format(date) };
 }
 
 const PEER_STATE_LABEL: Record<Participant['state'], string> = {
@@ -166,6 +156,11 @@ export class ParleyChat extends LitElement {
   }
 
   protected override updated(): void {
+    // Once nothing is being connected, get the message time formats ready for the first message.
+    const room = this.#controller.room;
+    if (room?.status.phase === 'joined' && room.participants.every((peer) => peer.state === 'connected' || peer.state === 'failed')) {
+      warmMessageTimeFormats();
+    }
     const messages = this.messages;
     const newest = messages.at(-1);
     const logShape = newest ? `${messages.length} ${newest.id}` : '';
@@ -357,7 +352,7 @@ export class ParleyChat extends LitElement {
 
   private renderMessage(message: ChatMessage): TemplateResult {
     const sentAt = new Date(message.sentAt);
-    const times = formatTimes(sentAt);
+    const times = formatMessageTimes(sentAt);
     return html`
       <article class="message ${message.own ? 'own' : ''}" part="message">
         <header class="message-meta">
