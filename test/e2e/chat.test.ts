@@ -3,6 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+// Its readyState constants, for the page's sockets: Node 20 has no WebSocket global.
+import NodeWebSocket from 'ws';
 import { BrowserSession, chatStatus, createRoom, messageBox, messageLog as log, observed, participant, sendWithEnter, setName } from '../support/chat-page.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
@@ -10,9 +12,6 @@ const ARTIFACTS = 'test-results/e2e';
 const HOSTILE = '<img src=x onerror=alert(1)>';
 /** The ICE server list the signaling server hands out in these tests (a loopback STUN port). */
 const ICE_SERVERS = [{ urls: 'stun:127.0.0.1:3478' }];
-// WebSocket.readyState values (Node 20 has no WebSocket global to read them from).
-const SOCKET_OPEN = 1;
-const SOCKET_CLOSING = 2;
 
 let server: RunningServer;
 let browser: BrowserSession;
@@ -233,13 +232,13 @@ describe('Parley in real browsers', () => {
       await page.goto('about:blank');
       await page.goto(`${another.origin}/#${'k'.repeat(22)}`);
       await chatStatus(page, 'Connected').waitFor();
-      expect(await sockets()).toEqual([{ inline: true, readyState: SOCKET_OPEN }]);
+      expect(await sockets()).toEqual([{ inline: true, readyState: NodeWebSocket.OPEN }]);
       expect(serverConnections).toBe(1);
 
       await page.goto('about:blank');
       await page.goto(`${another.origin}/#not-a-room`);
       await page.getByRole('heading', { name: "This room link doesn't look right." }).waitFor();
-      await expect.poll(async () => (await sockets()).map((socket) => [socket.inline, socket.readyState >= SOCKET_CLOSING])).toEqual([[true, true]]);
+      await expect.poll(async () => (await sockets()).map((socket) => [socket.inline, socket.readyState >= NodeWebSocket.CLOSING])).toEqual([[true, true]]);
     } finally {
       await page.context().close();
       await another.close();

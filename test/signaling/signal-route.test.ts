@@ -37,9 +37,7 @@ const newSession = (): string => randomBytes(16).toString('base64url');
 
 async function join(room: string, name: string, session = newSession()): Promise<{ client: TestClient; welcome: WelcomeMessage }> {
   const client = await connect();
-  client.send({ type: 'join', v: PROTOCOL_VERSION, room, name, session });
-  const welcome = await client.next('welcome');
-  return { client, welcome };
+  return { client, welcome: await client.join(room, name, session) };
 }
 
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 // A WebSocket test client for the signaling protocol: sends frames and awaits the ones it expects.
 import WebSocket from 'ws';
-import type { ClientMessage, ServerMessage } from '../../signaling/protocol.js';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WelcomeMessage } from '../../signaling/protocol.js';
 
 export interface Closed {
   code: number;
@@ -38,6 +38,12 @@ export class TestClient {
 
   send(message: ClientMessage | Record<string, unknown>): void {
     this.socket.send(JSON.stringify(message));
+  }
+
+  /** Joins `room` and resolves with the welcome. */
+  async join(room: string, name: string, session: string): Promise<WelcomeMessage> {
+    this.send({ type: 'join', v: PROTOCOL_VERSION, room, name, session });
+    return this.next('welcome');
   }
 
   sendRaw(data: string | Buffer, options: { binary?: boolean } = {}): void {

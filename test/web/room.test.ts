@@ -5,7 +5,6 @@ import WebSocket from 'ws';
 import { RTCPeerConnection as NodePeerConnection } from 'webrtc-polyfill';
 import { ChatSendError, OFFER_FALLBACK_MS, ParleyRoom, type ChatMessage, type RoomEvents } from '../../web/room.js';
 import { createSessionSecret, deriveRoomId } from '../../web/room-key.js';
-import { PROTOCOL_VERSION } from '../../signaling/protocol.js';
 import { TestClient } from '../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../web/session-identity.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../web/peer-protocol.js';
@@ -16,13 +15,13 @@ const rooms: ParleyRoom[] = [];
 
 const ROOM_KEY = 'node-test-room-key-0123456789';
 
-function openRoom(name: string, roomKey = ROOM_KEY, identity: SessionIdentity = ephemeralIdentity()): ParleyRoom {
+function openRoom(name: string, roomKey = ROOM_KEY, identity: SessionIdentity = ephemeralIdentity(), WebSocketImpl: new (url: string) => WebSocket = WebSocket): ParleyRoom {
   const room = new ParleyRoom({
     roomKey,
     name,
     identity,
     signalingUrl: server.signalUrl,
-    WebSocketImpl: WebSocket as unknown as new (url: string) => globalThis.WebSocket,
+    WebSocketImpl: WebSocketImpl as unknown as new (url: string) => globalThis.WebSocket,
   });
   rooms.push(room);
   room.start();
@@ -129,19 +128,13 @@ describe('ParleyRoom (Node peers)', () => {
     await until(ada, () => ada.status.phase === 'joined');
     // Bob's signaling socket, to send his leave without anything else of his closing yet.
     const sockets: WebSocket[] = [];
-    const bob = new ParleyRoom({
-      roomKey: ROOM_KEY,
-      name: 'Bob',
-      signalingUrl: server.signalUrl,
-      WebSocketImpl: class extends WebSocket {
-        constructor(url: string) {
-          super(url);
-          sockets.push(this);
-        }
-      } as unknown as new (url: string) => globalThis.WebSocket,
-    });
-    rooms.push(bob);
-    bob.start();
+    class RecordedWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    }
+    openRoom('Bob', ROOM_KEY, ephemeralIdentity(), RecordedWebSocket);
     await until(ada, allConnected(ada, 1));
     const left = once(ada, 'peer-left', () => true, 3000);
     sockets[0]!.send(JSON.stringify({ type: 'leave' }));
@@ -162,8 +155,7 @@ describe('ParleyRoom (Node peers)', () => {
   // A bare protocol client stands in for the other side, so what the room sends is visible.
   const joinAsBareClient = async (name: string): Promise<TestClient> => {
     const client = await TestClient.connect(server.signalUrl);
-    client.send({ type: 'join', v: PROTOCOL_VERSION, room: deriveRoomId(ROOM_KEY), name, session: createSessionSecret() });
-    await client.next('welcome');
+    await client.join(deriveRoomId(ROOM_KEY), name, createSessionSecret());
     return client;
   };
 
