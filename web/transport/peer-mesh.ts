@@ -9,6 +9,7 @@
  */
 import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
 import { Emitter } from '../emitter.js';
+import { ChannelWriter } from './channel-writer.js';
 import type { IceServer, SignalData } from '../../signaling/protocol.js';
 
 /** 'unstable': the connection exists but ICE lost its path; it may recover by itself. */
@@ -36,6 +37,8 @@ interface PeerEntry {
   peer: SimplePeer;
   state: LinkState;
   initiator: boolean;
+  /** Set once the data channel is open. */
+  writer?: ChannelWriter;
   /** The ICE grace period or the connect timeout, whichever is running. */
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -81,14 +84,13 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
   }
 
   /**
-   * Queues a text frame for one connected peer; returns false if it is not connected. Frames go
-   * through simple-peer's stream, which holds them back while the channel has more than 64 KiB
-   * buffered, so a burst of large messages waits its turn instead of overflowing the channel.
+   * Sends a text frame to one connected peer, in order with the frames before it; returns false if
+   * it is not connected. A burst beyond the channel's buffer waits its turn (see ChannelWriter).
    */
   send(id: string, frame: string): boolean {
-    const entry = this.#peers.get(id);
-    if (!entry || entry.state === 'connecting') return false;
-    entry.peer.write(frame);
+    const writer = this.#peers.get(id)?.writer;
+    if (!writer) return false;
+    writer.write(frame);
     return true;
   }
 
@@ -107,6 +109,7 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     if (!entry) return;
     this.#peers.delete(id);
     clearTimeout(entry.timer);
+    entry.writer?.close();
     entry.peer.removeAllListeners();
     // Its channel may still report the abort that closing causes: nobody is listening any more.
     entry.peer.on('error', () => undefined);
@@ -153,6 +156,9 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
       if (!isCurrent()) return;
       clearTimeout(entry.timer);
       entry.timer = undefined;
+      const channel = peer._channel;
+      if (!channel) return end('ERR_DATA_CHANNEL');
+      entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
       setState('connected');
       this.emit('open', { id });
     });

@@ -16,9 +16,9 @@ declare module '@thaunknown/simple-peer/lite.js' {
     readonly destroyed: boolean;
     /** The underlying connection; undefined if its constructor failed. */
     readonly _pc: RTCPeerConnection | undefined;
+    /** The data channel; set before 'connect' (Parley writes to it directly, see ChannelWriter). */
+    readonly _channel: RTCDataChannel | null | undefined;
     signal(data: unknown): void;
-    /** Stream write: queued, with backpressure on the data channel's buffered amount. */
-    write(data: string | Uint8Array): boolean;
     destroy(error?: Error): void;
     on(event: 'signal', listener: (data: Record<string, unknown>) => void): this;
     on(event: 'connect' | 'close', listener: () => void): this;

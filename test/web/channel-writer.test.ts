@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ChannelWriter, SEND_BUFFER_HIGH, SEND_BUFFER_LOW, type WritableChannel } from '../../web/transport/channel-writer.js';
+
+/** A channel that buffers what it is sent until drain() is called, as a congested link would. */
+class FakeChannel implements WritableChannel {
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  readonly sent: string[] = [];
+  readonly listeners = new Set<() => void>();
+  failWith: Error | undefined;
+
+  send(data: string): void {
+    if (this.failWith) throw this.failWith;
+    this.sent.push(data);
+    this.bufferedAmount += data.length;
+  }
+
+  addEventListener(_type: 'bufferedamountlow', listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'bufferedamountlow', listener: () => void): void {
+    this.listeners.delete(listener);
+  }
+
+  /** Sends down to `to` bytes buffered; fires the event when that crosses the threshold, as browsers do. */
+  drain(to: number): void {
+    const wasAbove = this.bufferedAmount > this.bufferedAmountLowThreshold;
+    this.bufferedAmount = Math.min(this.bufferedAmount, to);
+    if (wasAbove && this.bufferedAmount <= this.bufferedAmountLowThreshold) for (const listener of [...this.listeners]) listener();
+  }
+}
+
+const frame = (index: number, length: number): string => `${index}:`.padEnd(length, 'x');
+
+describe('ChannelWriter', () => {
+  it('sends straight through while the channel has room', () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write('a');
+    writer.write('b');
+    expect(channel.sent).toEqual(['a', 'b']);
+    expect(writer.queued).toBe(0);
+    expect(channel.bufferedAmountLowThreshold).toBe(SEND_BUFFER_LOW);
+  });
+
+  it('holds frames beyond the high mark and sends them, in order, as the channel drains', () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    const size = 64 * 1024;
+    const count = (SEND_BUFFER_HIGH / size) * 3;
+    for (let index = 0; index < count; index += 1) writer.write(frame(index, size));
+    expect(channel.bufferedAmount).toBe(SEND_BUFFER_HIGH);
+    expect(writer.queued).toBe(count - SEND_BUFFER_HIGH / size);
+
+    // Drained, but not yet down to the low mark: nothing moves.
+    channel.drain(SEND_BUFFER_LOW + 1);
+    expect(channel.sent).toHaveLength(SEND_BUFFER_HIGH / size);
+
+    for (let round = 0; round < 10 && writer.queued > 0; round += 1) channel.drain(0);
+    expect(writer.queued).toBe(0);
+    expect(channel.sent).toEqual(Array.from({ length: count }, (_, index) => frame(index, size)));
+
+    // Once empty, frames go straight through again, after what was queued.
+    channel.drain(0);
+    writer.write('last');
+    expect(channel.sent.at(-1)).toBe('last');
+  });
+
+  it('keeps a frame written during a backlog behind the backlog', () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    writer.write('queued');
+    channel.bufferedAmount = 0; // drained without the event having run yet
+    writer.write('later');
+    expect(channel.sent).toHaveLength(1);
+    channel.bufferedAmount = SEND_BUFFER_HIGH;
+    channel.drain(0);
+    expect(channel.sent.slice(1)).toEqual(['queued', 'later']);
+  });
+
+  it('reports a failed send once, drops the rest and stops listening', () => {
+    const channel = new FakeChannel();
+    const errors: unknown[] = [];
+    const writer = new ChannelWriter(channel, (error) => errors.push(error));
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    writer.write('a');
+    writer.write('b');
+    channel.failWith = new Error('closing');
+    channel.drain(0);
+    expect(errors).toEqual([channel.failWith]);
+    expect(writer.queued).toBe(0);
+    expect(channel.listeners.size).toBe(0);
+  });
+
+  it('stops listening when closed', () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    writer.write('dropped');
+    writer.close();
+    channel.drain(0);
+    expect(channel.sent).toHaveLength(1);
+    expect(channel.listeners.size).toBe(0);
+  });
+});
