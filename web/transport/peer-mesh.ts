@@ -152,15 +152,25 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
       if (isCurrent()) this.emit('signal', { to: id, data });
     });
     entry.timer = setTimeout(() => end('connect-timeout'), CONNECT_TIMEOUT_MS);
-    peer.on('connect', () => {
-      if (!isCurrent()) return;
+    const opened = (channel: RTCDataChannel): void => {
+      if (!isCurrent() || entry.writer) return;
       clearTimeout(entry.timer);
       entry.timer = undefined;
-      const channel = peer._channel;
-      if (!channel) return end('ERR_DATA_CHANNEL');
       entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
       setState('connected');
       this.emit('open', { id });
+    };
+    // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
+    // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a
+    // busy page, retried every 100 ms), which Parley has no use for.
+    const watch = (channel: RTCDataChannel): void => {
+      if (channel.readyState === 'open') opened(channel);
+      else channel.addEventListener('open', () => opened(channel), { once: true });
+    };
+    if (peer._channel) watch(peer._channel);
+    else peer._pc?.addEventListener('datachannel', (event) => watch(event.channel), { once: true });
+    peer.on('connect', () => {
+      if (peer._channel) opened(peer._channel);
     });
     peer.on('data', (data) => {
       if (isCurrent()) this.emit('data', { from: id, data });
