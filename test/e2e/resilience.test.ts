@@ -167,6 +167,24 @@ describe('Parley under faults', () => {
       .toEqual(Array.from({ length: 600 }, (_, index) => index));
   });
 
+  it('opens a link as soon as its data channel opens, even when connection statistics never come', async () => {
+    server = await startServer();
+    // A busy browser can take long to answer getStats(); here it never answers at all.
+    const stallStats = (): void => {
+      RTCPeerConnection.prototype.getStats = () => new Promise<RTCStatsReport>(() => undefined);
+    };
+    const ada = await browser.openPage();
+    await ada.context().addInitScript(stallStats);
+    const link = await createRoom(ada, server.origin);
+    const bob = await browser.openPage();
+    await bob.context().addInitScript(stallStats);
+    await bob.goto(link);
+    await participant(ada, 'Connected').waitFor();
+    await participant(bob, 'Connected').waitFor();
+    await sendWithEnter(bob, 'Stats or not, here I am');
+    await messageLog(ada).getByText('Stats or not, here I am').waitFor();
+  });
+
   it('rebuilds direct connections that drop, without anyone doing anything', async () => {
     const { ada, bob } = await twoPeople();
     // Bob's network path vanishes: every peer connection in his page is closed under the app.
