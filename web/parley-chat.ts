@@ -36,7 +36,7 @@ import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
 import { friendlyName } from './friendly-name.js';
 import { SIGNAL_PATH } from '../signaling/protocol.js';
 import { parleyChatStyles } from './parley-chat.styles.js';
-import { formatMessageTimes, warmMessageTimeFormats } from './message-time.js';
+import { formatMessageTimes, warmMessageTimeFormatsWhenSettled } from './message-time.js';
 
 export type { ChatMessage, Participant, RoomStatus } from './room.js';
 
@@ -156,11 +156,11 @@ export class ParleyChat extends LitElement {
   }
 
   protected override updated(): void {
-    // Once nothing is being connected, get the message time formats ready for the first message.
+    // Once nothing has been connecting for a while, get the message times ready for the first message.
     const room = this.#controller.room;
-    if (room?.status.phase === 'joined' && room.participants.every((peer) => peer.state === 'connected' || peer.state === 'failed')) {
-      warmMessageTimeFormats();
-    }
+    warmMessageTimeFormatsWhenSettled(
+      room?.status.phase === 'joined' && room.participants.every((peer) => peer.state === 'connected' || peer.state === 'failed'),
+    );
     const messages = this.messages;
     const newest = messages.at(-1);
     const logShape = newest ? `${messages.length} ${newest.id}` : '';

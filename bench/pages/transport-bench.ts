@@ -1,7 +1,7 @@
 /**
  * A bench page for Parley's transport alone: the signaling client and the peer mesh that the app
- * uses, without the room, the log or the UI, so bulk throughput measures the transport (simple-peer
- * with backpressure) against a raw RTCDataChannel in the same browser.
+ * uses, without the room, the log or the UI, so bulk throughput measures the transport (simple-peer's
+ * connection, ChannelWriter's backpressure) against a raw RTCDataChannel in the same browser.
  */
 import { PeerMesh } from '../../web/transport/peer-mesh.js';
 import { SignalingClient } from '../../web/transport/signaling-client.js';

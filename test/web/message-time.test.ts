@@ -1,4 +1,4 @@
-// Message times: the formats are built once, in idle time, and not again for each message.
+// Message times: the formats are built once, after the room has settled, and not again for each message.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 afterEach(() => {
@@ -8,13 +8,20 @@ afterEach(() => {
 });
 
 describe('message times', () => {
-  it('builds the formats when the page is idle, once, and reuses them for every message', async () => {
+  it('builds the formats once the room has stayed settled for a while, once, and reuses them for every message', async () => {
     vi.useFakeTimers();
     const built = vi.spyOn(Intl, 'DateTimeFormat');
-    const { formatMessageTimes, warmMessageTimeFormats } = await import('../../web/message-time.js');
-    warmMessageTimeFormats();
-    warmMessageTimeFormats();
-    expect(built).not.toHaveBeenCalled(); // nothing on the spot: it waits for idle time
+    const { formatMessageTimes, warmMessageTimeFormatsWhenSettled, WARM_AFTER_SETTLED_MS } = await import('../../web/message-time.js');
+    warmMessageTimeFormatsWhenSettled(true);
+    await vi.advanceTimersByTimeAsync(WARM_AFTER_SETTLED_MS - 1);
+    // A peer starts connecting just before the wait is over: the wait starts again when it is done.
+    warmMessageTimeFormatsWhenSettled(false);
+    await vi.advanceTimersByTimeAsync(WARM_AFTER_SETTLED_MS * 2);
+    expect(built).not.toHaveBeenCalled();
+    warmMessageTimeFormatsWhenSettled(true);
+    warmMessageTimeFormatsWhenSettled(true); // renders while settled do not restart the wait
+    await vi.advanceTimersByTimeAsync(WARM_AFTER_SETTLED_MS - 1);
+    expect(built).not.toHaveBeenCalled();
     await vi.runAllTimersAsync();
     expect(built).toHaveBeenCalledTimes(2); // the short and the full format
 
@@ -24,6 +31,8 @@ describe('message times', () => {
     expect(times.full).toContain(String(sentAt.getFullYear()));
     built.mockClear();
     formatMessageTimes(new Date());
+    warmMessageTimeFormatsWhenSettled(true);
+    await vi.runAllTimersAsync();
     expect(built).not.toHaveBeenCalled();
   });
 
