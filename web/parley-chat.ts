@@ -36,7 +36,7 @@ import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
 import { friendlyName } from './friendly-name.js';
 import { SIGNAL_PATH } from '../signaling/protocol.js';
 import { parleyChatStyles } from './parley-chat.styles.js';
-import { formatMessageTimes, warmMessageTimeFormatsWhenSettled } from './message-time.js';
+import { formatMessageTimes, warmMessageTimeFormats, type RoomActivity } from './message-time.js';
 
 export type { ChatMessage, Participant, RoomStatus } from './room.js';
 
@@ -155,12 +155,17 @@ export class ParleyChat extends LitElement {
     }
   }
 
-  protected override updated(): void {
-    // Once nothing has been connecting for a while, get the message times ready for the first message.
+  private roomActivity(): RoomActivity {
     const room = this.#controller.room;
-    warmMessageTimeFormatsWhenSettled(
-      room?.status.phase === 'joined' && room.participants.every((peer) => peer.state === 'connected' || peer.state === 'failed'),
-    );
+    if (room?.status.phase !== 'joined') return 'busy';
+    const participants = room.participants;
+    if (participants.length === 0) return 'alone';
+    return participants.every((peer) => peer.state === 'connected' || peer.state === 'failed') ? 'settled' : 'busy';
+  }
+
+  protected override updated(): void {
+    // Get the message times ready for the first message while the room has nothing to do.
+    warmMessageTimeFormats(this.roomActivity());
     const messages = this.messages;
     const newest = messages.at(-1);
     const logShape = newest ? `${messages.length} ${newest.id}` : '';

@@ -8,21 +8,21 @@ afterEach(() => {
 });
 
 describe('message times', () => {
-  it('builds the formats once the room has stayed settled for a while, once, and reuses them for every message', async () => {
+  it('builds the formats once a room with others has stayed settled for a while, once, and reuses them', async () => {
     vi.useFakeTimers();
     const built = vi.spyOn(Intl, 'DateTimeFormat');
-    const { formatMessageTimes, warmMessageTimeFormatsWhenSettled, WARM_AFTER_SETTLED_MS } = await import('../../web/message-time.js');
-    warmMessageTimeFormatsWhenSettled(true);
+    const { formatMessageTimes, warmMessageTimeFormats, WARM_AFTER_SETTLED_MS } = await import('../../web/message-time.js');
+    warmMessageTimeFormats('settled');
     await vi.advanceTimersByTimeAsync(WARM_AFTER_SETTLED_MS - 1);
     // A peer starts connecting just before the wait is over: the wait starts again when it is done.
-    warmMessageTimeFormatsWhenSettled(false);
+    warmMessageTimeFormats('busy');
     await vi.advanceTimersByTimeAsync(WARM_AFTER_SETTLED_MS * 2);
     expect(built).not.toHaveBeenCalled();
-    warmMessageTimeFormatsWhenSettled(true);
-    warmMessageTimeFormatsWhenSettled(true); // renders while settled do not restart the wait
+    warmMessageTimeFormats('settled');
+    warmMessageTimeFormats('settled'); // renders while settled do not restart the wait
     await vi.advanceTimersByTimeAsync(WARM_AFTER_SETTLED_MS - 1);
     expect(built).not.toHaveBeenCalled();
-    await vi.runAllTimersAsync();
+    await vi.advanceTimersByTimeAsync(1);
     expect(built).toHaveBeenCalledTimes(2); // the short and the full format
 
     const sentAt = new Date(2026, 10, 22, 9, 5, 7);
@@ -31,9 +31,19 @@ describe('message times', () => {
     expect(times.full).toContain(String(sentAt.getFullYear()));
     built.mockClear();
     formatMessageTimes(new Date());
-    warmMessageTimeFormatsWhenSettled(true);
+    warmMessageTimeFormats('alone');
     await vi.runAllTimersAsync();
     expect(built).not.toHaveBeenCalled();
+  });
+
+  it('builds them without waiting when the page is alone in its room', async () => {
+    vi.useFakeTimers();
+    const built = vi.spyOn(Intl, 'DateTimeFormat');
+    const { warmMessageTimeFormats } = await import('../../web/message-time.js');
+    warmMessageTimeFormats('settled');
+    warmMessageTimeFormats('alone'); // the others left: no reason to wait any longer
+    await vi.advanceTimersByTimeAsync(0);
+    expect(built).toHaveBeenCalledTimes(2);
   });
 
   it('builds them on first use when nothing warmed them', async () => {
