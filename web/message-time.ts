@@ -17,8 +17,12 @@ export const WARM_AFTER_SETTLED_MS = 1000;
 export type RoomActivity = 'busy' | 'settled' | 'alone';
 
 let formats: TimeFormats | undefined;
+/** What each element on the page last reported; the busiest one decides. */
+const activities = new Map<object, RoomActivity>();
 let warmTimer: ReturnType<typeof setTimeout> | undefined;
 let warmDelay = 0;
+/** Bumped whenever the page turns busy, so a warm-up already on its way is called off. */
+let busyGeneration = 0;
 
 function timeFormats(): TimeFormats {
   formats ??= {
@@ -34,22 +38,41 @@ export function formatMessageTimes(date: Date): { short: string; full: string } 
   return { short: short.format(date), full: full.format(date) };
 }
 
+function pageActivity(): RoomActivity | undefined {
+  const reported = [...activities.values()];
+  if (reported.length === 0) return undefined;
+  if (reported.includes('busy')) return 'busy';
+  return reported.every((activity) => activity === 'alone') ? 'alone' : 'settled';
+}
+
 /**
- * Reports what the room is doing; call it whenever that may have changed. The formats are built
- * (once) when the page is next idle after the wait that activity calls for.
+ * Reports what `owner`'s room is doing (undefined: it has none, or is gone); call it whenever that
+ * may have changed. Once no room on the page is busy, the formats are built (once) when the page is
+ * next idle after the wait that calls for.
  */
-export function warmMessageTimeFormats(activity: RoomActivity): void {
+export function reportRoomActivity(owner: object, activity: RoomActivity | undefined): void {
+  if (activity === undefined) activities.delete(owner);
+  else activities.set(owner, activity);
   if (formats) return;
-  if (activity === 'busy') {
+  const page = pageActivity();
+  if (page === undefined) return;
+  if (page === 'busy') {
     clearTimeout(warmTimer);
     warmTimer = undefined;
+    busyGeneration += 1;
     return;
   }
-  const delay = activity === 'alone' ? 0 : WARM_AFTER_SETTLED_MS;
+  const delay = page === 'alone' ? 0 : WARM_AFTER_SETTLED_MS;
   if (warmTimer !== undefined && warmDelay <= delay) return; // already waiting, no longer than this
   clearTimeout(warmTimer);
   warmDelay = delay;
+  const generation = busyGeneration;
   // Safari has no requestIdleCallback: building right away after the wait is the nearest thing.
   const whenIdle = globalThis.requestIdleCallback ?? ((callback: () => void) => callback());
-  warmTimer = setTimeout(() => whenIdle(() => void timeFormats()), delay);
+  warmTimer = setTimeout(() => {
+    warmTimer = undefined;
+    whenIdle(() => {
+      if (generation === busyGeneration) timeFormats();
+    });
+  }, delay);
 }

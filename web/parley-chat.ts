@@ -36,7 +36,7 @@ import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
 import { friendlyName } from './friendly-name.js';
 import { SIGNAL_PATH } from '../signaling/protocol.js';
 import { parleyChatStyles } from './parley-chat.styles.js';
-import { formatMessageTimes, warmMessageTimeFormats, type RoomActivity } from './message-time.js';
+import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
 
 export type { ChatMessage, Participant, RoomStatus } from './room.js';
 
@@ -155,9 +155,11 @@ export class ParleyChat extends LitElement {
     }
   }
 
-  private roomActivity(): RoomActivity {
+  private roomActivity(): RoomActivity | undefined {
     const room = this.#controller.room;
-    if (room?.status.phase !== 'joined') return 'busy';
+    // A room that is gone or refused has nothing more to connect.
+    if (!room || room.status.phase === 'closed' || room.status.phase === 'rejected') return undefined;
+    if (room.status.phase !== 'joined') return 'busy';
     const participants = room.participants;
     if (participants.length === 0) return 'alone';
     return participants.every((peer) => peer.state === 'connected' || peer.state === 'failed') ? 'settled' : 'busy';
@@ -165,7 +167,7 @@ export class ParleyChat extends LitElement {
 
   protected override updated(): void {
     // Get the message times ready for the first message while the room has nothing to do.
-    warmMessageTimeFormats(this.roomActivity());
+    reportRoomActivity(this, this.roomActivity());
     const messages = this.messages;
     const newest = messages.at(-1);
     const logShape = newest ? `${messages.length} ${newest.id}` : '';
@@ -185,6 +187,7 @@ export class ParleyChat extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.#countdownTimer);
+    reportRoomActivity(this, undefined);
   }
 
   private forwardRoomEvent<K extends keyof RoomEvents>(type: K, payload: RoomEvents[K]): void {

@@ -23,12 +23,17 @@ export interface WritableChannel {
 }
 
 export class ChannelWriter {
-  readonly #queue: string[] = [];
-  /** Index of the next frame to send in #queue; the sent head is dropped in one go when drained. */
+  /** Sent frames leave an empty slot (so their text can be freed); the array is reset when drained. */
+  readonly #queue: (string | undefined)[] = [];
+  /** Index of the next frame to send in #queue. */
   #head = 0;
+  #closed = false;
   readonly #onLow = (): void => this.#flush();
 
-  /** `onError` gets the channel's error when a send fails (it was closing or gone). */
+  /**
+   * `onError` gets the channel's error when a send fails (it was closing or gone). It is called in a
+   * microtask, never from inside write(), so a caller looping over its peers is not re-entered.
+   */
   constructor(
     private readonly channel: WritableChannel,
     private readonly onError: (error: unknown) => void,
@@ -42,7 +47,9 @@ export class ChannelWriter {
     return this.#queue.length - this.#head;
   }
 
+  /** Frames written after close() or a failed send are dropped. */
   write(frame: string): void {
+    if (this.#closed) return;
     if (this.queued > 0 || this.channel.bufferedAmount >= SEND_BUFFER_HIGH) {
       this.#queue.push(frame);
       return;
@@ -52,6 +59,7 @@ export class ChannelWriter {
 
   /** Drops what is still queued and stops listening to the channel. */
   close(): void {
+    this.#closed = true;
     this.channel.removeEventListener('bufferedamountlow', this.#onLow);
     this.#queue.length = 0;
     this.#head = 0;
@@ -60,11 +68,16 @@ export class ChannelWriter {
   #flush(): void {
     while (this.queued > 0 && this.channel.bufferedAmount < SEND_BUFFER_HIGH) {
       const frame = this.#queue[this.#head]!;
+      this.#queue[this.#head] = undefined;
       this.#head += 1;
       if (!this.#send(frame)) return;
     }
     if (this.queued === 0) {
       this.#queue.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      // A backlog that never quite drains: drop the sent slots now and then.
+      this.#queue.splice(0, this.#head);
       this.#head = 0;
     }
   }
@@ -75,7 +88,7 @@ export class ChannelWriter {
       return true;
     } catch (error) {
       this.close();
-      this.onError(error);
+      queueMicrotask(() => this.onError(error));
       return false;
     }
   }

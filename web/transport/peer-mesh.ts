@@ -162,7 +162,9 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     };
     // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
     // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a
-    // busy page, retried every 100 ms), which Parley has no use for.
+    // busy page, tried again every 100 ms until a pair is selected), which Parley has no use for.
+    // The initiator's channel exists from the start; the answerer's arrives with 'datachannel'.
+    // These listeners are not removed: they die with the connection, and isCurrent() guards them.
     const watch = (channel: RTCDataChannel): void => {
       if (channel.readyState === 'open') opened(channel);
       else channel.addEventListener('open', () => opened(channel), { once: true });

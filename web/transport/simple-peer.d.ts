@@ -16,7 +16,10 @@ declare module '@thaunknown/simple-peer/lite.js' {
     readonly destroyed: boolean;
     /** The underlying connection; undefined if its constructor failed. */
     readonly _pc: RTCPeerConnection | undefined;
-    /** The data channel; set before 'connect' (Parley writes to it directly, see ChannelWriter). */
+    /**
+     * The data channel (Parley writes to it directly, see ChannelWriter): the initiator's from the
+     * constructor on, the answerer's from its connection's 'datachannel' event, null until then.
+     */
     readonly _channel: RTCDataChannel | null | undefined;
     signal(data: unknown): void;
     destroy(error?: Error): void;
