@@ -12,7 +12,7 @@ class FakeChannel implements WritableChannel {
   send(data: string): void {
     if (this.failWith) throw this.failWith;
     this.sent.push(data);
-    this.bufferedAmount += data.length;
+    this.bufferedAmount += data.length; // the frames here are ASCII: characters are bytes
   }
 
   addEventListener(_type: 'bufferedamountlow', listener: () => void): void {
