@@ -53,11 +53,15 @@ function commandFor(kind: ServerKind, port: number): { file: string; args: strin
   }
 }
 
+/** The server process ended before it listened (for instance: its port was taken meanwhile). */
+class ServerExitedEarly extends Error {}
+
 async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+    if (child.exitCode !== null) throw new ServerExitedEarly(`server exited early:\n${output()}`);
+    // Bounded: whatever holds the port may accept and never answer.
+    const ok = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) }).then(
       () => true,
       () => false,
     );
@@ -70,8 +74,20 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
 /** Set BENCH_PROFILE_DIR to write a V8 CPU profile of every server process there (node --cpu-prof). */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
+/** Tries at most this many ports: another process may take a probed port before the server binds it. */
+const START_ATTEMPTS = 3;
+
 export async function startServerProcess(kind: ServerKind): Promise<ServerProcess> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startServerProcessOnce(kind, await freePort());
+    } catch (error) {
+      if (!(error instanceof ServerExitedEarly) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startServerProcessOnce(kind: ServerKind, port: number): Promise<ServerProcess> {
   const { file, args } = commandFor(kind, port);
   const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${kind}-${port}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...nodeFlags, file, ...args], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
