@@ -32,6 +32,14 @@ export const SESSION_SECRET_PATTERN = '^[A-Za-z0-9_-]{22,64}$';
  */
 export const PEER_ID_CONTEXT = 'parley/peer-id/v1:';
 
+/** How many characters of the digest's base64url form make the peer id. */
+export const PEER_ID_LENGTH = 22;
+
+/** The text whose SHA-256 gives the peer id; each side hashes it with its own SHA-256. */
+export function peerIdHashInput(roomId: string, sessionSecret: string): string {
+  return `${PEER_ID_CONTEXT}${roomId}:${sessionSecret}`;
+}
+
 export const MAX_NAME_LENGTH = 64;
 
 /**

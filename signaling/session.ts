@@ -10,9 +10,10 @@ import {
   CloseCode,
   ErrorCode,
   LeaveReason,
-  PEER_ID_CONTEXT,
+  PEER_ID_LENGTH,
   PROTOCOL_VERSION,
   ServerMessageType,
+  peerIdHashInput,
   type ClientMessage,
   type ErrorMessage,
   type IceServer,
@@ -52,7 +53,7 @@ const WEBSOCKET_OPEN = 1;
 
 /** The peer id for a session secret in a room (see PEER_ID_CONTEXT in the protocol). */
 export function derivePeerId(roomId: string, sessionSecret: string): string {
-  return createHash('sha256').update(`${PEER_ID_CONTEXT}${roomId}:${sessionSecret}`).digest('base64url').slice(0, 22);
+  return createHash('sha256').update(peerIdHashInput(roomId, sessionSecret)).digest('base64url').slice(0, PEER_ID_LENGTH);
 }
 
 export class SignalingSession {

@@ -3,7 +3,7 @@
  * send it to a server); the signaling server only ever sees the id derived from it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { PEER_ID_CONTEXT } from '../signaling/protocol.js';
+import { PEER_ID_LENGTH, peerIdHashInput } from '../signaling/protocol.js';
 
 /** 16 random bytes = 128 bits, base64url: 22 characters. */
 const ROOM_KEY_BYTES = 16;
@@ -39,7 +39,7 @@ export function deriveRoomId(roomKey: string): string {
 
 /** The peer id the server will derive for this session secret in this room (see the protocol). */
 export function derivePeerId(roomId: string, sessionSecret: string): string {
-  return base64url(sha256(new TextEncoder().encode(`${PEER_ID_CONTEXT}${roomId}:${sessionSecret}`))).slice(0, 22);
+  return base64url(sha256(new TextEncoder().encode(peerIdHashInput(roomId, sessionSecret)))).slice(0, PEER_ID_LENGTH);
 }
 
 /** A fresh session secret: 128 random bits, base64url. */
