@@ -452,11 +452,16 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     this.scheduleHeal(record);
   }
 
+  /** A delayed offer still makes sense: the member is the same one, still in the room, and so are we. */
+  private mayOfferTo(record: ParticipantRecord): boolean {
+    return this.#participants.get(record.id) === record && record.inRoom && this.#status.phase === 'joined';
+  }
+
   /** Offers to a member the welcome listed, unless its own offer arrives first. */
   private offerIfNotOffered(record: ParticipantRecord): void {
     clearTimeout(record.offerTimer);
     record.offerTimer = setTimeout(() => {
-      if (this.#participants.get(record.id) !== record || !record.inRoom || this.#status.phase !== 'joined') return;
+      if (!this.mayOfferTo(record)) return;
       if (this.#mesh.stateOf(record.id) === undefined) this.#mesh.connect(record.id);
     }, OFFER_FALLBACK_MS);
   }
@@ -476,7 +481,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     const first = this.selfId < record.id;
     const delayMs = (first ? 200 : 2500) * record.healAttempts + Math.random() * 200;
     record.offerTimer = setTimeout(() => {
-      if (this.#participants.get(record.id) !== record || !record.inRoom || this.#status.phase !== 'joined') return;
+      if (!this.mayOfferTo(record)) return;
       if (this.#mesh.isConnected(record.id)) return;
       if (this.#mesh.stateOf(record.id) === 'connecting' && !first) return; // their offer is being answered
       this.#mesh.connect(record.id);
