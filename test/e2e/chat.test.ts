@@ -64,6 +64,11 @@ describe('Parley in real browsers', () => {
 
   it('a second browser opening the link joins, and both chat both ways', async () => {
     bob = await openPage();
+    const bobWorkers: string[] = [];
+    bob.on('worker', (worker) => {
+      bobWorkers.push('started');
+      worker.on('close', () => bobWorkers.push('ended'));
+    });
     const opened = performance.now();
     await bob.goto(roomLink);
     // Ada writes as soon as she sees Bob connected, as a person would.
@@ -89,6 +94,9 @@ describe('Parley in real browsers', () => {
     const entry = log(ada).getByRole('article').filter({ hasText: 'Hi Ada! Bob here.' });
     await expect.poll(() => entry.textContent()).toContain('Bob');
     expect(await entry.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await entry.locator('time').textContent()).toMatch(/\d/);
+    // Bob's page loaded the locale's date data on one short-lived worker, off its main thread.
+    await expect.poll(() => bobWorkers).toEqual(['started', 'ended']);
   });
 
   it('uses exactly the ICE servers the signaling server hands out', async () => {

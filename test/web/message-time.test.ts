@@ -11,6 +11,29 @@ afterEach(() => {
 
 const load = () => import('../../web/message-time.js');
 
+/** Stands in for the browser's Worker: records what was started and whether it was ended. */
+class FakeWorker {
+  static started: FakeWorker[] = [];
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  readonly terminate = vi.fn();
+  constructor(readonly url: string) {
+    FakeWorker.started.push(this);
+  }
+}
+
+function stubWorkers(): { blobs: Blob[]; revoke: ReturnType<typeof vi.spyOn> } {
+  FakeWorker.started = [];
+  vi.stubGlobal('Worker', FakeWorker);
+  const blobs: Blob[] = [];
+  const create = URL.createObjectURL.bind(URL);
+  vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+    blobs.push(blob as Blob);
+    return create(blob as Blob);
+  });
+  return { blobs, revoke: vi.spyOn(URL, 'revokeObjectURL') };
+}
+
 describe('message times', () => {
   it('builds the formats once a room with others has stayed settled for a while, once, and reuses them', async () => {
     vi.useFakeTimers();
@@ -90,5 +113,81 @@ describe('message times', () => {
     const { formatMessageTimes } = await load();
     const sentAt = new Date(2026, 10, 22, 9, 5, 7);
     expect(formatMessageTimes(sentAt).short).toBe(new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(sentAt));
+  });
+
+  it('loads the locale data on a worker as soon as a room reports, even while busy, and ends the worker', async () => {
+    const { blobs, revoke } = stubWorkers();
+    const { reportRoomActivity } = await load();
+    const chat = {};
+    reportRoomActivity(chat, undefined); // no room: nothing to show times for
+    expect(FakeWorker.started).toHaveLength(0);
+    reportRoomActivity(chat, 'busy');
+    reportRoomActivity(chat, 'busy');
+    reportRoomActivity(chat, 'settled');
+    expect(FakeWorker.started).toHaveLength(1);
+    const [worker] = FakeWorker.started;
+
+    // What the worker runs builds the page's two formats, uses them, and then answers.
+    const built: unknown[][] = [];
+    const formatted: unknown[] = [];
+    const workerIntl = {
+      DateTimeFormat: class {
+        constructor(...args: unknown[]) {
+          built.push(args);
+        }
+        format(date: unknown): string {
+          formatted.push(date);
+          return '';
+        }
+      },
+    };
+    const posted = vi.fn();
+    new Function('postMessage', 'Intl', await blobs[0]!.text())(posted, workerIntl);
+    expect(built).toEqual([
+      [undefined, { hour: '2-digit', minute: '2-digit' }],
+      [undefined, { dateStyle: 'medium', timeStyle: 'medium' }],
+    ]);
+    expect(formatted).toHaveLength(2);
+    expect(posted).toHaveBeenCalledOnce();
+
+    expect(worker!.terminate).not.toHaveBeenCalled();
+    worker!.onmessage!(new MessageEvent('message', { data: 'warm' }));
+    expect(worker!.terminate).toHaveBeenCalledOnce();
+    expect(revoke).toHaveBeenCalledWith(worker!.url);
+  });
+
+  it('ends a worker the page may not run, and still builds the formats itself on schedule', async () => {
+    vi.useFakeTimers();
+    const { revoke } = stubWorkers();
+    const built = vi.spyOn(Intl, 'DateTimeFormat');
+    const { reportRoomActivity } = await load();
+    const chat = {};
+    reportRoomActivity(chat, 'busy');
+    const [worker] = FakeWorker.started;
+    worker!.onerror!(new Event('error')); // how most browsers report a policy that forbids it
+    expect(worker!.terminate).toHaveBeenCalledOnce();
+    expect(revoke).toHaveBeenCalledWith(worker!.url);
+    reportRoomActivity(chat, 'alone');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(built).toHaveBeenCalledTimes(2);
+  });
+
+  it('carries on when the browser refuses the worker outright', async () => {
+    vi.useFakeTimers();
+    const { revoke } = stubWorkers();
+    vi.stubGlobal(
+      'Worker',
+      class {
+        constructor() {
+          throw new DOMException('Refused by the page\'s policy', 'SecurityError');
+        }
+      },
+    );
+    const built = vi.spyOn(Intl, 'DateTimeFormat');
+    const { reportRoomActivity } = await load();
+    expect(() => reportRoomActivity({}, 'alone')).not.toThrow();
+    expect(revoke).toHaveBeenCalledOnce();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(built).toHaveBeenCalledTimes(2);
   });
 });
