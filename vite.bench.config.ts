@@ -1,8 +1,9 @@
 // The transport bench page's script (bench/pages/transport-bench.ts), for `npm run bench` only.
 import { defineConfig } from 'vite';
-import { sharedBuild } from './vite.shared.js';
+import { sharedBuild, sharedResolve } from './vite.shared.js';
 
 export default defineConfig({
+  resolve: sharedResolve,
   build: {
     ...sharedBuild,
     outDir: 'dist/bench-web',

@@ -1,6 +1,6 @@
 // The standalone app: web/index.html and everything it imports, built into dist/web.
 import { defineConfig, type Plugin } from 'vite';
-import { sharedBuild } from './vite.shared.js';
+import { sharedBuild, sharedResolve } from './vite.shared.js';
 import { SIGNAL_PATH } from './signaling/protocol.js';
 import { preconnectScript } from './web/transport/signaling-preconnect.js';
 
@@ -16,5 +16,6 @@ export default defineConfig({
   root: 'web',
   base: './',
   plugins: [signalingPreconnect()],
+  resolve: sharedResolve,
   build: { ...sharedBuild, outDir: '../dist/web', emptyOutDir: true },
 });

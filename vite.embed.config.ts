@@ -1,12 +1,19 @@
 // The embeddable element: one self-contained ES module, dist/web/parley-chat.js, for one script tag.
 import { defineConfig } from 'vite';
-import { sharedBuild } from './vite.shared.js';
+import { sharedBuild, sharedResolve } from './vite.shared.js';
 
 export default defineConfig({
+  resolve: sharedResolve,
   build: {
     ...sharedBuild,
     outDir: 'dist/web',
     emptyOutDir: false,
     lib: { entry: 'web/parley-chat.ts', formats: ['es'], fileName: () => 'parley-chat.js' },
+    rolldownOptions: {
+      ...sharedBuild.rolldownOptions,
+      // Vite keeps the whitespace of ES libraries for bundlers that consume them; this one is
+      // loaded by browsers as is.
+      output: { minify: true, comments: false },
+    },
   },
 });

@@ -1,5 +1,6 @@
-// Build settings shared by the app and the embeddable element.
-import type { BuildEnvironmentOptions } from 'vite';
+// Build settings shared by the app, the embeddable element and the bench's transport page.
+import { fileURLToPath } from 'node:url';
+import type { BuildEnvironmentOptions, UserConfig } from 'vite';
 
 export const sharedBuild: BuildEnvironmentOptions = {
   target: 'es2022',
@@ -12,4 +13,9 @@ export const sharedBuild: BuildEnvironmentOptions = {
       manualPureFunctions: ['Type'],
     },
   },
+};
+
+export const sharedResolve: UserConfig['resolve'] = {
+  // simple-peer's debug logging, which is off unless turned on in devtools, is left out.
+  alias: { debug: fileURLToPath(new URL('./web/transport/debug-off.ts', import.meta.url)) },
 };
