@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../signaling/app.js';
 import { launchChromium } from '../test/support/browser.js';
 import { chatStatus } from '../test/support/chat-page.js';
+import { startServer } from '../test/support/server.js';
 import { percentile } from './stats.js';
 import { RAW_BASELINE_PAGE, TRANSPORT_BENCH_SCRIPT, WEB_ROOT } from './paths.js';
 
@@ -248,16 +248,15 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
   const samples: P2pResults['samples'] = {};
   const add = (metric: string, who: 'parley' | 'raw', value: number): void => void ((samples[metric] ??= {})[who] ??= []).push(value);
   const rawPage = readFileSync(RAW_BASELINE_PAGE, 'utf8');
-  const app = await buildApp({ logger: false, webRoot: WEB_ROOT });
-  app.get('/bench/raw.html', async (_request, reply) => reply.type('text/html').send(rawPage));
   const transportScript = readFileSync(TRANSPORT_BENCH_SCRIPT, 'utf8');
-  app.get('/bench/transport.html', async (_request, reply) =>
-    reply.type('text/html').send('<!doctype html><meta charset="utf-8"><title>Parley transport bench</title><script type="module" src="/bench/transport.js"></script>'),
-  );
-  app.get('/bench/transport.js', async (_request, reply) => reply.type('text/javascript').send(transportScript));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const server = await startServer({ webRoot: WEB_ROOT }, (app) => {
+    app.get('/bench/raw.html', async (_request, reply) => reply.type('text/html').send(rawPage));
+    app.get('/bench/transport.html', async (_request, reply) =>
+      reply.type('text/html').send('<!doctype html><meta charset="utf-8"><title>Parley transport bench</title><script type="module" src="/bench/transport.js"></script>'),
+    );
+    app.get('/bench/transport.js', async (_request, reply) => reply.type('text/javascript').send(transportScript));
+  });
+  const { origin } = server;
   const browser = await launchChromium();
   try {
     // Warm the browser and server up once; the first page load of a browser is always slower.
@@ -294,7 +293,7 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
     }
   } finally {
     await browser.close();
-    await app.close();
+    await server.close();
   }
   return {
     samples,

@@ -18,8 +18,13 @@ const SLOW_CLOSE_MS = 10_000;
 
 export const BUILT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-export async function startServer(options: BuildAppOptions = {}): Promise<RunningServer> {
+/** `addRoutes` may add routes of its own (the bench's pages) before the server listens. */
+export async function startServer(
+  options: BuildAppOptions = {},
+  addRoutes: (app: FastifyInstance) => void = () => undefined,
+): Promise<RunningServer> {
   const app = await buildApp({ logger: false, webRoot: BUILT_WEB_ROOT, ...options });
+  addRoutes(app);
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
