@@ -75,9 +75,30 @@ const benchState = (page: Page): Promise<BenchState> => page.evaluate(() => (win
  * Call it before the page can reach the milestone.
  */
 function milestone(page: Page, name: string, timeoutMs = 20_000): Promise<BenchState> {
-  return page
+  const reached = page
     .waitForEvent('console', { predicate: (message) => message.text() === `bench:${name}`, timeout: timeoutMs })
-    .then(() => benchState(page));
+    .then(
+      () => benchState(page),
+      async (error: unknown) => {
+        throw new Error(`${page.url()} did not reach bench:${name} in ${timeoutMs} ms. The page then showed: ${await describePage(page)}`, { cause: error });
+      },
+    );
+  // Awaited only after the navigation that leads to it: until then, a failure must not count as unhandled.
+  reached.catch(() => undefined);
+  return reached;
+}
+
+/** What a page that missed a milestone was doing, for the error (a crashed page cannot say). */
+function describePage(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const chat = document.querySelector('parley-chat');
+      const bench = (window as unknown as { bench: BenchState }).bench;
+      const { latencies, ...marks } = bench;
+      const shown = chat ? { status: chat.status, participants: chat.participants } : { text: document.body.innerText.slice(0, 300) };
+      return JSON.stringify({ ...shown, bench: { ...marks, latencies: latencies.length } });
+    })
+    .catch((error: unknown) => `nothing (${error instanceof Error ? error.message : String(error)})`);
 }
 
 async function newPage(browser: Browser): Promise<Page> {

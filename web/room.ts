@@ -117,6 +117,11 @@ interface ParticipantRecord {
   leftTimer?: ReturnType<typeof setTimeout>;
 }
 
+/** What others see of a participant: a copy, never the record the room keeps its timers in. */
+function toParticipant({ id, name, state }: ParticipantRecord): Participant {
+  return Object.freeze({ id, name, state });
+}
+
 const DEFAULT_MAX_MESSAGES = 1000;
 /** Timestamps further ahead of our clock than this do not move our clock (a wrong or hostile peer). */
 const MAX_CLOCK_LEAD_MS = 5 * 60 * 1000;
@@ -193,7 +198,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
 
   /** The other members, in the order they were seen. */
   get participants(): readonly Participant[] {
-    return [...this.#participants.values()];
+    return [...this.#participants.values()].map(toParticipant);
   }
 
   /** The log, in the order every peer agrees on, oldest first. */
@@ -590,7 +595,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     };
     this.#participants.set(member.id, record);
     this.#delivery.peerPresent(member.id);
-    this.emit('peer-joined', { ...record });
+    this.emit('peer-joined', toParticipant(record));
     this.emit('change', undefined);
     return record;
   }
@@ -609,7 +614,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     clearTimeout(record.leftTimer);
     this.#participants.delete(id);
     this.#delivery.peerLeft(id, Date.now());
-    this.emit('peer-left', { id: record.id, name: record.name, state: record.state });
+    this.emit('peer-left', toParticipant(record));
     this.emit('change', undefined);
   }
 

@@ -83,7 +83,9 @@ describe('ParleyRoom (Node peers)', () => {
   it('joins, connects directly and chats both ways', async () => {
     const { ada, bob } = await twoConnected();
     expect(bob.participants[0]?.name).toBe('Ada');
-    expect(ada.participants[0]?.name).toBe('Bob');
+    // Callers get what a participant is, not the room's own bookkeeping, and cannot change it.
+    expect(ada.participants).toEqual([{ id: bob.selfId, name: 'Bob', state: 'connected' }]);
+    expect(() => ((ada.participants[0] as { state: string }).state = 'failed')).toThrow(TypeError);
 
     const received = once(bob, 'message', (message) => !message.own);
     const sent = ada.send('hello over the data channel');
