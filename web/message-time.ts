@@ -48,7 +48,7 @@ export function formatMessageTimes(date: Date): { short: string; full: string } 
 }
 
 /** What the worker runs: build and use each format once, then say so. */
-export const LOCALE_WARM_UP_SOURCE = `for (const options of ${JSON.stringify([SHORT_TIME, FULL_TIME])}) new Intl.DateTimeFormat(undefined, options).format(0);
+const LOCALE_WARM_UP_SOURCE = `for (const options of ${JSON.stringify([SHORT_TIME, FULL_TIME])}) new Intl.DateTimeFormat(undefined, options).format(0);
 postMessage('warm');`;
 
 /** Loads the locale's date data on a worker thread, once per page; the worker then ends. */
@@ -80,8 +80,8 @@ function pageActivity(): RoomActivity | undefined {
 
 /**
  * Reports what `owner`'s room is doing (undefined: it has none, or is gone); call it whenever that
- * may have changed. Once no room on the page is busy, the formats are built (once) when the page is
- * next idle after the wait that calls for.
+ * may have changed. The first room to report starts the worker. Once no room on the page is busy,
+ * the formats are built (once) when the page is next idle after the wait that calls for.
  */
 export function reportRoomActivity(owner: object, activity: RoomActivity | undefined): void {
   if (activity === undefined) activities.delete(owner);
