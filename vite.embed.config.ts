@@ -1,6 +1,6 @@
 // The embeddable element: one self-contained ES module, dist/web/parley-chat.js, for one script tag.
 import { defineConfig } from 'vite';
-import { sharedBuild, sharedResolve } from './vite.shared.js';
+import { sharedBuild, sharedOutput, sharedResolve } from './vite.shared.js';
 
 export default defineConfig({
   resolve: sharedResolve,
@@ -13,7 +13,7 @@ export default defineConfig({
       ...sharedBuild.rolldownOptions,
       // Vite keeps the whitespace of ES libraries for bundlers that consume them; this one is
       // loaded by browsers as is.
-      output: { minify: true, comments: false },
+      output: { ...sharedOutput, minify: true, comments: false },
     },
   },
 });

@@ -1,6 +1,13 @@
 // Build settings shared by the app, the embeddable element and the bench's transport page.
 import { fileURLToPath } from 'node:url';
-import type { BuildEnvironmentOptions, UserConfig } from 'vite';
+import type { BuildEnvironmentOptions, Rolldown, UserConfig } from 'vite';
+
+export const sharedOutput: Rolldown.OutputOptions = {
+  // Chromium then compiles every function while the script streams in, on another thread, instead
+  // of one at a time on the main thread as the page first calls each: nearly all of this code runs
+  // while a room opens. A newcomer's first task went from about 66 to 45 ms.
+  postBanner: '//# allFunctionsCalledOnLoad',
+};
 
 export const sharedBuild: BuildEnvironmentOptions = {
   target: 'es2022',
@@ -12,6 +19,7 @@ export const sharedBuild: BuildEnvironmentOptions = {
       // protocol's constants and types, so unused schema calls (and TypeBox) drop out of the bundle.
       manualPureFunctions: ['Type'],
     },
+    output: sharedOutput,
   },
 };
 
