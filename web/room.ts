@@ -22,6 +22,7 @@ import { derivePeerId, deriveRoomId } from './room-key.js';
 import { ephemeralIdentity, type SessionIdentity } from './session-identity.js';
 import { PeerMesh, type LinkState } from './transport/peer-mesh.js';
 import { SignalingClient, type SignalingStateChange, type WebSocketConstructor } from './transport/signaling-client.js';
+import { warmUpWebRtc } from './transport/webrtc-warm-up.js';
 import {
   ClientMessageType,
   CloseCode,
@@ -298,6 +299,8 @@ export class ParleyRoom extends Emitter<RoomEvents> {
           name: this.#name,
           session: this.#identity.secret,
         });
+        // While the join makes its round trip; a no-op once done (index.html's script may have).
+        warmUpWebRtc();
         return;
       case 'waiting': {
         this.forgetServerMembership();

@@ -5,17 +5,19 @@ import { launchChromium } from './browser.js';
 
 /**
  * Runs in every page before its scripts: wraps the browser's own RTCPeerConnection to record the
- * ICE servers it was given and keep a reference to each connection and data channel.
+ * ICE servers it was given, keep a reference to each connection and data channel, and note which
+ * connections ever negotiated (the app's WebRTC warm-up makes one that never does).
  */
 function observePeerConnections(): void {
   const Native = window.RTCPeerConnection;
-  const observed = { iceServers: [] as unknown[], connections: [] as RTCPeerConnection[], channels: [] as RTCDataChannel[] };
+  const observed: ObservedPeerConnections = { iceServers: [], connections: [], negotiated: [], channels: [] };
   (window as unknown as { parleyTestObserved: typeof observed }).parleyTestObserved = observed;
   window.RTCPeerConnection = class extends Native {
     constructor(config?: RTCConfiguration) {
       observed.iceServers.push(JSON.parse(JSON.stringify(config?.iceServers ?? null)));
       super(config);
       observed.connections.push(this);
+      observed.negotiated.push(false);
       this.addEventListener('datachannel', (event) => observed.channels.push(event.channel));
     }
     override createDataChannel(label: string, options?: RTCDataChannelInit): RTCDataChannel {
@@ -23,12 +25,22 @@ function observePeerConnections(): void {
       observed.channels.push(channel);
       return channel;
     }
+    override setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      observed.negotiated[observed.connections.indexOf(this)] = true;
+      return super.setLocalDescription(description);
+    }
+    override setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+      observed.negotiated[observed.connections.indexOf(this)] = true;
+      return super.setRemoteDescription(description);
+    }
   };
 }
 
 export interface ObservedPeerConnections {
   iceServers: unknown[];
   connections: RTCPeerConnection[];
+  /** Per connection: whether it ever set a description. */
+  negotiated: boolean[];
   channels: RTCDataChannel[];
 }
 
@@ -104,9 +116,18 @@ export async function createRoom(page: Page, origin: string): Promise<string> {
   return page.url();
 }
 
-export async function observed(page: Page): Promise<{ iceServers: unknown[]; connections: number }> {
+/**
+ * What a page's connections looked like: the ICE servers and number of those that negotiated, and
+ * the states of those that never did (the warm-up).
+ */
+export async function observed(page: Page): Promise<{ iceServers: unknown[]; connections: number; neverNegotiated: RTCSignalingState[] }> {
   return page.evaluate(() => {
     const o = (window as unknown as { parleyTestObserved: ObservedPeerConnections }).parleyTestObserved;
-    return { iceServers: o.iceServers, connections: o.connections.length };
+    const negotiated = o.connections.filter((_, index) => o.negotiated[index]);
+    return {
+      iceServers: o.iceServers.filter((_, index) => o.negotiated[index]),
+      connections: negotiated.length,
+      neverNegotiated: o.connections.filter((_, index) => !o.negotiated[index]).map((connection) => connection.signalingState),
+    };
   });
 }

@@ -2,8 +2,10 @@
  * Opening the signaling socket before the app's script has loaded. A room link's first visit
  * otherwise waits for the HTML, then the script, then the WebSocket handshake, one after the
  * other; a tiny inline script in index.html starts the handshake while the script downloads and
- * runs, and the signaling client adopts that socket instead of opening its own.
+ * runs, and the signaling client adopts that socket instead of opening its own. The same script
+ * then warms WebRTC up (webrtc-warm-up.ts), while the page has nothing else to do.
  */
+import { WEBRTC_WARM_UP_SOURCE } from './webrtc-warm-up.js';
 
 /** The window property the inline script leaves its socket in. */
 const PRECONNECT_PROPERTY = 'parleyPreconnectedSignaling';
@@ -15,14 +17,15 @@ type PreconnectWindow = Record<typeof PRECONNECT_PROPERTY, WebSocket | undefined
 
 /**
  * The inline script's source: opens `signalPath` on the page's own server when the address has a
- * room key after `#`. Plain ES5 with no dependencies, so it runs before any module and cannot fail
- * the page (a Content-Security-Policy that forbids inline scripts only skips the head start).
+ * room key after `#`, then warms WebRTC up. Plain ES5 with no dependencies, so it runs before any
+ * module and cannot fail the page (a Content-Security-Policy that forbids inline scripts only skips
+ * the head start).
  */
 export function preconnectScript(signalPath: string): string {
   return (
     `(function(){try{if(location.hash.length<2)return;` +
     `var u=new URL(${JSON.stringify(signalPath)},location.href);u.protocol=u.protocol==="https:"?"wss:":"ws:";` +
-    `window.${PRECONNECT_PROPERTY}=new WebSocket(u.href)}catch(e){}})();`
+    `window.${PRECONNECT_PROPERTY}=new WebSocket(u.href)}catch(e){}${WEBRTC_WARM_UP_SOURCE}})();`
   );
 }
 
