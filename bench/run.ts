@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS_DIR, name), JSON.stringify({ date, machine, reps, smoke, samples, notes, failures, disturbances }, null, 2));
   process.stdout.write(`\nRaw figures: bench/results/${name}\n`);
   if (!smoke && !only && args['no-docs'] !== true) {
-    writeFileSync(BENCHMARKS_DOC, `# Benchmarks\n\nProduced by \`npm run bench\`; see bench/ for what each figure measures.\n\n${markdown}\n`);
+    writeFileSync(BENCHMARKS_DOC, `# Benchmarks\n\nProduced by \`npm run bench\`; see bench/ for what each figure measures, and performance.md for how the goals stand across runs and why.\n\n${markdown}\n`);
     process.stdout.write('Table written to docs/benchmarks.md\n');
   }
 }
