@@ -1,7 +1,7 @@
 // The standalone app: web/index.html and everything it imports, built into dist/web.
 import { defineConfig, type Plugin } from 'vite';
 import { sharedBuild, sharedResolve } from './vite.shared.js';
-import { SIGNAL_PATH } from './signaling/protocol.js';
+import { SIGNAL_PATH } from './protocol/signaling.js';
 import { preconnectScript } from './web/transport/signaling-preconnect.js';
 
 /** Puts the signaling preconnect inline at the top of <head>, ahead of the app's module script. */

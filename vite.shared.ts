@@ -14,11 +14,6 @@ export const sharedBuild: BuildEnvironmentOptions = {
   sourcemap: true,
   minify: true,
   rolldownOptions: {
-    treeshake: {
-      // signaling/protocol.ts builds its schemas with TypeBox's Type.*; the browser only needs the
-      // protocol's constants and types, so unused schema calls (and TypeBox) drop out of the bundle.
-      manualPureFunctions: ['Type'],
-    },
     output: sharedOutput,
   },
 };

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../signaling/protocol.js';
+import { PROTOCOL_VERSION } from '../protocol/signaling.js';
 
 /** 'bare': the Fastify relay (the framework floor); 'ws': the same on `ws` alone (the machine floor). */
 export type ServerKind = 'parley' | 'bare' | 'ws' | 'peerjs';

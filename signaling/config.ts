@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { IceServerListSchema, type IceServer } from './protocol.js';
+import type { IceServer } from '../protocol/signaling.js';
+import { IceServerListSchema } from './schemas.js';
 
 export interface ServerConfig {
   /** TCP port to listen on; 0 picks a free one. */

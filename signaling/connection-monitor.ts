@@ -13,7 +13,7 @@
  * memory is mostly its connections.
  */
 import type { WebSocket } from 'ws';
-import { CloseCode } from './protocol.js';
+import { CloseCode } from '../protocol/signaling.js';
 import type { SignalingSession } from './session.js';
 
 export interface ConnectionMonitorOptions {

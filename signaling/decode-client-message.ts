@@ -4,7 +4,9 @@
  * JSON.parse and one compiled check.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ClientMessageSchemas, ClientMessageType, ErrorCode, type ClientMessage } from './protocol.js';
+import { ClientMessageType, ErrorCode, SIGNAL_REQUEST_DATA_INFIX, SIGNAL_REQUEST_PREFIX, type ClientMessage } from '../protocol/signaling.js';
+import { PEER_ID_LENGTH } from '../protocol/ids.js';
+import { ClientMessageSchemas } from './schemas.js';
 
 export type DecodeResult =
   | {
@@ -19,10 +21,7 @@ export type DecodeResult =
     }
   | { ok: false; code: ErrorCode; message: string; ref?: string };
 
-const SIGNAL_PREFIX = '{"type":"signal","to":"';
-const DATA_INFIX = '","data":';
-const PEER_ID_LENGTH = 22;
-const DATA_START = SIGNAL_PREFIX.length + PEER_ID_LENGTH + DATA_INFIX.length;
+const DATA_START = SIGNAL_REQUEST_PREFIX.length + PEER_ID_LENGTH + SIGNAL_REQUEST_DATA_INFIX.length;
 
 /**
  * The text of `data` inside a validated signal frame, when the frame has the canonical layout.
@@ -31,9 +30,11 @@ const DATA_START = SIGNAL_PREFIX.length + PEER_ID_LENGTH + DATA_INFIX.length;
  * same validated value), and `to` is checked to be the one that was validated.
  */
 function rawSignalData(frame: string, to: string): string | undefined {
-  if (!frame.startsWith(SIGNAL_PREFIX) || !frame.startsWith(DATA_INFIX, SIGNAL_PREFIX.length + PEER_ID_LENGTH)) return undefined;
+  if (!frame.startsWith(SIGNAL_REQUEST_PREFIX) || !frame.startsWith(SIGNAL_REQUEST_DATA_INFIX, SIGNAL_REQUEST_PREFIX.length + PEER_ID_LENGTH)) {
+    return undefined;
+  }
   if (frame.charCodeAt(frame.length - 1) !== 0x7d /* } */) return undefined;
-  if (frame.slice(SIGNAL_PREFIX.length, SIGNAL_PREFIX.length + PEER_ID_LENGTH) !== to) return undefined;
+  if (frame.slice(SIGNAL_REQUEST_PREFIX.length, SIGNAL_REQUEST_PREFIX.length + PEER_ID_LENGTH) !== to) return undefined;
   return frame.slice(DATA_START, -1);
 }
 

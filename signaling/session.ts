@@ -10,10 +10,9 @@ import {
   CloseCode,
   ErrorCode,
   LeaveReason,
-  PEER_ID_LENGTH,
   PROTOCOL_VERSION,
   ServerMessageType,
-  peerIdHashInput,
+  signalDeliveryFrame,
   type ClientMessage,
   type ErrorMessage,
   type IceServer,
@@ -26,7 +25,8 @@ import {
   type ServerMessage,
   type SignalRequest,
   type WelcomeMessage,
-} from './protocol.js';
+} from '../protocol/signaling.js';
+import { PEER_ID_LENGTH, peerIdHashInput } from '../protocol/ids.js';
 import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -225,7 +225,7 @@ export class SignalingSession {
     // `from` is this socket's id; the client has no way to name another sender. The payload is
     // forwarded as the text it arrived in when possible: serialising it again would cost more
     // than everything else the relay does.
-    if (rawData !== undefined) target.handle.sendRaw(`{"type":"signal","from":"${this.#id!}","data":${rawData}}`);
+    if (rawData !== undefined) target.handle.sendRaw(signalDeliveryFrame(this.#id!, rawData));
     else target.handle.send({ type: ServerMessageType.Signal, from: this.#id!, data: message.data });
   }
 

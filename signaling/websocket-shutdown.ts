@@ -13,9 +13,9 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import { CloseCode } from './protocol.js';
+import { CloseCode, HttpRefusal } from '../protocol/signaling.js';
 
-const SERVICE_UNAVAILABLE = 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const SERVICE_UNAVAILABLE = `HTTP/1.1 ${HttpRefusal.ShuttingDown.status} Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 
 /** Sends what is queued (and `last`, if given), then closes the socket without waiting for the peer. */
 function closeSocket(socket: Duplex, last?: string): void {

@@ -1,5 +1,5 @@
 /** The standalone app's remembered display name (localStorage), with a friendly default. */
-import { normaliseDisplayName } from '../signaling/protocol.js';
+import { normaliseDisplayName } from '../protocol/signaling.js';
 import { friendlyName } from './friendly-name.js';
 
 const STORAGE_KEY = 'parley.displayName';

@@ -31,10 +31,10 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { ChatSendError, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus } from './room.js';
 import { RoomController } from './room-controller.js';
-import { MAX_CHAT_TEXT_LENGTH } from './peer-protocol.js';
+import { MAX_CHAT_TEXT_LENGTH } from '../protocol/peer.js';
 import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
 import { friendlyName } from './friendly-name.js';
-import { SIGNAL_PATH } from '../signaling/protocol.js';
+import { SIGNAL_PATH } from '../protocol/signaling.js';
 import { parleyChatStyles } from './parley-chat.styles.js';
 import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
 

@@ -3,16 +3,13 @@
  * send it to a server); the signaling server only ever sees the id derived from it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { PEER_ID_LENGTH, peerIdHashInput } from '../signaling/protocol.js';
+import { PEER_ID_LENGTH, peerIdHashInput, roomIdHashInput } from '../protocol/ids.js';
 
 /** 16 random bytes = 128 bits, base64url: 22 characters. */
 const ROOM_KEY_BYTES = 16;
 
 /** What the standalone app accepts after `#`: a base64url key of at least 128 bits. */
 export const ROOM_KEY_PATTERN = /^[A-Za-z0-9_-]{22,256}$/;
-
-/** Domain separation: the id can never collide with another use of SHA-256 over the same key. */
-const ROOM_ID_CONTEXT = 'parley/room-id/v1:';
 
 export function base64url(bytes: Uint8Array): string {
   let binary = '';
@@ -34,7 +31,7 @@ export function isValidRoomKey(key: string): boolean {
  * than crypto.subtle, which is missing on plain-http origins other than localhost (a LAN test).
  */
 export function deriveRoomId(roomKey: string): string {
-  return base64url(sha256(new TextEncoder().encode(ROOM_ID_CONTEXT + roomKey)));
+  return base64url(sha256(new TextEncoder().encode(roomIdHashInput(roomKey))));
 }
 
 /** The peer id the server will derive for this session secret in this room (see the protocol). */

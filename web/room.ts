@@ -8,7 +8,6 @@ import { Emitter } from './emitter.js';
 import { ChatLog, type LogEntry } from './chat-log.js';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import {
-  authorOf,
   decodePeerMessage,
   encodeHistoryFrames,
   encodePeerMessage,
@@ -17,7 +16,8 @@ import {
   PeerMessageType,
   type HistoryEntry,
   type PeerMessage,
-} from './peer-protocol.js';
+} from '../protocol/peer.js';
+import { authorOf } from '../protocol/ids.js';
 import { derivePeerId, deriveRoomId } from './room-key.js';
 import { ephemeralIdentity, type SessionIdentity } from './session-identity.js';
 import { PeerMesh, type LinkState } from './transport/peer-mesh.js';
@@ -34,7 +34,7 @@ import {
   type ErrorMessage,
   type Member,
   type ServerMessage,
-} from '../signaling/protocol.js';
+} from '../protocol/signaling.js';
 
 /** 'reconnecting': the direct connection broke and is being rebuilt; 'failed': rebuilding gave up. */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';

@@ -5,7 +5,7 @@
  */
 import { PeerMesh } from '../../web/transport/peer-mesh.js';
 import { SignalingClient } from '../../web/transport/signaling-client.js';
-import { PROTOCOL_VERSION } from '../../signaling/protocol.js';
+import { PROTOCOL_VERSION } from '../../protocol/signaling.js';
 
 interface TransportBench {
   connectedTo: string | undefined;

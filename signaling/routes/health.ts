@@ -1,7 +1,7 @@
 /** GET /healthz: liveness and a few gauges for the operator's monitoring. */
 import type { FastifyInstance } from 'fastify';
 import type { RoomRegistry } from '../rooms.js';
-import { PROTOCOL_VERSION } from '../protocol.js';
+import { PROTOCOL_VERSION } from '../../protocol/signaling.js';
 
 export async function healthRoute(app: FastifyInstance, { rooms }: { rooms: RoomRegistry<unknown> }): Promise<void> {
   const startedAt = Date.now();

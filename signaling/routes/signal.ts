@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { SIGNAL_PATH } from '../protocol.js';
+import { HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
 import type { RoomRegistry } from '../rooms.js';
 import { SignalingSession, type SessionContext } from '../session.js';
 import { handleSocketError } from '../socket-errors.js';
@@ -46,12 +46,12 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
   async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!originAllowed(request.headers.origin, request.host, config.allowedOrigins)) {
       request.log.info({ origin: request.headers.origin }, 'refused a connection from an origin not on ALLOWED_ORIGINS');
-      await reply.code(403).send({ error: 'origin-not-allowed', message: 'This page is not allowed to use this Parley server.' });
+      await refuse(reply, HttpRefusal.OriginNotAllowed);
       return;
     }
     if (!monitor.admits(request.ip)) {
       request.log.warn({ ip: request.ip }, 'refused a connection over MAX_CONNECTIONS_PER_IP');
-      await reply.code(429).send({ error: 'too-many-connections', message: 'Too many open connections from your address.' });
+      await refuse(reply, HttpRefusal.TooManyConnections);
     }
   }
 
@@ -92,6 +92,10 @@ function releaseHttpExchange(socket: WebSocket, request: FastifyRequest, onError
   socket.on('error', onError);
   const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
   tcp._httpMessage?.detachSocket(tcp);
+}
+
+async function refuse(reply: FastifyReply, { status, error, message }: HttpRefusal): Promise<void> {
+  await reply.code(status).send({ error, message });
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CloseCode, ErrorCode, PROTOCOL_VERSION, type ServerMessage } from '../../signaling/protocol.js';
+import { CloseCode, ErrorCode, PROTOCOL_VERSION, type ServerMessage } from '../../protocol/signaling.js';
 import { TestClient } from '../support/ws-client.js';
 
 const FRAME_COUNT = 100_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientMessage } from '../../signaling/decode-client-message.js';
-import { ErrorCode, normaliseDisplayName, PROTOCOL_VERSION } from '../../signaling/protocol.js';
+import { ErrorCode, normaliseDisplayName, PROTOCOL_VERSION } from '../../protocol/signaling.js';
 
 const ROOM = 'A'.repeat(43);
 const PEER = 'b'.repeat(22);

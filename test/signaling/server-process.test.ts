@@ -1,7 +1,7 @@
 // The real entry point in its own process: configuration errors and graceful shutdown.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, PROTOCOL_VERSION } from '../../signaling/protocol.js';
+import { CloseCode, PROTOCOL_VERSION } from '../../protocol/signaling.js';
 import { SERVER_ENTRY, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestClient } from '../support/ws-client.js';
 

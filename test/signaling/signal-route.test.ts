@@ -6,7 +6,7 @@ import { connect as connectTcp } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../signaling/protocol.js';
+import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
 import { derivePeerId } from '../../signaling/session.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { TestClient } from '../support/ws-client.js';

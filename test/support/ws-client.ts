@@ -1,6 +1,6 @@
 // A WebSocket test client for the signaling protocol: sends frames and awaits the ones it expects.
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WelcomeMessage } from '../../signaling/protocol.js';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WelcomeMessage } from '../../protocol/signaling.js';
 
 export interface Closed {
   code: number;

@@ -7,7 +7,7 @@ import { ChatSendError, OFFER_FALLBACK_MS, ParleyRoom, type ChatMessage, type Ro
 import { createSessionSecret, deriveRoomId } from '../../web/room-key.js';
 import { TestClient } from '../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../web/session-identity.js';
-import { MAX_CHAT_TEXT_LENGTH } from '../../web/peer-protocol.js';
+import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
 let server: RunningServer;

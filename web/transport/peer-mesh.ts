@@ -10,7 +10,7 @@
 import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
 import { Emitter } from '../emitter.js';
 import { ChannelWriter } from './channel-writer.js';
-import type { IceServer, SignalData } from '../../signaling/protocol.js';
+import type { IceServer, SignalData } from '../../protocol/signaling.js';
 
 /** 'unstable': the connection exists but ICE lost its path; it may recover by itself. */
 export type LinkState = 'connecting' | 'connected' | 'unstable';

@@ -6,7 +6,7 @@
 import { Emitter } from '../emitter.js';
 import { reconnectDelay } from './reconnect-policy.js';
 import { SOCKET_OPEN, takePreconnectedSocket } from './signaling-preconnect.js';
-import { FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../signaling/protocol.js';
+import { CLIENT_LEFT_REASON, CloseCode, FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../protocol/signaling.js';
 
 /**
  * - connecting: a socket is opening
@@ -38,7 +38,6 @@ export type WebSocketConstructor = new (url: string) => WebSocket;
 const KNOWN_SERVER_TYPES = new Set<string>(Object.values(ServerMessageType));
 /** Server frames are small; anything far larger is not ours. */
 const MAX_SERVER_FRAME_LENGTH = 1024 * 1024;
-const ABNORMAL_CLOSURE = 1006;
 
 export class SignalingClient extends Emitter<SignalingEvents> {
   #socket: WebSocket | undefined;
@@ -85,9 +84,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#socket = undefined;
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-      socket.close(1000, 'left');
+      socket.close(CloseCode.Normal, CLIENT_LEFT_REASON);
     }
-    if (this.#state !== 'closed') this.setState({ state: 'closed', code: 1000, reason: 'left' });
+    if (this.#state !== 'closed') this.setState({ state: 'closed', code: CloseCode.Normal, reason: CLIENT_LEFT_REASON });
   }
 
   /** The network came back: try at once instead of waiting out the backoff. */
@@ -106,7 +105,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     } catch (error) {
       // An unusable URL throws synchronously: no retry can fix that.
       this.#stopped = true;
-      this.setState({ state: 'closed', code: ABNORMAL_CLOSURE, reason: error instanceof Error ? error.message : String(error) });
+      this.setState({ state: 'closed', code: CloseCode.Abnormal, reason: error instanceof Error ? error.message : String(error) });
       return;
     }
     this.#socket = socket;

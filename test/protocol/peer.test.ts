@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  authorOf,
+  decodePeerFrame,
   decodePeerMessage,
   encodeHistoryFrames,
   encodePeerMessage,
   HISTORY_FRAME_TARGET_LENGTH,
   MAX_CHAT_TEXT_LENGTH,
   MAX_PEER_FRAME_LENGTH,
-  sequenceOf,
+  PEER_PROTOCOL_VERSION,
   type HistoryEntry,
   type PeerMessage,
-} from '../../web/peer-protocol.js';
+} from '../../protocol/peer.js';
+import { authorOf, sequenceOf } from '../../protocol/ids.js';
 
 const AUTHOR = 'A'.repeat(22);
 const chat = { type: 'chat', id: `${AUTHOR}:1`, text: 'hello', sentAt: 1_700_000_000_000, name: 'Ada' } as const;
@@ -72,5 +73,51 @@ describe('peer protocol', () => {
     });
     expect(decoded).toEqual(entries);
     expect(encodeHistoryFrames([])).toEqual([]);
+  });
+
+  describe('version rule', () => {
+    const newer = PEER_PROTOCOL_VERSION + 1;
+
+    it('stamps every frame with this version', () => {
+      expect(JSON.parse(encodePeerMessage({ type: 'bye' }))).toEqual({ v: PEER_PROTOCOL_VERSION, type: 'bye' });
+      for (const frame of encodeHistoryFrames([{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada' }])) {
+        expect(JSON.parse(frame).v).toBe(PEER_PROTOCOL_VERSION);
+      }
+    });
+
+    it('reads a frame without a version as version 1 (pages from before the field)', () => {
+      expect(decodePeerMessage(JSON.stringify(chat))).toEqual(chat);
+    });
+
+    it('holds frames of this version to their schema exactly', () => {
+      const withExtra = JSON.stringify({ v: PEER_PROTOCOL_VERSION, ...chat, html: '<b>' });
+      expect(decodePeerFrame(withExtra)).toEqual({ kind: 'invalid' });
+    });
+
+    it('reads a newer peer\'s frame of a known type, ignoring the fields it added', () => {
+      const frame = JSON.stringify({ v: newer, ...chat, reactions: ['+1'], replyTo: `${AUTHOR}:0` });
+      expect(decodePeerFrame(frame)).toEqual({ kind: 'message', message: chat });
+      const history = JSON.stringify({ v: newer, type: 'history', messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', edited: true }] });
+      expect(decodePeerMessage(history)).toEqual({ type: 'history', messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada' }] });
+    });
+
+    it('sets aside a newer peer\'s new frame type as unsupported, not invalid', () => {
+      expect(decodePeerFrame(JSON.stringify({ v: newer, type: 'typing' }))).toEqual({ kind: 'unsupported', version: newer });
+    });
+
+    it('still checks the fields it knows in a newer peer\'s frame', () => {
+      expect(decodePeerFrame(JSON.stringify({ v: newer, ...chat, text: '' }))).toEqual({ kind: 'invalid' });
+      expect(decodePeerFrame(JSON.stringify({ v: newer, ...chat, id: 'abc:1' }))).toEqual({ kind: 'invalid' });
+    });
+
+    it.each([
+      ['zero', 0],
+      ['negative', -1],
+      ['fractional', 1.5],
+      ['a string', '1'],
+      ['null', null],
+    ])('drops a frame whose version is %s', (_label, version) => {
+      expect(decodePeerFrame(JSON.stringify({ ...chat, v: version }))).toEqual({ kind: 'invalid' });
+    });
   });
 });
