@@ -1,4 +1,4 @@
-// The standalone app: web/index.html and everything it imports, built into dist/web.
+// The standalone app: web/app/index.html and everything it imports, built into dist/web.
 import { defineConfig, type Plugin } from 'vite';
 import { sharedBuild, sharedResolve } from './vite.shared.js';
 import { SIGNAL_PATH } from './protocol/signaling.js';
@@ -13,9 +13,9 @@ function signalingPreconnect(): Plugin {
 }
 
 export default defineConfig({
-  root: 'web',
+  root: 'web/app',
   base: './',
   plugins: [signalingPreconnect()],
   resolve: sharedResolve,
-  build: { ...sharedBuild, outDir: '../dist/web', emptyOutDir: true },
+  build: { ...sharedBuild, outDir: '../../dist/web', emptyOutDir: true },
 });

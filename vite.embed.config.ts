@@ -8,7 +8,7 @@ export default defineConfig({
     ...sharedBuild,
     outDir: 'dist/web',
     emptyOutDir: false,
-    lib: { entry: 'web/parley-chat.ts', formats: ['es'], fileName: () => 'parley-chat.js' },
+    lib: { entry: 'web/element/define.ts', formats: ['es'], fileName: () => 'parley-chat.js' },
     rolldownOptions: {
       ...sharedBuild.rolldownOptions,
       // Vite keeps the whitespace of ES libraries for bundlers that consume them; this one is

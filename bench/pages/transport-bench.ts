@@ -4,6 +4,7 @@
  * connection, ChannelWriter's backpressure) against a raw RTCDataChannel in the same browser.
  */
 import { PeerMesh } from '../../web/transport/peer-mesh.js';
+import { createSimplePeerLink } from '../../web/transport/simple-peer-link.js';
 import { SignalingClient } from '../../web/transport/signaling-client.js';
 import { PROTOCOL_VERSION } from '../../protocol/signaling.js';
 
@@ -18,8 +19,8 @@ interface TransportBench {
 
 const params = new URLSearchParams(location.search);
 const now = (): number => performance.timeOrigin + performance.now();
-let selfId = '';
-const mesh = new PeerMesh(() => selfId);
+/** Made once the welcome says who this page is (the collision rule needs its id). */
+let mesh: PeerMesh | undefined;
 const signaling = new SignalingClient(`${location.origin.replace('http', 'ws')}/signal`);
 const members = new Set<string>();
 
@@ -33,18 +34,22 @@ const bench: TransportBench = {
     if (!to) throw new Error('not connected');
     const chunk = 'x'.repeat(chunkBytes);
     const started = now();
-    for (let sent = 0; sent < bytes; sent += chunkBytes) mesh.send(to, chunk);
+    for (let sent = 0; sent < bytes; sent += chunkBytes) mesh?.send(to, chunk);
     return started;
   },
 };
 (window as unknown as { transportBench: TransportBench }).transportBench = bench;
 
-mesh.on('signal', ({ to, data }) => signaling.send({ type: 'signal', to, data }));
-mesh.on('open', ({ id }) => (bench.connectedTo = id));
-mesh.on('data', ({ data }) => {
-  bench.receivedBytes += typeof data === 'string' ? data.length : 0;
-  if (bench.expectBytes > 0 && bench.receivedBytes >= bench.expectBytes && !bench.doneAt) bench.doneAt = now();
-});
+function createMesh(selfId: string): PeerMesh {
+  const created = new PeerMesh({ selfId, createLink: createSimplePeerLink });
+  created.on('signal', ({ to, data }) => signaling.send({ type: 'signal', to, data }));
+  created.on('open', ({ id }) => (bench.connectedTo = id));
+  created.on('data', ({ data }) => {
+    bench.receivedBytes += typeof data === 'string' ? data.length : 0;
+    if (bench.expectBytes > 0 && bench.receivedBytes >= bench.expectBytes && !bench.doneAt) bench.doneAt = now();
+  });
+  return created;
+}
 signaling.on('state', ({ state }) => {
   if (state === 'open') {
     signaling.send({ type: 'join', v: PROTOCOL_VERSION, room: params.get('room')!, name: 'transport', session: params.get('session')! });
@@ -52,7 +57,7 @@ signaling.on('state', ({ state }) => {
 });
 signaling.on('message', (message) => {
   if (message.type === 'welcome') {
-    selfId = message.id;
+    mesh ??= createMesh(message.id);
     mesh.setIceServers(message.iceServers);
     for (const member of message.members) {
       members.add(member.id);
@@ -61,7 +66,7 @@ signaling.on('message', (message) => {
   } else if (message.type === 'peer-joined') {
     members.add(message.peer.id);
   } else if (message.type === 'signal') {
-    mesh.handleSignal(message.from, message.data, members.has(message.from));
+    mesh?.handleSignal(message.from, message.data, members.has(message.from));
   }
 });
 signaling.connect();

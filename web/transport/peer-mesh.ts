@@ -1,15 +1,17 @@
 /**
- * The full mesh of WebRTC data channels to the other members of a room, one simple-peer each.
- * The only module that imports simple-peer. Signals go out through the 'signal' event and come in
- * through handleSignal(); the mesh never talks to the signaling server itself.
+ * The full mesh of WebRTC data channels to the other members of a room, one PeerLink each (made
+ * by the factory it is given: simple-peer in the browser, a fake in unit tests). Signals go out
+ * through the 'signal' event and come in through handleSignal(); the mesh never talks to the
+ * signaling server itself.
  *
  * Offer collisions: when both sides offer at once, the side with the smaller peer id keeps its own
  * offer and ignores the other's; the other side drops its offer and answers. So any two peers
  * always end up with one connection, whoever started.
  */
-import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
-import { Emitter } from '../emitter.js';
+import { Emitter } from '../shared/emitter.js';
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
 import { ChannelWriter } from './channel-writer.js';
+import type { PeerLink, PeerLinkFactory } from './peer-link.js';
 import type { IceServer, SignalData } from '../../protocol/signaling.js';
 
 /** 'unstable': the connection exists but ICE lost its path; it may recover by itself. */
@@ -33,22 +35,38 @@ interface PeerMeshEvents {
   closed: { id: string; error?: string };
 }
 
+export interface PeerMeshOptions {
+  /** This participant's peer id (the collision rule compares it). */
+  selfId: string;
+  createLink: PeerLinkFactory;
+  clock?: Clock;
+}
+
 interface PeerEntry {
-  peer: SimplePeer;
+  link: PeerLink;
   state: LinkState;
   initiator: boolean;
   /** Set once the data channel is open. */
   writer?: ChannelWriter;
   /** The ICE grace period or the connect timeout, whichever is running. */
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: TimerHandle;
 }
+
+/** Stands in while a link is being made. */
+const NO_LINK: PeerLink = { signal: () => undefined, close: () => undefined };
 
 export class PeerMesh extends Emitter<PeerMeshEvents> {
   readonly #peers = new Map<string, PeerEntry>();
+  readonly #selfId: string;
+  readonly #createLink: PeerLinkFactory;
+  readonly #clock: Clock;
   #iceServers: RTCIceServer[] = [];
 
-  constructor(private readonly selfId: () => string) {
+  constructor({ selfId, createLink, clock = systemClock }: PeerMeshOptions) {
     super();
+    this.#selfId = selfId;
+    this.#createLink = createLink;
+    this.#clock = clock;
   }
 
   /** ICE servers for connections created from now on (the server's list, never a library default). */
@@ -70,17 +88,11 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     if (data.type === 'offer') {
       if (!isKnownMember) return;
       const collision = entry?.initiator === true && entry.state !== 'connected';
-      if (collision && this.selfId() < from) return; // our offer wins; theirs is dropped
+      if (collision && this.#selfId < from) return; // our offer wins; theirs is dropped
       // No connection, a working one the other side restarted, or a collision we yield on.
       entry = this.create(from, false);
     }
-    if (!entry) return;
-    try {
-      entry.peer.signal(data);
-    } catch (error) {
-      // A malformed payload from the other side; simple-peer throws synchronously for some.
-      entry.peer.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
+    entry?.link.signal(data);
   }
 
   /**
@@ -108,15 +120,9 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     const entry = this.#peers.get(id);
     if (!entry) return;
     this.#peers.delete(id);
-    clearTimeout(entry.timer);
+    this.#clock.clearTimeout(entry.timer);
     entry.writer?.close();
-    entry.peer.removeAllListeners();
-    // Its channel may still report the abort that closing causes: nobody is listening any more.
-    entry.peer.on('error', () => undefined);
-    // simple-peer closes its RTCPeerConnection on a later timer; during pagehide there is no
-    // later, so close it now and the other side sees its data channel close at once.
-    entry.peer._pc?.close();
-    entry.peer.destroy();
+    entry.link.close();
   }
 
   destroy(): void {
@@ -126,16 +132,7 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
 
   private create(id: string, initiator: boolean): PeerEntry {
     this.remove(id);
-    const peer = new SimplePeer({
-      initiator,
-      trickle: true,
-      objectMode: true,
-      // Always an explicit list: simple-peer's own default would contact public STUN servers.
-      config: { iceServers: this.#iceServers },
-    });
-    const entry: PeerEntry = { peer, state: 'connecting', initiator };
-    this.#peers.set(id, entry);
-
+    const clock = this.#clock;
     const isCurrent = (): boolean => this.#peers.get(id) === entry;
     const setState = (state: LinkState): void => {
       if (entry.state === state) return;
@@ -147,52 +144,45 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
       this.remove(id);
       this.emit('closed', error === undefined ? { id } : { id, error });
     };
-
-    peer.on('signal', (data) => {
-      if (isCurrent()) this.emit('signal', { to: id, data });
-    });
-    entry.timer = setTimeout(() => end('connect-timeout'), CONNECT_TIMEOUT_MS);
-    const opened = (channel: RTCDataChannel): void => {
-      if (!isCurrent() || entry.writer) return;
-      clearTimeout(entry.timer);
+    const stopTimer = (): void => {
+      clock.clearTimeout(entry.timer);
       entry.timer = undefined;
-      entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
-      setState('connected');
-      this.emit('open', { id });
     };
-    // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
-    // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a
-    // busy page, tried again every 100 ms until a pair is selected), which Parley has no use for.
-    // The initiator's channel exists from the start; the answerer's arrives with 'datachannel'.
-    // These listeners are not removed: they die with the connection, and isCurrent() guards them.
-    const watch = (channel: RTCDataChannel): void => {
-      if (channel.readyState === 'open') opened(channel);
-      else channel.addEventListener('open', () => opened(channel), { once: true });
-    };
-    if (peer._channel) watch(peer._channel);
-    else peer._pc?.addEventListener('datachannel', (event) => watch(event.channel), { once: true });
-    peer.on('connect', () => {
-      if (peer._channel) opened(peer._channel);
-    });
-    peer.on('data', (data) => {
-      if (isCurrent()) this.emit('data', { from: id, data });
-    });
-    peer.on('iceStateChange', (iceState) => {
-      if (!isCurrent() || entry.state === 'connecting') return;
-      if (iceState === 'disconnected') {
-        setState('unstable');
-        // ICE often recovers from a short loss by itself; past the grace period, rebuild.
-        entry.timer ??= setTimeout(() => end('ice-disconnected'), ICE_DISCONNECTED_GRACE_MS);
-      } else if (iceState === 'connected' || iceState === 'completed') {
-        clearTimeout(entry.timer);
-        entry.timer = undefined;
-        setState('connected');
-      }
-    });
-    // simple-peer destroys itself on every error and then may or may not emit 'close'; either
-    // event ends this connection, whichever comes first.
-    peer.on('error', (error: SimplePeerError) => end(error.code ?? error.message));
-    peer.on('close', () => end());
+
+    // In the map before the link exists, so a handler the factory calls at once finds it current.
+    const entry: PeerEntry = { link: NO_LINK, state: 'connecting', initiator };
+    this.#peers.set(id, entry);
+    entry.timer = clock.setTimeout(() => end('connect-timeout'), CONNECT_TIMEOUT_MS);
+    entry.link = this.#createLink(
+      { initiator, iceServers: this.#iceServers },
+      {
+        signal: (data) => {
+          if (isCurrent()) this.emit('signal', { to: id, data });
+        },
+        channelOpen: (channel) => {
+          if (!isCurrent() || entry.writer) return;
+          stopTimer();
+          entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
+          setState('connected');
+          this.emit('open', { id });
+        },
+        data: (data) => {
+          if (isCurrent()) this.emit('data', { from: id, data });
+        },
+        iceStateChange: (iceState) => {
+          if (!isCurrent() || entry.state === 'connecting') return;
+          if (iceState === 'disconnected') {
+            setState('unstable');
+            // ICE often recovers from a short loss by itself; past the grace period, rebuild.
+            entry.timer ??= clock.setTimeout(() => end('ice-disconnected'), ICE_DISCONNECTED_GRACE_MS);
+          } else if (iceState === 'connected' || iceState === 'completed') {
+            stopTimer();
+            setState('connected');
+          }
+        },
+        end,
+      },
+    );
     this.emit('state', { id, state: 'connecting' });
     return entry;
   }

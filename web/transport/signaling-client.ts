@@ -3,7 +3,7 @@
  * server's messages and the connection's state, and reconnects by itself with backoff and jitter
  * when the connection drops (unless the server said not to). It does not interpret messages.
  */
-import { Emitter } from '../emitter.js';
+import { Emitter } from '../shared/emitter.js';
 import { reconnectDelay } from './reconnect-policy.js';
 import { SOCKET_OPEN, takePreconnectedSocket } from './signaling-preconnect.js';
 import { CLIENT_LEFT_REASON, CloseCode, FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../protocol/signaling.js';

@@ -14,8 +14,8 @@ declare module '@thaunknown/simple-peer/lite.js' {
     constructor(options?: SimplePeerOptions);
     readonly connected: boolean;
     readonly destroyed: boolean;
-    /** The underlying connection; undefined if its constructor failed. */
-    readonly _pc: RTCPeerConnection | undefined;
+    /** The underlying connection; undefined if its constructor failed, null once destroyed. */
+    _pc: RTCPeerConnection | null | undefined;
     /**
      * The data channel (Parley writes to it directly, see ChannelWriter): the initiator's from the
      * constructor on, the answerer's from its connection's 'datachannel' event, null until then.

@@ -2,10 +2,10 @@
  * The standalone app: a landing page with "New room", and a room page for `#<room-key>` links
  * with "Copy room link" and an editable display name.
  */
-import './parley-chat.js';
-import { createRoomKey, isValidRoomKey } from './room-key.js';
+import '../element/define.js';
+import { createRoomKey, isValidRoomKey } from '../room/room-key.js';
 import { loadDisplayName, saveDisplayName } from './display-name-store.js';
-import { discardPreconnectedSocket } from './transport/signaling-preconnect.js';
+import { discardPreconnectedSocket } from '../transport/signaling-preconnect.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);

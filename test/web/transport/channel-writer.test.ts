@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelWriter, SEND_BUFFER_HIGH, SEND_BUFFER_LOW, type WritableChannel } from '../../web/transport/channel-writer.js';
+import { ChannelWriter, SEND_BUFFER_HIGH, SEND_BUFFER_LOW, type WritableChannel } from '../../../web/transport/channel-writer.js';
 
 /** A channel that buffers what it is sent until drain() is called, as a congested link would. */
 class FakeChannel implements WritableChannel {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryTracker, LEFT_RECIPIENT_GRACE_MS, OUTBOX_MAX_AGE_MS, OUTBOX_MAX_MESSAGES } from '../../web/delivery-tracker.js';
+import { DeliveryTracker, LEFT_RECIPIENT_GRACE_MS, OUTBOX_MAX_AGE_MS, OUTBOX_MAX_MESSAGES } from '../../../web/room/delivery-tracker.js';
 
 describe('DeliveryTracker', () => {
   it('counts confirmations against the recipients', () => {

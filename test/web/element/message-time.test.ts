@@ -9,7 +9,7 @@ afterEach(() => {
   vi.resetModules();
 });
 
-const load = () => import('../../web/message-time.js');
+const load = () => import('../../../web/element/message-time.js');
 
 /** Stands in for the browser's Worker: records what was started and whether it was ended. */
 class FakeWorker {

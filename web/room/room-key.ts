@@ -3,7 +3,7 @@
  * send it to a server); the signaling server only ever sees the id derived from it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { PEER_ID_LENGTH, peerIdHashInput, roomIdHashInput } from '../protocol/ids.js';
+import { PEER_ID_LENGTH, peerIdHashInput, roomIdHashInput } from '../../protocol/ids.js';
 
 /** 16 random bytes = 128 bits, base64url: 22 characters. */
 const ROOM_KEY_BYTES = 16;

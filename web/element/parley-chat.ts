@@ -29,16 +29,16 @@
  * @cssprop --parley-font - Font family. Default: the system UI font.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { ChatSendError, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus } from './room.js';
+import { ChatSendError, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus } from '../room/room.js';
 import { RoomController } from './room-controller.js';
-import { MAX_CHAT_TEXT_LENGTH } from '../protocol/peer.js';
-import { OUTBOX_MAX_AGE_MS } from './delivery-tracker.js';
+import { deliveryLabel, PEER_STATE_LABEL, statusLabel } from './labels.js';
 import { friendlyName } from './friendly-name.js';
-import { SIGNAL_PATH } from '../protocol/signaling.js';
-import { parleyChatStyles } from './parley-chat.styles.js';
+import { parleyChatStyles } from './styles.js';
 import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
+import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
+import { SIGNAL_PATH } from '../../protocol/signaling.js';
 
-export type { ChatMessage, Participant, RoomStatus } from './room.js';
+export type { ChatMessage, Participant, RoomStatus } from '../room/room.js';
 
 export interface ParleyMessageEventDetail {
   message: ChatMessage;
@@ -56,18 +56,6 @@ function defaultSignalingUrl(): string {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.href;
 }
-
-const PEER_STATE_LABEL: Record<Participant['state'], string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  failed: 'Connection failed',
-};
-
-const UNDELIVERABLE_REASON = {
-  'too-old': `unreachable for over ${OUTBOX_MAX_AGE_MS / 60_000} minutes`,
-  'outbox-full': 'too many messages waiting for them',
-} as const;
 
 /** A stable hue per participant id, so each avatar keeps its colour. */
 function hueOf(id: string): number {
@@ -302,30 +290,7 @@ export class ParleyChat extends LitElement {
   }
 
   private renderStatus(status: RoomStatus, peerCount: number): TemplateResult {
-    let text: string;
-    switch (status.phase) {
-      case 'connecting':
-        text = 'Connecting to the signaling server…';
-        break;
-      case 'joined':
-        text = peerCount === 0 ? 'Connected · waiting for others to open the room link' : 'Connected · chat goes directly between browsers';
-        break;
-      case 'reconnecting': {
-        const seconds = status.retryAt === undefined ? 0 : Math.ceil((status.retryAt - Date.now()) / 1000);
-        const retry = seconds > 0 ? `retrying in ${seconds} s` : 'reconnecting…';
-        text =
-          peerCount === 0
-            ? `Signaling server unreachable · ${retry}`
-            : `Signaling server unreachable · ${retry} · chat continues with the people already connected`;
-        break;
-      }
-      case 'rejected':
-        text = status.detail ?? 'The server refused to let you join this room.';
-        break;
-      case 'closed':
-        text = 'You left this room.';
-        break;
-    }
+    const text = statusLabel(status, peerCount, Date.now());
     return html`<p class="status" part="status" role="status" data-phase=${status.phase}>
       <span class="dot" aria-hidden="true"></span>${text}
     </p>`;
@@ -338,23 +303,7 @@ export class ParleyChat extends LitElement {
   private renderDelivery(delivery: DeliverySummary | undefined): TemplateResult | typeof nothing {
     if (!delivery) return nothing;
     const room = this.#controller.room;
-    let text: string;
-    let state: 'pending' | 'done' | 'failed' = 'pending';
-    if (delivery.undeliverable.length > 0) {
-      const first = delivery.undeliverable[0]!;
-      const names = delivery.undeliverable.map(({ peerId }) => room?.nameOf(peerId) ?? 'someone who left').join(', ');
-      text = `Not delivered to ${names}: ${UNDELIVERABLE_REASON[first.reason]}`;
-      state = 'failed';
-    } else if (delivery.total === 0) {
-      text = 'Nobody else is here yet · people who join will see it';
-    } else if (delivery.delivered === delivery.total) {
-      text = delivery.total === 1 ? 'Delivered' : `Delivered to all ${delivery.total}`;
-      state = 'done';
-    } else if (delivery.delivered === 0) {
-      text = 'Sending…';
-    } else {
-      text = `Delivered to ${delivery.delivered} of ${delivery.total}`;
-    }
+    const { text, state } = deliveryLabel(delivery, (peerId) => room?.nameOf(peerId));
     return html`<p class="delivery" data-state=${state}>${text}</p>`;
   }
 
@@ -374,12 +323,7 @@ export class ParleyChat extends LitElement {
   }
 }
 
-if (!customElements.get('parley-chat')) customElements.define('parley-chat', ParleyChat);
-
 declare global {
-  interface HTMLElementTagNameMap {
-    'parley-chat': ParleyChat;
-  }
   interface ParleyChatEventMap {
     'parley-message': CustomEvent<ParleyMessageEventDetail>;
     'parley-peer-joined': CustomEvent<ParleyPeerEventDetail>;

@@ -4,7 +4,7 @@
  * the same participant and continues its message numbering; a new tab is a new participant.
  */
 import { createSessionSecret } from './room-key.js';
-import { SESSION_SECRET_PATTERN } from '../protocol/ids.js';
+import { SESSION_SECRET_PATTERN } from '../../protocol/ids.js';
 
 const SESSION_SECRET = new RegExp(SESSION_SECRET_PATTERN);
 

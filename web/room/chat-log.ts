@@ -4,7 +4,7 @@
  * id, then the author's sequence — however and in whatever order the messages arrived (live,
  * retransmitted, or in someone's history).
  */
-import { authorOf, sequenceOf } from '../protocol/ids.js';
+import { authorOf, sequenceOf } from '../../protocol/ids.js';
 
 export interface LogEntry {
   /** `<author id>:<sequence>` */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { base64url, createRoomKey, createSessionSecret, derivePeerId, deriveRoomId, isValidRoomKey } from '../../web/room-key.js';
-import { derivePeerId as serverDerivePeerId } from '../../signaling/session.js';
-import { PEER_ID_PATTERN, ROOM_ID_PATTERN } from '../../protocol/ids.js';
+import { base64url, createRoomKey, createSessionSecret, derivePeerId, deriveRoomId, isValidRoomKey } from '../../../web/room/room-key.js';
+import { derivePeerId as serverDerivePeerId } from '../../../signaling/session.js';
+import { PEER_ID_PATTERN, ROOM_ID_PATTERN } from '../../../protocol/ids.js';
 
 describe('room keys', () => {
   it('are 128 random bits in base64url', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatLog, type LogEntry } from '../../web/chat-log.js';
+import { ChatLog, type LogEntry } from '../../../web/room/chat-log.js';
 
 const ADA = 'a'.repeat(22);
 const BOB = 'b'.repeat(22);

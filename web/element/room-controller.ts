@@ -4,9 +4,9 @@
  * away or its room, name or signaling URL changes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { ParleyRoom, type RoomEvents } from './room.js';
-import { deriveRoomId } from './room-key.js';
-import { loadSessionIdentity } from './session-identity.js';
+import { ParleyRoom, type RoomEvents } from '../room/room.js';
+import { deriveRoomId } from '../room/room-key.js';
+import { loadSessionIdentity } from '../room/session-identity.js';
 
 export interface RoomSettings {
   roomKey: string;

@@ -1,6 +1,6 @@
 /** The standalone app's remembered display name (localStorage), with a friendly default. */
-import { normaliseDisplayName } from '../protocol/signaling.js';
-import { friendlyName } from './friendly-name.js';
+import { normaliseDisplayName } from '../../protocol/signaling.js';
+import { friendlyName } from '../element/friendly-name.js';
 
 const STORAGE_KEY = 'parley.displayName';
 

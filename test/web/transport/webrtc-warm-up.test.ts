@@ -2,7 +2,7 @@
 // inline script, and harmless where RTCPeerConnection is missing or refused.
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { preconnectScript } from '../../web/transport/signaling-preconnect.js';
+import { preconnectScript } from '../../../web/transport/signaling-preconnect.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -10,7 +10,7 @@ afterEach(() => {
   delete (globalThis as Record<string, unknown>).parleyWebRtcWarmedUp;
 });
 
-const load = () => import('../../web/transport/webrtc-warm-up.js');
+const load = () => import('../../../web/transport/webrtc-warm-up.js');
 
 /** Stands in for the browser's RTCPeerConnection: records each one made and what was done to it. */
 function fakePeerConnections(): { made: { config: unknown; calls: string[] }[]; Fake: new (config?: unknown) => unknown } {

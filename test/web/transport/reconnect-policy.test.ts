@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASE_DELAY_MS, FAST_RETRY_CAP_MS, FAST_RETRY_WINDOW_MS, reconnectDelay, SLOW_RETRY_CAP_MS } from '../../web/transport/reconnect-policy.js';
+import { BASE_DELAY_MS, FAST_RETRY_CAP_MS, FAST_RETRY_WINDOW_MS, reconnectDelay, SLOW_RETRY_CAP_MS } from '../../../web/transport/reconnect-policy.js';
 
 describe('reconnectDelay', () => {
   it('grows exponentially from the base, with jitter in the upper half of each step', () => {

@@ -3,12 +3,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RTCPeerConnection as NodePeerConnection } from 'webrtc-polyfill';
-import { ChatSendError, OFFER_FALLBACK_MS, ParleyRoom, type ChatMessage, type RoomEvents } from '../../web/room.js';
-import { createSessionSecret, deriveRoomId } from '../../web/room-key.js';
-import { TestClient } from '../support/ws-client.js';
-import { ephemeralIdentity, type SessionIdentity } from '../../web/session-identity.js';
-import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
-import { startServer, type RunningServer } from '../support/server.js';
+import { OFFER_FALLBACK_MS } from '../../../web/room/link-supervisor.js';
+import { ChatSendError, ParleyRoom, type ChatMessage, type RoomEvents } from '../../../web/room/room.js';
+import { createSessionSecret, deriveRoomId } from '../../../web/room/room-key.js';
+import { TestClient } from '../../support/ws-client.js';
+import { ephemeralIdentity, type SessionIdentity } from '../../../web/room/session-identity.js';
+import { MAX_CHAT_TEXT_LENGTH } from '../../../protocol/peer.js';
+import { startServer, type RunningServer } from '../../support/server.js';
 
 let server: RunningServer;
 const rooms: ParleyRoom[] = [];

@@ -1,0 +1,36 @@
+/**
+ * The seam between the peer mesh and a WebRTC implementation: one connection to one peer, as the
+ * mesh needs it. The browser uses simple-peer (simple-peer-link.ts); a unit test passes a fake.
+ */
+import type { SignalData } from '../../protocol/signaling.js';
+import type { WritableChannel } from './channel-writer.js';
+
+export interface PeerLinkOptions {
+  /** This side makes the offer (and creates the data channel). */
+  initiator: boolean;
+  /** Always an explicit list: an implementation's own default could contact public STUN servers. */
+  iceServers: RTCIceServer[];
+}
+
+/** What a connection reports; each handler is called only while the link is open (not closed). */
+export interface PeerLinkHandlers {
+  /** A signaling payload to deliver to the other side. */
+  signal(data: SignalData): void;
+  /** The data channel is open; frames are written to it directly (see ChannelWriter). */
+  channelOpen(channel: WritableChannel): void;
+  /** A frame arrived on the data channel (not yet validated). */
+  data(data: unknown): void;
+  /** The connection's ICE state changed ('checking', 'connected', 'disconnected', …). */
+  iceStateChange(state: RTCIceConnectionState): void;
+  /** The connection ended by itself (the other side closed, or it failed: `error` says why). */
+  end(error?: string): void;
+}
+
+export interface PeerLink {
+  /** Feeds in a payload from the other side. A payload the connection cannot use ends it. */
+  signal(data: SignalData): void;
+  /** Closes the connection at once; no handler is called after this. */
+  close(): void;
+}
+
+export type PeerLinkFactory = (options: PeerLinkOptions, handlers: PeerLinkHandlers) => PeerLink;

@@ -1,0 +1,77 @@
+/**
+ * A PeerLink made with simple-peer: the only file that imports simple-peer or touches its
+ * internals (`_pc`, `_channel`), which Parley uses to write to the data channel directly and to
+ * close a connection without waiting for simple-peer's timers.
+ */
+import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
+import type { PeerLink, PeerLinkHandlers, PeerLinkOptions } from './peer-link.js';
+
+export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions, handlers: PeerLinkHandlers): PeerLink {
+  const peer = new SimplePeer({ initiator, trickle: true, objectMode: true, config: { iceServers } });
+  let closed = false;
+  let channelReported = false;
+
+  const end = (error?: string): void => {
+    if (closed) return;
+    closed = true;
+    handlers.end(error);
+  };
+  const opened = (channel: RTCDataChannel): void => {
+    if (closed || channelReported) return;
+    channelReported = true;
+    handlers.channelOpen(channel);
+  };
+  // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
+  // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a
+  // busy page, tried again every 100 ms until a pair is selected), which Parley has no use for.
+  // The initiator's channel exists from the start; the answerer's arrives with 'datachannel'.
+  // These listeners are not removed: they die with the connection, and `closed` guards them.
+  const watch = (channel: RTCDataChannel): void => {
+    if (channel.readyState === 'open') opened(channel);
+    else channel.addEventListener('open', () => opened(channel), { once: true });
+  };
+  if (peer._channel) watch(peer._channel);
+  else peer._pc?.addEventListener('datachannel', (event) => watch(event.channel), { once: true });
+  peer.on('connect', () => {
+    if (peer._channel) opened(peer._channel);
+  });
+  peer.on('signal', (data) => {
+    if (!closed) handlers.signal(data);
+  });
+  peer.on('data', (data) => {
+    if (!closed) handlers.data(data);
+  });
+  peer.on('iceStateChange', (state) => {
+    if (!closed) handlers.iceStateChange(state as RTCIceConnectionState);
+  });
+  // simple-peer destroys itself on every error and then may or may not emit 'close'; either
+  // event ends this connection, whichever comes first.
+  peer.on('error', (error: SimplePeerError) => end(error.code ?? error.message));
+  peer.on('close', () => end());
+
+  return {
+    signal(data) {
+      try {
+        peer.signal(data);
+      } catch (error) {
+        // A malformed payload from the other side; simple-peer throws synchronously for some.
+        peer.destroy(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    close() {
+      closed = true;
+      peer.removeAllListeners();
+      // Its channel may still report the abort that closing causes: nobody is listening any more.
+      peer.on('error', () => undefined);
+      // simple-peer closes its RTCPeerConnection on a later timer; during pagehide there is no
+      // later, so close it now and the other side sees its data channel close at once. It is then
+      // taken from simple-peer, whose timer would close it a second time: harmless in browsers,
+      // but Node's WebRTC polyfill counts each close as one connection fewer and, at zero, stops
+      // its threads under the connections still open (tests stalled or failed on that).
+      const pc = peer._pc;
+      peer._pc = null;
+      pc?.close();
+      peer.destroy();
+    },
+  };
+}
