@@ -120,14 +120,17 @@ export function decodePeerMessage(raw: unknown): PeerMessage | undefined {
   return decoded.kind === 'message' ? decoded.message : undefined;
 }
 
-/** Splits history entries into frames that each stay well under the data channel's size limit. */
+/**
+ * Splits history entries into frames that each stay well under the data channel's size limit and
+ * hold at most HISTORY_LIMIT entries (what a receiver accepts in one frame).
+ */
 export function encodeHistoryFrames(entries: readonly HistoryEntry[]): string[] {
   const frames: string[] = [];
   let batch: HistoryEntry[] = [];
   let length = 0;
   for (const entry of entries) {
     const entryLength = JSON.stringify(entry).length;
-    if (batch.length > 0 && length + entryLength > HISTORY_FRAME_TARGET_LENGTH) {
+    if (batch.length === HISTORY_LIMIT || (batch.length > 0 && length + entryLength > HISTORY_FRAME_TARGET_LENGTH)) {
       frames.push(encodePeerMessage({ type: PeerMessageType.History, messages: batch }));
       batch = [];
       length = 0;

@@ -5,6 +5,7 @@ import {
   encodeHistoryFrames,
   encodePeerMessage,
   HISTORY_FRAME_TARGET_LENGTH,
+  HISTORY_LIMIT,
   MAX_CHAT_TEXT_LENGTH,
   MAX_PEER_FRAME_LENGTH,
   PEER_PROTOCOL_VERSION,
@@ -73,6 +74,14 @@ describe('peer protocol', () => {
     });
     expect(decoded).toEqual(entries);
     expect(encodeHistoryFrames([])).toEqual([]);
+  });
+
+  it('never puts more entries in one frame than a receiver accepts (a full transcript plus an outbox)', () => {
+    const entries: HistoryEntry[] = Array.from({ length: 2 * HISTORY_LIMIT + 1 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'hi', sentAt: i, name: 'Ada' }));
+    const frames = encodeHistoryFrames(entries);
+    expect(frames).toHaveLength(3);
+    const decoded = frames.map((frame) => decodePeerMessage(frame));
+    expect(decoded.flatMap((message) => (message?.type === 'history' ? message.messages : []))).toEqual(entries);
   });
 
   describe('version rule', () => {
