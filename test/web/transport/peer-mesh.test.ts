@@ -1,0 +1,156 @@
+// The peer mesh over fake links (the WebRTC seam) and fake timers: the collision rule, the connect
+// timeout, ICE's grace period and what it reports. Real connections: the Node room test and the
+// browser tests.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CONNECT_TIMEOUT_MS, ICE_DISCONNECTED_GRACE_MS, PeerMesh } from '../../../web/transport/peer-mesh.js';
+import type { PeerLink, PeerLinkHandlers, PeerLinkOptions } from '../../../web/transport/peer-link.js';
+import type { WritableChannel } from '../../../web/transport/channel-writer.js';
+import type { SignalData } from '../../../protocol/signaling.js';
+
+const SELF = 'm'.repeat(22);
+const LOWER = 'a'.repeat(22);
+const HIGHER = 'z'.repeat(22);
+
+interface FakeLink extends PeerLink {
+  options: PeerLinkOptions;
+  handlers: PeerLinkHandlers;
+  received: SignalData[];
+  closed: boolean;
+}
+
+class FakeChannel implements WritableChannel {
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  readonly frames: string[] = [];
+  send(data: string): void {
+    this.frames.push(data);
+  }
+  addEventListener(): void {}
+  removeEventListener(): void {}
+}
+
+let links: FakeLink[];
+let mesh: PeerMesh;
+let events: string[];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  links = [];
+  mesh = new PeerMesh({
+    selfId: SELF,
+    createLink: (options, handlers) => {
+      const link: FakeLink = {
+        options,
+        handlers,
+        received: [],
+        closed: false,
+        signal: (data) => link.received.push(data),
+        close: () => (link.closed = true),
+      };
+      links.push(link);
+      return link;
+    },
+  });
+  events = [];
+  mesh.on('state', ({ id, state }) => events.push(`state ${id[0]} ${state}`));
+  mesh.on('open', ({ id }) => events.push(`open ${id[0]}`));
+  mesh.on('closed', ({ id, error }) => events.push(`closed ${id[0]} ${error ?? ''}`.trim()));
+  mesh.on('signal', ({ to, data }) => events.push(`signal ${to[0]} ${String(data.type)}`));
+});
+
+afterEach(() => {
+  mesh.destroy();
+  vi.useRealTimers();
+});
+
+const offer: SignalData = { type: 'offer', sdp: 'v=0' };
+
+describe('offer collisions', () => {
+  it('keeps its own offer against a peer with a larger id, and ignores theirs', () => {
+    mesh.connect(HIGHER);
+    mesh.handleSignal(HIGHER, offer, true);
+    expect(links).toHaveLength(1);
+    expect(links[0]!.options.initiator).toBe(true);
+    expect(links[0]!.received).toEqual([]);
+  });
+
+  it('yields to a peer with a smaller id: drops its offer and answers theirs', () => {
+    mesh.connect(LOWER);
+    mesh.handleSignal(LOWER, offer, true);
+    expect(links).toHaveLength(2);
+    expect(links[0]!.closed).toBe(true);
+    expect(links[1]!.options.initiator).toBe(false);
+    expect(links[1]!.received).toEqual([offer]);
+    expect(mesh.stateOf(LOWER)).toBe('connecting');
+  });
+
+  it('answers a new offer on a working link (the other side rebuilt it)', () => {
+    mesh.connect(HIGHER);
+    links[0]!.handlers.channelOpen(new FakeChannel());
+    mesh.handleSignal(HIGHER, offer, true);
+    expect(links).toHaveLength(2);
+    expect(links[1]!.options.initiator).toBe(false);
+  });
+
+  it('takes no offer from someone the server does not list, and no answer without a link', () => {
+    mesh.handleSignal(LOWER, offer, false);
+    mesh.handleSignal(LOWER, { type: 'answer', sdp: 'v=0' }, true);
+    expect(links).toEqual([]);
+  });
+});
+
+describe('a link', () => {
+  it('is connected once its data channel opens, and carries frames in order', () => {
+    mesh.setIceServers([{ urls: 'stun:stun.parley.test:3478' }]);
+    mesh.connect(HIGHER);
+    expect(links[0]!.options.iceServers).toEqual([{ urls: 'stun:stun.parley.test:3478' }]);
+    expect(mesh.send(HIGHER, 'too early')).toBe(false);
+    links[0]!.handlers.signal({ type: 'offer' });
+    const channel = new FakeChannel();
+    links[0]!.handlers.channelOpen(channel);
+    expect(mesh.isConnected(HIGHER)).toBe(true);
+    expect(mesh.send(HIGHER, 'one')).toBe(true);
+    mesh.send(HIGHER, 'two');
+    expect(channel.frames).toEqual(['one', 'two']);
+    expect(events).toEqual(['state z connecting', 'signal z offer', 'state z connected', 'open z']);
+  });
+
+  it(`is given up when it has not opened after ${CONNECT_TIMEOUT_MS / 1000} s`, () => {
+    mesh.connect(HIGHER);
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS - 1);
+    expect(events.at(-1)).toBe('state z connecting');
+    vi.advanceTimersByTime(1);
+    expect(events.at(-1)).toBe('closed z connect-timeout');
+    expect(links[0]!.closed).toBe(true);
+    expect(mesh.stateOf(HIGHER)).toBeUndefined();
+  });
+
+  it(`rides out an ICE disconnection shorter than ${ICE_DISCONNECTED_GRACE_MS / 1000} s, and gives up on a longer one`, () => {
+    mesh.connect(HIGHER);
+    links[0]!.handlers.channelOpen(new FakeChannel());
+    links[0]!.handlers.iceStateChange('disconnected');
+    expect(mesh.stateOf(HIGHER)).toBe('unstable');
+    vi.advanceTimersByTime(ICE_DISCONNECTED_GRACE_MS - 1);
+    links[0]!.handlers.iceStateChange('connected');
+    expect(mesh.stateOf(HIGHER)).toBe('connected');
+    vi.advanceTimersByTime(ICE_DISCONNECTED_GRACE_MS * 2);
+    expect(events).not.toContain('closed z ice-disconnected');
+
+    links[0]!.handlers.iceStateChange('disconnected');
+    vi.advanceTimersByTime(ICE_DISCONNECTED_GRACE_MS);
+    expect(events.at(-1)).toBe('closed z ice-disconnected');
+  });
+
+  it('reports a link that ended by itself, but not one the caller removed', () => {
+    mesh.connect(HIGHER);
+    mesh.connect(LOWER);
+    links[0]!.handlers.end('ERR_CONNECTION_FAILURE');
+    mesh.remove(LOWER);
+    expect(events.filter((event) => event.startsWith('closed'))).toEqual(['closed z ERR_CONNECTION_FAILURE']);
+    expect(links[1]!.closed).toBe(true);
+    // A replaced link's late reports are ignored.
+    links[0]!.handlers.data('late');
+    links[1]!.handlers.end();
+    expect(events.filter((event) => event.startsWith('closed'))).toHaveLength(1);
+  });
+});
