@@ -10,6 +10,7 @@ import {
   createRoom,
   logTexts,
   messageLog,
+  NO_PAGE_PROBLEMS,
   observed,
   participant,
   sendWithEnter,
@@ -29,15 +30,17 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  // Each test's pages close with it, so an error they raise later is not blamed on the next test.
+  await browser.closePages();
+  const problems = browser.takeProblems();
   await server?.close();
   server = undefined;
+  expect(problems).toEqual(NO_PAGE_PROBLEMS);
 });
 
 afterAll(async () => {
   await browser?.close();
   writeFileSync(`${ARTIFACTS}/resilience-measurements.json`, JSON.stringify(measurements, null, 2));
-  expect(browser.pageErrors).toEqual([]);
-  expect(browser.dialogs).toEqual([]);
 });
 
 /** Two people in a fresh room, connected to each other. */

@@ -44,10 +44,17 @@ export interface ObservedPeerConnections {
   channels: RTCDataChannel[];
 }
 
+/** What went wrong on the pages: uncaught errors, and dialogs (alert, confirm…) they opened. */
+export interface PageProblems {
+  pageErrors: string[];
+  dialogs: string[];
+}
+
+export const NO_PAGE_PROBLEMS: PageProblems = { pageErrors: [], dialogs: [] };
+
 /** One Chromium for a test file; each page gets a fresh context (like a separate profile). */
 export class BrowserSession {
-  readonly dialogs: string[] = [];
-  readonly pageErrors: string[] = [];
+  readonly #problems: PageProblems = { pageErrors: [], dialogs: [] };
   readonly #contexts: BrowserContext[] = [];
 
   private constructor(readonly browser: Browser) {}
@@ -62,15 +69,28 @@ export class BrowserSession {
     this.#contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (dialog) => {
-      this.dialogs.push(dialog.message());
+      this.#problems.dialogs.push(`${page.url()}: ${dialog.message()}`);
       void dialog.dismiss();
     });
-    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    page.on('pageerror', (error) => this.#problems.pageErrors.push(`${page.url()}: ${error.message}`));
     return page;
   }
 
+  /**
+   * The problems since the last call, which are then forgotten: an afterEach that asserts on them
+   * fails the test that caused them rather than a later one.
+   */
+  takeProblems(): PageProblems {
+    return { pageErrors: this.#problems.pageErrors.splice(0), dialogs: this.#problems.dialogs.splice(0) };
+  }
+
+  /** Closes every page opened so far, so that nothing one test left running goes on into the next. */
+  async closePages(): Promise<void> {
+    for (const context of this.#contexts.splice(0)) await context.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
-    for (const context of this.#contexts) await context.close().catch(() => undefined);
+    await this.closePages();
     await this.browser.close();
   }
 }
