@@ -11,7 +11,6 @@ import {
   createRoom,
   messageBox,
   messageLog as log,
-  NO_PAGE_PROBLEMS,
   observed,
   participant,
   sendWithEnter,
@@ -48,9 +47,7 @@ beforeAll(async () => {
 
 // The pages live on from test to test (one group of friends), so a problem is blamed on the test
 // during which it happened.
-afterEach(() => {
-  expect(browser.takeProblems()).toEqual(NO_PAGE_PROBLEMS);
-});
+afterEach(() => browser.expectNoProblems());
 
 afterAll(async () => {
   await browser?.close();

@@ -10,7 +10,6 @@ import {
   createRoom,
   logTexts,
   messageLog,
-  NO_PAGE_PROBLEMS,
   observed,
   participant,
   sendWithEnter,
@@ -29,14 +28,12 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
-afterEach(async () => {
-  // Each test's pages close with it, so an error they raise later is not blamed on the next test.
-  await browser.closePages();
-  const problems = browser.takeProblems();
-  await server?.close();
-  server = undefined;
-  expect(problems).toEqual(NO_PAGE_PROBLEMS);
-});
+afterEach(() =>
+  browser.endTest(async () => {
+    await server?.close();
+    server = undefined;
+  }),
+);
 
 afterAll(async () => {
   await browser?.close();

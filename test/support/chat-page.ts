@@ -44,17 +44,10 @@ export interface ObservedPeerConnections {
   channels: RTCDataChannel[];
 }
 
-/** What went wrong on the pages: uncaught errors, and dialogs (alert, confirm…) they opened. */
-export interface PageProblems {
-  pageErrors: string[];
-  dialogs: string[];
-}
-
-export const NO_PAGE_PROBLEMS: PageProblems = { pageErrors: [], dialogs: [] };
-
 /** One Chromium for a test file; each page gets a fresh context (like a separate profile). */
 export class BrowserSession {
-  readonly #problems: PageProblems = { pageErrors: [], dialogs: [] };
+  /** What went wrong on the pages: uncaught errors, and dialogs (alert, confirm…) they opened. */
+  readonly #problems: string[] = [];
   readonly #contexts: BrowserContext[] = [];
 
   private constructor(readonly browser: Browser) {}
@@ -69,22 +62,35 @@ export class BrowserSession {
     this.#contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (dialog) => {
-      this.#problems.dialogs.push(`${page.url()}: ${dialog.message()}`);
+      this.#problems.push(`dialog on ${page.url()}: ${dialog.message()}`);
       void dialog.dismiss();
     });
-    page.on('pageerror', (error) => this.#problems.pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('pageerror', (error) => this.#problems.push(`uncaught error on ${page.url()}: ${error.message}`));
     return page;
   }
 
   /**
-   * The problems since the last call, which are then forgotten: an afterEach that asserts on them
-   * fails the test that caused them rather than a later one.
+   * Fails the running test if a page threw or opened a dialog since the last check, and forgets
+   * them: called after each test, it blames the test that caused them rather than a later one.
    */
-  takeProblems(): PageProblems {
-    return { pageErrors: this.#problems.pageErrors.splice(0), dialogs: this.#problems.dialogs.splice(0) };
+  expectNoProblems(): void {
+    const problems = this.#problems.splice(0);
+    if (problems.length > 0) throw new Error(`Something went wrong on the pages:\n${problems.join('\n')}`);
   }
 
-  /** Closes every page opened so far, so that nothing one test left running goes on into the next. */
+  /**
+   * For tests whose pages are theirs alone: closes every page opened so far, so that nothing a test
+   * left running goes on into the next; then checks for problems, and runs `cleanUp` either way.
+   */
+  async endTest(cleanUp: () => Promise<void>): Promise<void> {
+    await this.closePages();
+    try {
+      this.expectNoProblems();
+    } finally {
+      await cleanUp();
+    }
+  }
+
   async closePages(): Promise<void> {
     for (const context of this.#contexts.splice(0)) await context.close().catch(() => undefined);
   }
