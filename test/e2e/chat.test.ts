@@ -1,11 +1,21 @@
 // End to end: the built app served by the real server, real Chromium, real data channels.
 // Each step builds on the previous one, as one group of friends using one room would.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 // Its readyState constants, for the page's sockets: Node 20 has no WebSocket global.
 import NodeWebSocket from 'ws';
-import { BrowserSession, chatStatus, createRoom, messageBox, messageLog as log, observed, participant, sendWithEnter, setName } from '../support/chat-page.js';
+import {
+  BrowserSession,
+  chatStatus,
+  createRoom,
+  messageBox,
+  messageLog as log,
+  observed,
+  participant,
+  sendWithEnter,
+  setName,
+} from '../support/chat-page.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
 const ARTIFACTS = 'test-results/e2e';
@@ -34,6 +44,10 @@ beforeAll(async () => {
   browser = await BrowserSession.launch();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
+
+// The pages live on from test to test (one group of friends), so a problem is blamed on the test
+// during which it happened.
+afterEach(() => browser.expectNoProblems());
 
 afterAll(async () => {
   await browser?.close();
@@ -128,7 +142,6 @@ describe('Parley in real browsers', () => {
     const multiline = log(ada).getByRole('article').filter({ hasText: 'second line' });
     await multiline.waitFor();
     expect(await multiline.locator('.text').innerText()).toBe('first line\nsecond line');
-    expect(browser.dialogs).toEqual([]);
   });
 
   it('keeps what was typed when a message is refused', async () => {
@@ -206,7 +219,6 @@ describe('Parley in real browsers', () => {
       // The room key never reaches the server; only its hash does.
       expect(frame).not.toContain(roomLink.split('#')[1]);
     }
-    expect(browser.pageErrors).toEqual([]);
   });
 
   it('starts the signaling connection from the HTML, before the app script, and only for room links', async () => {

@@ -46,8 +46,8 @@ export interface ObservedPeerConnections {
 
 /** One Chromium for a test file; each page gets a fresh context (like a separate profile). */
 export class BrowserSession {
-  readonly dialogs: string[] = [];
-  readonly pageErrors: string[] = [];
+  /** What went wrong on the pages: uncaught errors, and dialogs (alert, confirm…) they opened. */
+  readonly #problems: string[] = [];
   readonly #contexts: BrowserContext[] = [];
 
   private constructor(readonly browser: Browser) {}
@@ -62,15 +62,41 @@ export class BrowserSession {
     this.#contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (dialog) => {
-      this.dialogs.push(dialog.message());
+      this.#problems.push(`dialog on ${page.url()}: ${dialog.message()}`);
       void dialog.dismiss();
     });
-    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    page.on('pageerror', (error) => this.#problems.push(`uncaught error on ${page.url()}: ${error.message}`));
     return page;
   }
 
+  /**
+   * Fails the running test if a page threw or opened a dialog since the last check, and forgets
+   * them: called after each test, it blames the test that caused them rather than a later one.
+   */
+  expectNoProblems(): void {
+    const problems = this.#problems.splice(0);
+    if (problems.length > 0) throw new Error(`Something went wrong on the pages:\n${problems.join('\n')}`);
+  }
+
+  /**
+   * For tests whose pages are theirs alone: closes every page opened so far, so that nothing a test
+   * left running goes on into the next; then checks for problems, and runs `cleanUp` either way.
+   */
+  async endTest(cleanUp: () => Promise<void>): Promise<void> {
+    await this.closePages();
+    try {
+      this.expectNoProblems();
+    } finally {
+      await cleanUp();
+    }
+  }
+
+  async closePages(): Promise<void> {
+    for (const context of this.#contexts.splice(0)) await context.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
-    for (const context of this.#contexts) await context.close().catch(() => undefined);
+    await this.closePages();
     await this.browser.close();
   }
 }

@@ -1,0 +1,261 @@
+// End to end, as the README tells site owners to use Parley: <parley-chat> embedded in their own
+// pages with one script tag, its events, its `signaling` attribute on a page of another origin,
+// and the app behind a Content-Security-Policy that refuses what it does to be fast.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BrowserSession,
+  chatStatus,
+  createRoom,
+  messageLog,
+  participant,
+  sendWithEnter,
+  setName,
+} from '../support/chat-page.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+const ARTIFACTS = 'test-results/e2e';
+const EMBEDDING_PATH = '/team-chat.html';
+const EVENT_TYPES = ['parley-status-change', 'parley-peer-joined', 'parley-peer-left', 'parley-message'] as const;
+
+let browser: BrowserSession;
+const servers: RunningServer[] = [];
+
+beforeAll(async () => {
+  browser = await BrowserSession.launch();
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterEach(() =>
+  browser.endTest(async () => {
+    for (const server of servers.splice(0)) await server.close();
+  }),
+);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function serve(...args: Parameters<typeof startServer>): Promise<RunningServer> {
+  const server = await startServer(...args);
+  servers.push(server);
+  return server;
+}
+
+interface RecordedEvent {
+  /** Heard on the element itself, or on the document (outside the shadow root it sits in). */
+  where: 'element' | 'document';
+  type: string;
+  bubbles: boolean;
+  composed: boolean;
+  /** The element's tag, or the shadow host's when heard from outside. */
+  target: string;
+  detail: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * A site owner's page, its chat set up from the address (`?room=…&name=…&signaling=…`): the
+ * element script in <head>, and <parley-chat> inside the shadow root of the page's own
+ * <chat-card> component, as a page built with components would hold it. Every Parley event is
+ * recorded where it fires and again where it arrives on the document.
+ */
+function embeddingPage(attributes: Record<string, string>): string {
+  const attributeText = Object.entries(attributes)
+    .map(([name, value]) => `${name}="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"`)
+    .join(' ');
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Team page</title>
+    <script type="module" src="/parley-chat.js"></script>
+  </head>
+  <body>
+    <h1>Our team page</h1>
+    <chat-card ${attributeText}></chat-card>
+    <script>
+      const types = ${JSON.stringify(EVENT_TYPES)};
+      window.parleyEvents = [];
+      const record = (where) => (event) =>
+        window.parleyEvents.push({
+          where,
+          type: event.type,
+          bubbles: event.bubbles,
+          composed: event.composed,
+          target: event.target.localName,
+          detail: JSON.parse(JSON.stringify(event.detail)),
+        });
+      for (const type of types) document.addEventListener(type, record('document'));
+      customElements.define('chat-card', class extends HTMLElement {
+        connectedCallback() {
+          if (this.shadowRoot) return;
+          const chat = document.createElement('parley-chat');
+          for (const name of ['room', 'name', 'signaling']) if (this.hasAttribute(name)) chat.setAttribute(name, this.getAttribute(name));
+          for (const type of types) chat.addEventListener(type, record('element'));
+          this.attachShadow({ mode: 'open' }).append(chat);
+        }
+      });
+    </script>
+  </body>
+</html>`;
+}
+
+/** Adds the embedding page to a server's routes. */
+function addEmbeddingPage(app: FastifyInstance): void {
+  app.get<{ Querystring: Record<string, string> }>(EMBEDDING_PATH, (request, reply) => reply.type('text/html').send(embeddingPage(request.query)));
+}
+
+function embeddingPageUrl(server: RunningServer, attributes: { room: string; name: string; signaling?: string }): string {
+  return `${server.origin}${EMBEDDING_PATH}?${new URLSearchParams(attributes)}`;
+}
+
+async function recordedEvents(page: Page): Promise<RecordedEvent[]> {
+  return page.evaluate(() => (window as unknown as { parleyEvents: RecordedEvent[] }).parleyEvents);
+}
+
+/** Waits until the page recorded an event on the element matching `predicate`, and returns it. */
+async function eventOnElement(page: Page, type: string, predicate: (event: RecordedEvent) => boolean = () => true): Promise<RecordedEvent> {
+  const find = async (): Promise<RecordedEvent | undefined> =>
+    (await recordedEvents(page)).find((event) => event.where === 'element' && event.type === type && predicate(event));
+  await expect.poll(find).toBeDefined();
+  return (await find())!;
+}
+
+/** Ada and Bob write to each other and each sees the other's words. */
+async function chatBothWays(ada: Page, bob: Page): Promise<void> {
+  await sendWithEnter(ada, 'Hello from Ada');
+  await messageLog(bob).getByText('Hello from Ada').waitFor();
+  await sendWithEnter(bob, 'Hello back from Bob');
+  await messageLog(ada).getByText('Hello back from Bob').waitFor();
+}
+
+/** Records the page's Content-Security-Policy violations, from before its first script runs. */
+async function recordPolicyViolations(page: Page): Promise<() => Promise<string[]>> {
+  await page.context().addInitScript(() => {
+    const violations: string[] = [];
+    (window as unknown as { policyViolations: string[] }).policyViolations = violations;
+    document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.effectiveDirective} ${event.blockedURI}`));
+  });
+  return () => page.evaluate(() => (window as unknown as { policyViolations: string[] }).policyViolations);
+}
+
+describe('<parley-chat> on other pages', () => {
+  it('fires its events on the element, bubbling out of shadow roots, with the documented detail', async () => {
+    const room = randomBytes(24).toString('base64url');
+    const server = await serve({}, addEmbeddingPage);
+    const ada = await browser.openPage();
+    await ada.goto(embeddingPageUrl(server, { room, name: 'Ada' }));
+    await chatStatus(ada, 'Connected').waitFor();
+    const joined = await eventOnElement(ada, 'parley-status-change', (event) => event.detail.status!.phase === 'joined');
+    expect(joined.detail).toMatchObject({ status: { phase: 'joined' } });
+
+    const bob = await browser.openPage();
+    await bob.goto(embeddingPageUrl(server, { room, name: 'Bob' }));
+    const bobJoined = await eventOnElement(ada, 'parley-peer-joined');
+    expect(bobJoined.detail.peer).toEqual({ id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), name: 'Bob', state: expect.any(String) });
+    const bobId = String(bobJoined.detail.peer!.id);
+
+    await chatBothWays(ada, bob);
+    const received = await eventOnElement(ada, 'parley-message', (event) => event.detail.message!.own === false);
+    expect(received.detail.message).toMatchObject({ text: 'Hello back from Bob', authorName: 'Bob', authorId: bobId, own: false });
+    expect(received.detail.message!.id).toMatch(new RegExp(`^${bobId}:\\d+$`));
+    expect(received.detail.message!.sentAt).toEqual(expect.any(Number));
+    const sent = await eventOnElement(ada, 'parley-message', (event) => event.detail.message!.own === true);
+    expect(sent.detail.message).toMatchObject({ text: 'Hello from Ada', authorName: 'Ada', own: true });
+    await ada.screenshot({ path: `${ARTIFACTS}/embedding-events.png` });
+
+    await bob.close();
+    const bobLeft = await eventOnElement(ada, 'parley-peer-left');
+    expect(bobLeft.detail.peer).toMatchObject({ id: bobId, name: 'Bob' });
+
+    // Every event bubbled and was composed: the document heard each one, from the shadow host.
+    const events = await recordedEvents(ada);
+    const onElement = events.filter((event) => event.where === 'element');
+    expect(new Set(onElement.map((event) => event.type))).toEqual(new Set(EVENT_TYPES));
+    for (const event of onElement) expect(event).toMatchObject({ bubbles: true, composed: true, target: 'parley-chat' });
+    const phases = onElement.filter((event) => event.type === 'parley-status-change').map((event) => event.detail.status!.phase);
+    expect(phases.slice(0, 2)).toEqual(['connecting', 'joined']);
+    const heardOutside = events.filter((event) => event.where === 'document');
+    expect(heardOutside.map(({ type, detail, target }) => ({ type, detail, target }))).toEqual(
+      onElement.map(({ type, detail }) => ({ type, detail, target: 'chat-card' })),
+    );
+  });
+
+  it('on a page of another origin, joins the room of an app link through the `signaling` attribute', async () => {
+    // The site hosts its own copy of the script, so without the attribute the element would look
+    // for signaling on the site, which is not where the room is.
+    const site = await serve({}, addEmbeddingPage);
+    let siteConnections = 0;
+    site.app.websocketServer.on('connection', () => (siteConnections += 1));
+    const parley = await serve({ allowedOrigins: [site.origin] });
+    expect(site.origin).not.toBe(parley.origin);
+
+    const ada = await browser.openPage();
+    const link = await createRoom(ada, parley.origin);
+    await setName(ada, 'Ada');
+
+    const bob = await browser.openPage();
+    const opened = performance.now();
+    await bob.goto(embeddingPageUrl(site, { room: new URL(link).hash.slice(1), name: 'Bob', signaling: parley.signalUrl }));
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+    console.log(`[timing] embedding page on another origin opened → connected: ${Math.round(performance.now() - opened)} ms`);
+    await chatBothWays(ada, bob);
+    expect(siteConnections).toBe(0);
+    await bob.screenshot({ path: `${ARTIFACTS}/embedding-other-origin.png` });
+  });
+});
+
+describe('the app behind a Content-Security-Policy', () => {
+  it.each([
+    {
+      refuses: 'inline scripts',
+      policy: "script-src 'self'; worker-src 'self' blob:",
+      violation: 'script-src-elem inline',
+      screenshot: 'csp-no-inline-script',
+    },
+    {
+      refuses: 'blob: workers',
+      policy: "worker-src 'self'",
+      violation: 'worker-src blob',
+      screenshot: 'csp-no-blob-worker',
+    },
+  ])('refusing $refuses, it still joins, chats and shows message times', async ({ policy, violation, screenshot }) => {
+    const server = await serve({}, (app) => {
+      // What a reverse proxy adding a policy to every response looks like to the browser.
+      app.addHook('onSend', async (_request, reply) => {
+        reply.header('Content-Security-Policy', policy);
+      });
+    });
+    const ada = await browser.openPage();
+    const adaViolations = await recordPolicyViolations(ada);
+    const link = await createRoom(ada, server.origin);
+    await setName(ada, 'Ada');
+    // Bob opens the link: the page the head start and the warm-up worker are for.
+    const bob = await browser.openPage();
+    const bobViolations = await recordPolicyViolations(bob);
+    const opened = performance.now();
+    await bob.goto(link);
+    await setName(bob, 'Bob');
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+    console.log(`[timing] room link under "${policy}" opened → connected: ${Math.round(performance.now() - opened)} ms`);
+    await chatBothWays(ada, bob);
+
+    // The policy did refuse what it names, on both pages, and nothing else…
+    expect(new Set([...(await adaViolations()), ...(await bobViolations())])).toEqual(new Set([violation]));
+    // …and each message still shows when it was written.
+    for (const [page, text] of [
+      [bob, 'Hello from Ada'],
+      [ada, 'Hello back from Bob'],
+    ] as const) {
+      const time = messageLog(page).getByRole('article').filter({ hasText: text }).locator('time');
+      await expect.poll(() => time.textContent()).toMatch(/\d/);
+      expect(await time.getAttribute('title')).toMatch(/\d/);
+    }
+    await bob.screenshot({ path: `${ARTIFACTS}/${screenshot}.png` });
+  });
+});

@@ -1,0 +1,315 @@
+// The settings table in README.md, row by row, against the server. For every row: the variable
+// and the flag exist and set the same setting, the documented default is the real one, and an
+// invalid value is refused with a message naming the setting. Where a setting is cheap to watch at
+// work, a server configured from the README's names does what the Meaning column says.
+// Elsewhere: parsing details in config.test.ts; PORT, HOST and SHUTDOWN_TIMEOUT_MS in
+// server-process.test.ts; HEARTBEAT_INTERVAL_MS, JOIN_TIMEOUT_MS and RATE_LIMIT_* at work in
+// signal-route.test.ts.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import { CloseCode, ErrorCode, HttpRefusal, PROTOCOL_VERSION } from '../../protocol/signaling.js';
+import { CONFIG_HELP, ConfigError, DEFAULT_CONFIG, loadConfig, type ServerConfig } from '../../signaling/config.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { TestClient } from '../support/ws-client.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+const BUILT_CONFIG = join(PROJECT_ROOT, 'dist/signaling/config.js');
+
+interface DocumentedSetting {
+  env: string;
+  flag: string;
+  default: string;
+  meaning: string;
+}
+
+/** The rows of the table headed "Environment variable | Flag | Default | Meaning". */
+function documentedSettings(): DocumentedSetting[] {
+  const lines = README.split('\n');
+  const header = lines.findIndex((line) => /^\|\s*Environment variable\s*\|\s*Flag\s*\|\s*Default\s*\|\s*Meaning\s*\|\s*$/.test(line));
+  if (header < 0) throw new Error('README.md has no settings table');
+  const rows = [];
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return rows.map(([env = '', flag = '', defaultValue = '', meaning = '']) => {
+    const code = (cell: string): string => /^`([^`]+)`$/.exec(cell)?.[1] ?? cell;
+    return { env: code(env), flag: code(flag), default: code(defaultValue), meaning };
+  });
+}
+
+/** What --help lists: each flag, its variable, and whether the flag is a switch (shown as VAR=1). */
+function helpSettings(): { flag: string; env: string; isSwitch: boolean }[] {
+  return [...CONFIG_HELP.matchAll(/^ {2}(--[a-z-]+)(?: [A-Z]+)? +([A-Z_]+)(=1)? /gm)].map(([, flag = '', env = '', switchMark]) => ({
+    flag,
+    env,
+    isSwitch: switchMark !== undefined,
+  }));
+}
+
+/** A valid value that is not the default, and an invalid one, for every documented setting. */
+const EXAMPLES: Record<string, { valid: string; invalid: string }> = {
+  PORT: { valid: '9123', invalid: '65536' },
+  HOST: { valid: '127.0.0.1', invalid: ' ' },
+  ROOM_CAPACITY: { valid: '5', invalid: 'lots' },
+  ICE_SERVERS: { valid: '[{"urls":"turn:127.0.0.1:3478","username":"u","credential":"c"}]', invalid: '[{"urls":"http://127.0.0.1"}]' },
+  ALLOWED_ORIGINS: { valid: 'https://a.example, https://b.example:8443', invalid: 'https://a.example/chat' },
+  MAX_CONNECTIONS_PER_IP: { valid: '2', invalid: '0' },
+  RATE_LIMIT_PER_SECOND: { valid: '7', invalid: '2.5' },
+  RATE_LIMIT_BURST: { valid: '9', invalid: '-1' },
+  RATE_LIMIT_STRIKES: { valid: '3', invalid: '' },
+  MAX_FRAME_BYTES: { valid: '2048', invalid: String(1024 * 1024 + 1) },
+  HEARTBEAT_INTERVAL_MS: { valid: '1000', invalid: '30s' },
+  JOIN_TIMEOUT_MS: { valid: '500', invalid: '1e9' },
+  SHUTDOWN_TIMEOUT_MS: { valid: '100', invalid: 'never' },
+  WEB_ROOT: { valid: '/srv/parley', invalid: '  ' },
+  LOG_LEVEL: { valid: 'debug', invalid: 'verbose' },
+  TRUST_PROXY: { valid: '1', invalid: 'maybe' },
+};
+
+/** The settings that differ from the defaults. */
+function changedSettings(config: ServerConfig): Partial<ServerConfig> {
+  return Object.fromEntries(
+    Object.entries(config).filter(([key, value]) => !isDeepStrictEqual(value, DEFAULT_CONFIG[key as keyof ServerConfig])),
+  ) as Partial<ServerConfig>;
+}
+
+const documented = documentedSettings();
+const help = helpSettings();
+
+function exampleOf(setting: DocumentedSetting): { valid: string; invalid: string } {
+  const example = EXAMPLES[setting.env];
+  if (!example) throw new Error(`add an example value for ${setting.env} to this test`);
+  return example;
+}
+
+/** What a row's variable set to its example value changes: exactly one setting. */
+function setByVariable(setting: DocumentedSetting): Partial<ServerConfig> {
+  const changed = changedSettings(loadConfig([], { [setting.env]: exampleOf(setting).valid }).config);
+  expect(Object.keys(changed)).toHaveLength(1);
+  return changed;
+}
+
+const keyOf = (setting: DocumentedSetting): keyof ServerConfig => Object.keys(setByVariable(setting))[0] as keyof ServerConfig;
+
+function flagArgs(setting: DocumentedSetting, value: string): string[] {
+  const isSwitch = help.find((entry) => entry.env === setting.env)?.isSwitch ?? false;
+  if (!isSwitch) return [setting.flag, value];
+  // A switch takes no value: given, it is on; anything after '=' is refused.
+  return value === exampleOf(setting).valid ? [setting.flag] : [`${setting.flag}=${value}`];
+}
+
+function refusal(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message.split('\n')[0]!;
+  }
+  throw new Error('the value was accepted');
+}
+
+describe('the README settings table', () => {
+  it('lists every setting the server has, with its flag', () => {
+    expect(documented.length).toBeGreaterThan(0);
+    const byEnv = (a: { env: string }, b: { env: string }): number => a.env.localeCompare(b.env);
+    expect(documented.map(({ env, flag }) => ({ env, flag })).sort(byEnv)).toEqual(help.map(({ env, flag }) => ({ env, flag })).sort(byEnv));
+  });
+
+  describe.each(documented)('$env ($flag)', (setting) => {
+    it('is set by the variable and by the flag alike', () => {
+      expect(changedSettings(loadConfig(flagArgs(setting, exampleOf(setting).valid), {}).config)).toEqual(setByVariable(setting));
+    });
+
+    it(`defaults to ${setting.default}`, async () => {
+      const asDocumented = loadConfig([], { [setting.env]: setting.default }).config;
+      if (setting.env === 'WEB_ROOT') {
+        // A folder of the project as built: the built config (which `npm start` runs) looks beside itself.
+        const built = (await import(BUILT_CONFIG)) as typeof import('../../signaling/config.js');
+        expect(resolve(built.DEFAULT_CONFIG.webRoot)).toBe(resolve(PROJECT_ROOT, asDocumented.webRoot));
+        return;
+      }
+      const key = keyOf(setting);
+      expect(asDocumented[key]).toEqual(DEFAULT_CONFIG[key]);
+    });
+
+    it('refuses an invalid value, naming the setting', () => {
+      const { invalid } = exampleOf(setting);
+      const fromEnv = refusal(() => loadConfig([], { [setting.env]: invalid }));
+      expect(fromEnv).toContain(setting.env);
+      expect(fromEnv).toContain(setting.flag);
+      expect(refusal(() => loadConfig(flagArgs(setting, invalid), {}))).toContain(setting.flag);
+    });
+
+    // "(2–256)": both ends accepted, one past either end refused.
+    const range = /\((\d+)–(\d+)\)/.exec(setting.meaning);
+    if (range) {
+      it(`accepts exactly ${range[1]} to ${range[2]}`, () => {
+        const [low, high] = [Number(range[1]), Number(range[2])];
+        for (const value of [low, high]) expect(() => loadConfig([], { [setting.env]: String(value) })).not.toThrow();
+        for (const value of [low - 1, high + 1]) expect(() => loadConfig([], { [setting.env]: String(value) })).toThrow(setting.env);
+      });
+    }
+  });
+
+  it.each(['HOST', 'LOG_LEVEL'])('accepts each value the Meaning of %s names, as is', (env) => {
+    const setting = documented.find((candidate) => candidate.env === env)!;
+    const key = keyOf(setting);
+    const values = [...setting.meaning.matchAll(/`([^`]+)`/g)].map(([, value]) => value!);
+    expect(values.length).toBeGreaterThan(0);
+    for (const value of values) expect(loadConfig([], { [env]: value }).config[key]).toBe(value);
+  });
+});
+
+// ---- what the settings do, on a running server --------------------------------------------------
+
+const ROOM = 'r'.repeat(43);
+const ICE_SERVERS = [{ urls: ['stun:127.0.0.1:3478', 'turn:127.0.0.1:3478?transport=udp'], username: 'parley', credential: 'secret' }];
+const WEB_ROOT = mkdtempSync(join(tmpdir(), 'parley-web-root-'));
+writeFileSync(join(WEB_ROOT, 'index.html'), '<!doctype html><title>Served from WEB_ROOT</title>');
+
+let server: RunningServer | undefined;
+let serverProcess: ServerProcess | undefined;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await server?.close();
+  server = undefined;
+  serverProcess?.child.kill('SIGKILL');
+  serverProcess = undefined;
+});
+
+afterAll(() => rmSync(WEB_ROOT, { recursive: true, force: true }));
+
+async function connect(running: RunningServer, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+  const client = await TestClient.connect(running.signalUrl, options);
+  clients.push(client);
+  return client;
+}
+
+function sendJoin(client: TestClient, name: string): void {
+  client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM, name, session: randomBytes(16).toString('base64url') });
+}
+
+const forwardedFor = (address: string): WebSocket.ClientOptions => ({ headers: { 'X-Forwarded-For': address } });
+
+/** A frame of exactly `bytes` bytes that the server answers with an error of its own kind. */
+const frameOf = (bytes: number): string => JSON.stringify({ type: 'padding', text: 'x'.repeat(bytes - 28) });
+
+const EFFECTS: { env: Record<string, string>; does: string; check(running: RunningServer): Promise<void> }[] = [
+  {
+    env: { ROOM_CAPACITY: '2' },
+    does: 'a third person is refused with room-full and closed with 4002',
+    async check(running) {
+      for (const name of ['Ada', 'Bob']) {
+        const client = await connect(running);
+        sendJoin(client, name);
+        await client.next('welcome');
+      }
+      const third = await connect(running);
+      sendJoin(third, 'Cy');
+      expect(await third.next('error')).toMatchObject({ code: ErrorCode.RoomFull });
+      expect((await third.closed).code).toBe(CloseCode.RoomFull);
+    },
+  },
+  {
+    env: { MAX_CONNECTIONS_PER_IP: '2' },
+    does: 'a third connection from one address is refused with 429',
+    async check(running) {
+      await connect(running);
+      await connect(running);
+      await expect(connect(running)).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+    },
+  },
+  {
+    env: { MAX_CONNECTIONS_PER_IP: '1' },
+    does: 'X-Forwarded-For is not believed: one address, whatever it claims',
+    async check(running) {
+      await connect(running, forwardedFor('198.51.100.1'));
+      await expect(connect(running, forwardedFor('198.51.100.2'))).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+    },
+  },
+  {
+    env: { MAX_CONNECTIONS_PER_IP: '1', TRUST_PROXY: '1' },
+    does: 'connections are counted per address the proxy forwarded',
+    async check(running) {
+      await connect(running, forwardedFor('198.51.100.1'));
+      await connect(running, forwardedFor('198.51.100.2'));
+      await expect(connect(running, forwardedFor('198.51.100.1'))).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+    },
+  },
+  {
+    env: { MAX_FRAME_BYTES: '2048' },
+    does: 'a frame of 2048 bytes is read, one a byte larger gets frame-too-large',
+    async check(running) {
+      const client = await connect(running);
+      expect(Buffer.byteLength(frameOf(2048))).toBe(2048);
+      client.sendRaw(frameOf(2048));
+      expect(await client.next('error')).toMatchObject({ code: ErrorCode.UnknownType });
+      client.sendRaw(frameOf(2049));
+      expect(await client.next('error')).toMatchObject({ code: ErrorCode.FrameTooLarge });
+    },
+  },
+  {
+    env: { ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' },
+    does: 'pages from each listed origin connect, and from others get 403',
+    async check(running) {
+      await connect(running, { origin: 'https://a.example' });
+      await connect(running, { origin: 'https://b.example:8443' });
+      await expect(connect(running, { origin: 'https://b.example' })).rejects.toThrow(String(HttpRefusal.OriginNotAllowed.status));
+    },
+  },
+  {
+    env: { ICE_SERVERS: JSON.stringify(ICE_SERVERS) },
+    does: 'the welcome hands out exactly these ICE servers',
+    async check(running) {
+      const client = await connect(running);
+      sendJoin(client, 'Ada');
+      expect((await client.next('welcome')).iceServers).toEqual(ICE_SERVERS);
+    },
+  },
+  {
+    env: { WEB_ROOT },
+    does: 'the app at / is served from that folder',
+    async check(running) {
+      expect(await (await fetch(`${running.origin}/`)).text()).toContain('Served from WEB_ROOT');
+    },
+  },
+];
+
+describe('what the settings do, on a server configured from environment variables', () => {
+  it.each(EFFECTS.map((effect) => ({ ...effect, name: Object.entries(effect.env).map(([env, value]) => `${env}=${value}`).join(' ') })))(
+    '$name: $does',
+    async ({ env, check }) => {
+      server = await startServer(changedSettings(loadConfig([], env).config));
+      await check(server);
+    },
+  );
+
+  it.each([
+    ['info', true],
+    ['warn', false],
+  ])('--log-level %s: joins are logged: %s', async (level, logsJoins) => {
+    // The built server as its own process: the log goes to its standard output. The last
+    // --log-level given wins over the helper's own.
+    serverProcess = await startServerProcess(['--log-level', level, '--max-connections-per-ip', '1']);
+    const url = `ws://127.0.0.1:${serverProcess.port}/signal`;
+    const client = await TestClient.connect(url);
+    clients.push(client);
+    sendJoin(client, 'Ada');
+    await client.next('welcome');
+    // A refusal is logged as a warning at both levels, after the join: once it shows, so would the join.
+    await expect(TestClient.connect(url)).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+    await expect.poll(() => serverProcess!.output()).toContain('refused a connection over MAX_CONNECTIONS_PER_IP');
+    expect(serverProcess.output().includes('peer joined room')).toBe(logsJoins);
+  });
+});
