@@ -30,11 +30,13 @@ import { PEER_ID_LENGTH, peerIdHashInput } from '../protocol/ids.js';
 import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** The part of a WebSocket a session uses. */
+/**
+ * What a session writes to: its connection's frames and its close. The server gives it a
+ * SocketWriter (connections/socket-writer.ts); tests give it a fake.
+ */
 export interface SessionSocket {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
+  send(frame: string): void;
+  close(code: number, reason: string): void;
 }
 
 /** What every session of a server shares (one object, not a copy per connection). */
@@ -49,8 +51,6 @@ export interface SessionContext {
   log: FastifyBaseLogger;
 }
 
-const WEBSOCKET_OPEN = 1;
-
 /** The peer id for a session secret in a room (see PEER_ID_CONTEXT in the protocol). */
 export function derivePeerId(roomId: string, sessionSecret: string): string {
   return createHash('sha256').update(peerIdHashInput(roomId, sessionSecret)).digest('base64url').slice(0, PEER_ID_LENGTH);
@@ -61,7 +61,6 @@ export class SignalingSession {
   #roomId: string | undefined;
   #member: RoomMember<SignalingSession> | undefined;
   readonly #bucket: TokenBucket;
-  #corked = false;
   /** Frames refused in a row for exceeding the rate limit. */
   #strikes = 0;
   /** Answered the last heartbeat ping (the monitor clears it before each ping). */
@@ -257,25 +256,7 @@ export class SignalingSession {
   }
 
   sendRaw(frame: string): void {
-    if (this.socket.readyState !== WEBSOCKET_OPEN) return;
-    this.coalesceWritesThisTick();
     this.socket.send(frame);
-  }
-
-  /**
-   * Frames sent to this socket in the same tick leave in one write (one syscall) instead of one
-   * each: the TCP socket is corked until the next tick. ws keeps its TCP socket in `_socket`.
-   */
-  private coalesceWritesThisTick(): void {
-    if (this.#corked) return;
-    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    if (!tcp) return;
-    this.#corked = true;
-    tcp.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      tcp.uncork();
-    });
   }
 
   private sendError(code: ErrorCode, message: string, ref?: string): void {

@@ -11,6 +11,7 @@ import type { RoomRegistry } from '../rooms.js';
 import { SignalingSession, type SessionContext } from '../session.js';
 import { handleSocketError } from '../socket-errors.js';
 import { ConnectionMonitor } from '../connection-monitor.js';
+import { SocketWriter } from '../connections/socket-writer.js';
 import type { ServerConfig } from '../config.js';
 
 export interface SignalRouteOptions {
@@ -71,7 +72,9 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
   }
 
   app.get(SIGNAL_PATH, { websocket: true, preValidation: admit }, (socket, request) => {
-    const session = new SignalingSession(socket, context, request.id, request.ip);
+    // The upgrade request's TCP socket is the one the WebSocket writes to.
+    const writer = new SocketWriter(socket, request.raw.socket);
+    const session = new SignalingSession(writer, context, request.id, request.ip);
     // Listeners are attached synchronously, before any frame can arrive.
     monitor.track(socket, session);
     socket.on('message', onMessage);
