@@ -1,6 +1,7 @@
 /**
  * One client's signaling session: its peer id, the room it joined, its rate limit, and what each
- * inbound frame does. Knows nothing of Fastify; the route hands it a socket-like sender.
+ * inbound frame does (join, relay, rename, leave). Knows nothing of Fastify or of sockets' upkeep
+ * (connections/ does that); the route hands it something to write frames to.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -39,6 +40,14 @@ export interface SessionSocket {
   close(code: number, reason: string): void;
 }
 
+/** The join timeout as a session sees it (connections/join-timeout.ts). */
+export interface JoinDeadlines {
+  /** The connection is in no room from now on: it must join one within the join timeout. */
+  expectJoin(socket: SessionSocket): void;
+  /** The connection is in a room, or gone: it has no deadline. */
+  cancel(socket: SessionSocket): void;
+}
+
 /** What every session of a server shares (one object, not a copy per connection). */
 export interface SessionContext {
   rooms: RoomRegistry<SignalingSession>;
@@ -47,6 +56,8 @@ export interface SessionContext {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   rateLimitStrikes: number;
+  /** Told whenever a connection is in no room: when it connects, and when it leaves its room. */
+  joinTimeout: JoinDeadlines;
   /** The server's logger; a session adds its request id to each line rather than keep a child logger. */
   log: FastifyBaseLogger;
 }
@@ -63,9 +74,6 @@ export class SignalingSession {
   readonly #bucket: TokenBucket;
   /** Frames refused in a row for exceeding the rate limit. */
   #strikes = 0;
-  /** Answered the last heartbeat ping (the monitor clears it before each ping). */
-  alive = true;
-  readonly connectedAt = performance.now();
 
   constructor(
     readonly socket: SessionSocket,
@@ -76,6 +84,7 @@ export class SignalingSession {
     readonly address: string,
   ) {
     this.#bucket = new TokenBucket(context.rateLimitPerSecond, context.rateLimitBurst);
+    context.joinTimeout.expectJoin(socket);
   }
 
   /** The peer id, once joined. */
@@ -85,10 +94,6 @@ export class SignalingSession {
 
   get roomId(): string | undefined {
     return this.#roomId;
-  }
-
-  get joined(): boolean {
-    return this.#roomId !== undefined;
   }
 
   /** Handles one inbound WebSocket frame. Never throws. */
@@ -128,6 +133,7 @@ export class SignalingSession {
   /** Called once when the socket is gone, whatever the reason: the room is told. */
   handleClose(): void {
     this.leaveRoom(LeaveReason.Lost);
+    this.context.joinTimeout.cancel(this.socket);
   }
 
   /**
@@ -150,7 +156,9 @@ export class SignalingSession {
         return this.rename(message);
       case ClientMessageType.Leave:
         if (!this.#roomId) return this.sendError(ErrorCode.NotJoined, 'Join a room before leaving it.', message.type);
-        return this.leaveRoom(LeaveReason.Left);
+        this.leaveRoom(LeaveReason.Left);
+        // The socket may stay open to join again, but not roomless forever.
+        return this.context.joinTimeout.expectJoin(this.socket);
       default: {
         const unhandled: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unhandled)}`);
@@ -193,6 +201,7 @@ export class SignalingSession {
     this.#id = id;
     this.#roomId = message.room;
     this.#member = member;
+    this.context.joinTimeout.cancel(this.socket);
     this.context.log.info(
       { reqId: this.requestId, peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
       'peer joined room',

@@ -6,7 +6,7 @@ import { connect as connectTcp } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
+import { ClientMessageType, CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
 import { derivePeerId } from '../../signaling/session.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { TestClient } from '../support/ws-client.js';
@@ -380,6 +380,18 @@ describe('abuse', () => {
     joined.client.send({ type: 'rename', name: 'Still here' });
     await joined.client.barrier();
     expect(joined.client.socket.readyState).toBe(joined.client.socket.OPEN);
+  });
+
+  it('closes a connection that leaves its room and does not join again in time with 4004', async () => {
+    await server.close();
+    server = await startServer({ joinTimeoutMs: 200 });
+    const ada = await join(ROOM_A, 'Ada');
+    const bob = await join(ROOM_A, 'Bob');
+    ada.client.send({ type: ClientMessageType.Leave });
+    expect((await ada.client.closed).code).toBe(CloseCode.JoinTimeout);
+    // Bob, still in the room, stays.
+    await bob.client.barrier();
+    expect(bob.client.socket.readyState).toBe(bob.client.socket.OPEN);
   });
 });
 

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectionRegistry } from '../../../signaling/connections/connection-registry.js';
+
+const HOME = '198.51.100.7';
+const OFFICE = '203.0.113.9';
+
+/** A socket is anything with an identity; a session, anything with an address. */
+const connection = (address: string) => ({ socket: {}, session: { address } });
+
+describe('ConnectionRegistry', () => {
+  it('admits connections from an address up to the cap, and again once one closes', () => {
+    const registry = new ConnectionRegistry<object, { address: string }>(2);
+    const first = connection(HOME);
+    const second = connection(HOME);
+    expect(registry.admits(HOME)).toBe(true);
+    registry.add(first.socket, first.session);
+    expect(registry.admits(HOME)).toBe(true);
+    registry.add(second.socket, second.session);
+    expect(registry.admits(HOME)).toBe(false);
+    // Another address has its own count.
+    expect(registry.admits(OFFICE)).toBe(true);
+
+    expect(registry.remove(first.socket)).toBe(first.session);
+    expect(registry.admits(HOME)).toBe(true);
+  });
+
+  it('finds the session of a socket, and frees a place only once per socket', () => {
+    const registry = new ConnectionRegistry<object, { address: string }>(2);
+    const first = connection(HOME);
+    const second = connection(HOME);
+    registry.add(first.socket, first.session);
+    expect(registry.sessionOf(first.socket)).toBe(first.session);
+    expect(registry.remove(first.socket)).toBe(first.session);
+    expect(registry.remove(first.socket)).toBeUndefined();
+    expect(registry.sessionOf(first.socket)).toBeUndefined();
+    expect(registry.size).toBe(0);
+
+    registry.add(first.socket, first.session);
+    registry.add(second.socket, second.session);
+    // The second remove above did not count as a closed connection.
+    expect(registry.admits(HOME)).toBe(false);
+  });
+
+  it('lists its sockets live: an iteration sees sockets added meanwhile and skips removed ones', () => {
+    const registry = new ConnectionRegistry<object, { address: string }>(10);
+    const [a, b, c] = [connection(HOME), connection(HOME), connection(OFFICE)];
+    registry.add(a.socket, a.session);
+    registry.add(b.socket, b.session);
+    const sockets = registry.sockets();
+    expect(sockets.next().value).toBe(a.socket);
+    registry.remove(b.socket);
+    registry.add(c.socket, c.session);
+    expect([...sockets]).toEqual([c.socket]);
+  });
+});
