@@ -29,6 +29,10 @@ export class ConnectionRegistry<Socket extends object, Session extends Addressed
     return this.#sessions.get(socket);
   }
 
+  has(socket: Socket): boolean {
+    return this.#sessions.has(socket);
+  }
+
   /** Forgets a socket that has closed; returns its session (undefined if it was not here). */
   remove(socket: Socket): Session | undefined {
     const session = this.#sessions.get(socket);
@@ -44,7 +48,7 @@ export class ConnectionRegistry<Socket extends object, Session extends Addressed
     return this.#sessions.size;
   }
 
-  /** A live iterator over the sockets: it sees sockets added after it started, and skips removed ones. */
+  /** The open sockets, in the order they connected. */
   sockets(): IterableIterator<Socket> {
     return this.#sessions.keys();
   }

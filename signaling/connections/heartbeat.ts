@@ -20,8 +20,9 @@ export interface HeartbeatSocket {
 /** What the heartbeat reads of the connection registry. */
 export interface HeartbeatConnections<Socket> {
   readonly size: number;
-  /** A live iterator: a pass sees connections that arrive while it is under way. */
-  sockets(): Iterator<Socket>;
+  sockets(): Iterable<Socket>;
+  /** Whether the socket is still open (a pass skips those that closed since it began). */
+  has(socket: Socket): boolean;
 }
 
 export interface HeartbeatOptions {
@@ -37,8 +38,15 @@ export class Heartbeat<Socket extends HeartbeatSocket> {
   readonly #unanswered = new Set<Socket>();
   /** One 'pong' listener shared by every socket (`this` is the socket). */
   readonly #markAnswered: (this: Socket) => void;
-  /** The pass under way: a live iterator, so it sees connections added meanwhile. */
-  #pass: Iterator<Socket> | undefined;
+  /**
+   * The pass under way: the sockets open when it began, each slot cleared once visited (one closed
+   * since is held until the pass reaches it, an interval at most). Not a live iterator over the
+   * registry's map: that follows connections arriving behind it, so under steady churn a pass never
+   * ends and the sockets at its start are never pinged again; and the iterator keeps every table
+   * the map outgrows while it lives, closed sockets and all.
+   */
+  #pass: (Socket | undefined)[] | undefined;
+  #passIndex = 0;
   #passStartedAtTick = -HEARTBEAT_SLOTS;
   #tickCount = 0;
   #cancelTimer: CancelTimer | undefined;
@@ -81,17 +89,23 @@ export class Heartbeat<Socket extends HeartbeatSocket> {
       // A pass that ended early (connections left) waits out its interval before the next begins,
       // so no connection is pinged twice within much less than an interval.
       if (this.#tickCount - this.#passStartedAtTick < HEARTBEAT_SLOTS) return;
-      this.#pass = this.connections.sockets();
+      this.#pass = Array.from(this.connections.sockets());
+      this.#passIndex = 0;
       this.#passStartedAtTick = this.#tickCount;
     }
     // A tenth of the current count per tick: a pass over a steady population takes one interval.
-    for (let budget = Math.ceil(this.connections.size / HEARTBEAT_SLOTS); budget > 0; budget -= 1) {
-      const next = this.#pass.next();
-      if (next.done) {
+    const pass = this.#pass;
+    for (let budget = Math.ceil(this.connections.size / HEARTBEAT_SLOTS); budget > 0; ) {
+      if (this.#passIndex >= pass.length) {
         this.#pass = undefined;
         return;
       }
-      this.#beat(next.value);
+      const socket = pass[this.#passIndex]!;
+      pass[this.#passIndex] = undefined;
+      this.#passIndex += 1;
+      if (!this.connections.has(socket)) continue;
+      this.#beat(socket);
+      budget -= 1;
     }
   }
 

@@ -125,12 +125,33 @@ describe('Heartbeat', () => {
     expect(newcomer.pings).toHaveLength(1);
   });
 
-  it('never pings a socket that has closed', () => {
+  it('keeps pinging every socket each interval while connections come and go faster than a pass', () => {
+    const { clock, sockets, add, remove } = heartbeatWith(5);
+    let shortLived: FakeSocket[] = [];
+    for (let slot = 0; slot < 5 * HEARTBEAT_SLOTS; slot += 1) {
+      for (const socket of shortLived) remove(socket);
+      shortLived = [add(), add(), add()];
+      clock.advance(SLOT_MS);
+    }
+    for (const socket of sockets) {
+      expect(socket.pings.length).toBeGreaterThanOrEqual(4);
+      const gaps = socket.pings.slice(1).map((time, index) => time - socket.pings[index]!);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(INTERVAL_MS + SLOT_MS);
+    }
+  });
+
+  it('never pings a socket that has closed, before a pass or during one', () => {
     const { clock, sockets, remove } = heartbeatWith(20);
-    const [gone] = sockets.splice(5, 1);
-    remove(gone!);
+    const [before] = sockets.splice(5, 1);
+    remove(before!);
+    // The pass begins, with the last socket still to come…
+    clock.advance(SLOT_MS);
+    const during = sockets.pop()!;
+    expect(during.pings).toEqual([]);
+    remove(during);
     clock.advance(2 * INTERVAL_MS);
-    expect(gone!.pings).toEqual([]);
-    expect(sockets.every((socket) => socket.pings.length === 2)).toBe(true);
+    expect(before!.pings).toEqual([]);
+    expect(during.pings).toEqual([]);
+    expect(sockets.every((socket) => socket.pings.length >= 2)).toBe(true);
   });
 });
