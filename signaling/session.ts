@@ -1,6 +1,7 @@
 /**
  * One client's signaling session: its peer id, the room it joined, its rate limit, and what each
- * inbound frame does. Knows nothing of Fastify; the route hands it a socket-like sender.
+ * inbound frame does (join, relay, rename, leave). Knows nothing of Fastify or of sockets' upkeep
+ * (connections/ does that); the route hands it something to write frames to.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -30,11 +31,21 @@ import { PEER_ID_LENGTH, peerIdHashInput } from '../protocol/ids.js';
 import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** The part of a WebSocket a session uses. */
+/**
+ * What a session writes to: its connection's frames and its close. The server gives it a
+ * SocketWriter (connections/socket-writer.ts); tests give it a fake.
+ */
 export interface SessionSocket {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** The join timeout as a session sees it (connections/join-timeout.ts). */
+export interface JoinDeadlines {
+  /** The connection is in no room from now on: it must join one within the join timeout. */
+  expectJoin(socket: SessionSocket): void;
+  /** The connection is in a room, or gone: it has no deadline. */
+  cancel(socket: SessionSocket): void;
 }
 
 /** What every session of a server shares (one object, not a copy per connection). */
@@ -45,11 +56,11 @@ export interface SessionContext {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   rateLimitStrikes: number;
+  /** Told whenever a connection is in no room: when it connects, and when it leaves its room. */
+  joinTimeout: JoinDeadlines;
   /** The server's logger; a session adds its request id to each line rather than keep a child logger. */
   log: FastifyBaseLogger;
 }
-
-const WEBSOCKET_OPEN = 1;
 
 /** The peer id for a session secret in a room (see PEER_ID_CONTEXT in the protocol). */
 export function derivePeerId(roomId: string, sessionSecret: string): string {
@@ -61,12 +72,8 @@ export class SignalingSession {
   #roomId: string | undefined;
   #member: RoomMember<SignalingSession> | undefined;
   readonly #bucket: TokenBucket;
-  #corked = false;
   /** Frames refused in a row for exceeding the rate limit. */
   #strikes = 0;
-  /** Answered the last heartbeat ping (the monitor clears it before each ping). */
-  alive = true;
-  readonly connectedAt = performance.now();
 
   constructor(
     readonly socket: SessionSocket,
@@ -77,6 +84,7 @@ export class SignalingSession {
     readonly address: string,
   ) {
     this.#bucket = new TokenBucket(context.rateLimitPerSecond, context.rateLimitBurst);
+    context.joinTimeout.expectJoin(socket);
   }
 
   /** The peer id, once joined. */
@@ -86,10 +94,6 @@ export class SignalingSession {
 
   get roomId(): string | undefined {
     return this.#roomId;
-  }
-
-  get joined(): boolean {
-    return this.#roomId !== undefined;
   }
 
   /** Handles one inbound WebSocket frame. Never throws. */
@@ -129,6 +133,7 @@ export class SignalingSession {
   /** Called once when the socket is gone, whatever the reason: the room is told. */
   handleClose(): void {
     this.leaveRoom(LeaveReason.Lost);
+    this.context.joinTimeout.cancel(this.socket);
   }
 
   /**
@@ -151,7 +156,9 @@ export class SignalingSession {
         return this.rename(message);
       case ClientMessageType.Leave:
         if (!this.#roomId) return this.sendError(ErrorCode.NotJoined, 'Join a room before leaving it.', message.type);
-        return this.leaveRoom(LeaveReason.Left);
+        this.leaveRoom(LeaveReason.Left);
+        // The socket may stay open to join again, but not roomless forever.
+        return this.context.joinTimeout.expectJoin(this.socket);
       default: {
         const unhandled: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unhandled)}`);
@@ -194,6 +201,7 @@ export class SignalingSession {
     this.#id = id;
     this.#roomId = message.room;
     this.#member = member;
+    this.context.joinTimeout.cancel(this.socket);
     this.context.log.info(
       { reqId: this.requestId, peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
       'peer joined room',
@@ -257,25 +265,7 @@ export class SignalingSession {
   }
 
   sendRaw(frame: string): void {
-    if (this.socket.readyState !== WEBSOCKET_OPEN) return;
-    this.coalesceWritesThisTick();
     this.socket.send(frame);
-  }
-
-  /**
-   * Frames sent to this socket in the same tick leave in one write (one syscall) instead of one
-   * each: the TCP socket is corked until the next tick. ws keeps its TCP socket in `_socket`.
-   */
-  private coalesceWritesThisTick(): void {
-    if (this.#corked) return;
-    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    if (!tcp) return;
-    this.#corked = true;
-    tcp.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      tcp.uncork();
-    });
   }
 
   private sendError(code: ErrorCode, message: string, ref?: string): void {

@@ -1,6 +1,7 @@
 /**
  * GET /signal: the WebSocket endpoint. Before the upgrade it checks the Origin allow-list and the
- * per-address connection cap; after it, each socket is wired to a SignalingSession.
+ * per-address connection cap; after it, each socket is wired to a SignalingSession that writes
+ * through a SocketWriter, and to the connection registry, the heartbeat and the join timeout.
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -8,9 +9,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
 import type { RoomRegistry } from '../rooms.js';
-import { SignalingSession, type SessionContext } from '../session.js';
+import { SignalingSession, type SessionContext, type SessionSocket } from '../session.js';
 import { handleSocketError } from '../socket-errors.js';
-import { ConnectionMonitor } from '../connection-monitor.js';
+import { ConnectionRegistry } from '../connections/connection-registry.js';
+import { Heartbeat } from '../connections/heartbeat.js';
+import { JoinTimeout } from '../connections/join-timeout.js';
+import { SocketWriter } from '../connections/socket-writer.js';
 import type { ServerConfig } from '../config.js';
 
 export interface SignalRouteOptions {
@@ -31,8 +35,13 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
 }
 
 export async function signalRoute(app: FastifyInstance, { config, rooms }: SignalRouteOptions): Promise<void> {
-  const monitor = new ConnectionMonitor(config);
-  app.addHook('onClose', async () => monitor.stop());
+  const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
+  const heartbeat = new Heartbeat(connections, { intervalMs: config.heartbeatIntervalMs });
+  const joinTimeout = new JoinTimeout<SessionSocket>({ timeoutMs: config.joinTimeoutMs });
+  app.addHook('onClose', async () => {
+    heartbeat.stop();
+    joinTimeout.stop();
+  });
   const context: SessionContext = {
     rooms,
     iceServers: config.iceServers,
@@ -40,6 +49,7 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     rateLimitPerSecond: config.rateLimitPerSecond,
     rateLimitBurst: config.rateLimitBurst,
     rateLimitStrikes: config.rateLimitStrikes,
+    joinTimeout,
     log: app.log,
   };
 
@@ -49,7 +59,7 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
       await refuse(reply, HttpRefusal.OriginNotAllowed);
       return;
     }
-    if (!monitor.admits(request.ip)) {
+    if (!connections.admits(request.ip)) {
       request.log.warn({ ip: request.ip }, 'refused a connection over MAX_CONNECTIONS_PER_IP');
       await refuse(reply, HttpRefusal.TooManyConnections);
     }
@@ -58,22 +68,25 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
   // One listener of each kind shared by every socket (`this` is the socket), not closures per
   // socket: an idle server's memory is mostly its connections.
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    monitor.sessionOf(this)?.handleFrame(toBuffer(data), isBinary);
+    connections.sessionOf(this)?.handleFrame(toBuffer(data), isBinary);
   }
   function onClose(this: WebSocket): void {
-    const session = monitor.sessionOf(this);
-    monitor.untrack(this);
+    const session = connections.remove(this);
+    heartbeat.forget(this);
     session?.handleClose();
   }
   function onError(this: WebSocket, error: Error): void {
-    const session = monitor.sessionOf(this);
+    const session = connections.sessionOf(this);
     handleSocketError(error, this, session ? app.log.child({ reqId: session.requestId }) : app.log);
   }
 
   app.get(SIGNAL_PATH, { websocket: true, preValidation: admit }, (socket, request) => {
-    const session = new SignalingSession(socket, context, request.id, request.ip);
+    // The upgrade request's TCP socket is the one the WebSocket writes to.
+    const writer = new SocketWriter(socket, request.raw.socket);
+    const session = new SignalingSession(writer, context, request.id, request.ip);
     // Listeners are attached synchronously, before any frame can arrive.
-    monitor.track(socket, session);
+    connections.add(socket, session);
+    heartbeat.watch(socket);
     socket.on('message', onMessage);
     socket.on('close', onClose);
     releaseHttpExchange(socket, request, onError);

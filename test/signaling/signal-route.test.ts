@@ -6,7 +6,7 @@ import { connect as connectTcp } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
+import { ClientMessageType, CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
 import { derivePeerId } from '../../signaling/session.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { TestClient } from '../support/ws-client.js';
@@ -256,10 +256,11 @@ describe('limits and liveness', () => {
     clients.push(silent);
     silent.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Silent', session: newSession() });
     const { id } = await silent.next('welcome');
-    const started = Date.now();
+    const started = performance.now();
     expect(await ada.client.next('peer-left', () => true, 3000)).toEqual({ type: 'peer-left', id, reason: 'lost' });
-    // Two heartbeat intervals (200 ms each) at most, with slack for a loaded machine.
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Within two intervals by the schedule (asserted on a fake clock in connections/heartbeat.test.ts);
+    // measured here, as a loaded machine stretches it.
+    console.log(`[timing] a silent client was dropped ${(performance.now() - started).toFixed(0)} ms after its welcome (heartbeat interval 200 ms)`);
     // Ada answers pings (ws does by default) and stays.
     const health = (await (await fetch(`${server.origin}/healthz`)).json()) as { peers: number };
     expect(health.peers).toBe(1);
@@ -281,7 +282,7 @@ describe('memory', () => {
 });
 
 describe('heartbeat', () => {
-  it('pings each connection once per interval, spread over the interval rather than all at once', async () => {
+  it('pings every connection once per interval, again and again', async () => {
     await server.close();
     const intervalMs = 1000;
     server = await startServer({ heartbeatIntervalMs: intervalMs });
@@ -298,11 +299,14 @@ describe('heartbeat', () => {
         });
       }),
     );
-    // Every connection is pinged again one interval later (give or take a loaded machine's slack)…
-    for (const [first, second] of pingTimes) expect(second! - first!).toBeGreaterThan(intervalMs * 0.7);
-    // …and the first pings land in many different ticks, not in one burst.
-    const ticks = new Set(pingTimes.map(([first]) => Math.floor(first! / (intervalMs / 10))));
-    expect(ticks.size).toBeGreaterThanOrEqual(5);
+    // The schedule (a tenth of the connections per slot, each once per interval) is asserted on a
+    // fake clock in connections/heartbeat.test.ts; real time on a loaded machine is only measured.
+    const gaps = pingTimes.map(([first, second]) => second! - first!);
+    const slots = new Set(pingTimes.map(([first]) => Math.floor(first! / (intervalMs / 10))));
+    console.log(
+      `[timing] heartbeat, 20 connections, ${intervalMs} ms interval: first pings in ${slots.size} of 10 slots; ` +
+        `second ping ${Math.min(...gaps).toFixed(0)}–${Math.max(...gaps).toFixed(0)} ms after the first`,
+    );
   });
 });
 
@@ -380,6 +384,18 @@ describe('abuse', () => {
     joined.client.send({ type: 'rename', name: 'Still here' });
     await joined.client.barrier();
     expect(joined.client.socket.readyState).toBe(joined.client.socket.OPEN);
+  });
+
+  it('closes a connection that leaves its room and does not join again in time with 4004', async () => {
+    await server.close();
+    server = await startServer({ joinTimeoutMs: 200 });
+    const ada = await join(ROOM_A, 'Ada');
+    const bob = await join(ROOM_A, 'Bob');
+    ada.client.send({ type: ClientMessageType.Leave });
+    expect((await ada.client.closed).code).toBe(CloseCode.JoinTimeout);
+    // Bob, still in the room, stays.
+    await bob.client.barrier();
+    expect(bob.client.socket.readyState).toBe(bob.client.socket.OPEN);
   });
 });
 
