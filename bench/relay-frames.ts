@@ -15,7 +15,7 @@ export function relayFrames(socket: WebSocket): void {
     if (message.type === 'join' && message.room) {
       room = rooms.get(message.room) ?? new Map<string, WebSocket>();
       rooms.set(message.room, room);
-      const members = [...room.keys()].map((memberId) => ({ id: memberId, name: '' }));
+      const members = [...room.keys()].map((memberId) => ({ id: memberId }));
       room.set(id, socket);
       socket.send(JSON.stringify({ type: 'welcome', id, members }));
     } else if (message.type === 'signal' && room && message.to) {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../protocol/signaling.js';
+import { PROTOCOL_VERSION, type JoinMessage } from '../protocol/signaling.js';
 
 /** 'bare': the Fastify relay (the framework floor); 'ws': the same on `ws` alone (the machine floor). */
 export type ServerKind = 'parley' | 'bare' | 'ws' | 'peerjs';
@@ -25,6 +25,11 @@ const PEERJS_HEARTBEAT_MS = 5000;
 
 function randomId(): string {
   return randomBytes(16).toString('base64url');
+}
+
+/** Stands in for the digest of a public signing key: the server checks only its format. */
+function randomKeyDigest(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 /** A room id as Parley expects it (43 base64url characters); any string works for the others. */
@@ -69,7 +74,8 @@ async function parleyLike(url: string, room: string): Promise<SignalClient> {
       else if (message.type === 'signal') inbox.deliver(message.from, message.data);
       else if (message.type === 'error') reject(new Error(`server error: ${raw.toString()}`));
     });
-    socket.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, room, name: 'bench', session: randomId() }));
+    const join: JoinMessage = { type: 'join', v: PROTOCOL_VERSION, room, session: randomId(), key: randomKeyDigest() };
+    socket.send(JSON.stringify(join));
   });
   return {
     id: welcome.id,

@@ -4,10 +4,16 @@
  * Everything that arrives is untrusted: decodePeerFrame checks size, version and schema, so a bad
  * frame is dropped (and counted), never thrown into the UI.
  *
- * - chat:    a new message from the sender (its author is the channel's peer, never a field)
+ * - prove:   the first frame on every connection, both ways: the sender's public signing key and
+ *            session commit (which give its peer id), and its proof that it holds the room key,
+ *            bound to this connection (protocol/room-crypto.ts). Nothing else is sent or accepted
+ *            on a connection until the other side's proof checks out.
+ * - profile: the sender's display name (after the proofs; again on every rename)
+ * - chat:    a new message from the sender, signed by it (its author is the channel's peer)
  * - ack:     "I have these messages of yours" (delivery receipts, peer to peer)
- * - history: part of the sender's recent transcript, sent when a connection opens, so late
- *            joiners, reloads and reconnects catch up; merged by id on arrival
+ * - history: part of the sender's recent transcript, sent once right after the proofs, so late
+ *            joiners, reloads and reconnects catch up; every entry signed by its author, with
+ *            the authors' keys alongside so anyone can check them; merged by id on arrival
  * - bye:     the sender is leaving the room (closing the tab, or leaving the chat)
  *
  * The version rule (docs/peer-protocol.md): every frame carries `v`, the sender's version (absent:
@@ -17,13 +23,18 @@
  * keeps working with a newer one instead of silently dropping everything it sends.
  */
 import * as v from 'valibot';
-import { MAX_NAME_LENGTH } from './signaling.js';
-import { MESSAGE_ID_PATTERN } from './ids.js';
+import { MAX_NAME_LENGTH } from './names.js';
+import { DIGEST_PATTERN, MESSAGE_ID_PATTERN, PEER_ID_PATTERN } from './ids.js';
 
-/** This build's peer protocol version: bumped when frames gain fields or new types appear. */
-export const PEER_PROTOCOL_VERSION = 1;
+/**
+ * This build's peer protocol version: bumped when frames gain fields or new types appear.
+ * 2: prove and profile frames, signed chat and history.
+ */
+export const PEER_PROTOCOL_VERSION = 2;
 
 export const PeerMessageType = {
+  Prove: 'prove',
+  Profile: 'profile',
   Chat: 'chat',
   Ack: 'ack',
   History: 'history',
@@ -50,6 +61,13 @@ const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_TEXT_LENGTH
 const Timestamp = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15));
 const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME_LENGTH * 2));
 const Version = v.pipe(v.number(), v.integer(), v.minValue(1));
+const PeerId = v.pipe(v.string(), v.regex(new RegExp(PEER_ID_PATTERN)));
+const Digest = v.pipe(v.string(), v.regex(new RegExp(DIGEST_PATTERN)));
+/** A P-256 public key, raw (uncompressed point, 65 bytes), base64url: 87 characters. */
+export const PUBLIC_KEY_LENGTH = 87;
+const PublicKey = v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${PUBLIC_KEY_LENGTH}}$`)));
+/** An ECDSA P-256 signature (r ‖ s, 64 bytes), base64url: 86 characters. */
+const Signature = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/));
 
 /**
  * The frames' schemas, built twice from the same fields: exact (`strictObject`) for frames of this
@@ -58,8 +76,20 @@ const Version = v.pipe(v.number(), v.integer(), v.minValue(1));
 function peerMessageSchema(exact: boolean) {
   // Typed as the strict one: both infer the same output (`object` drops the fields it does not know).
   const frame = (exact ? v.strictObject : v.object) as typeof v.strictObject;
-  const historyEntry = frame({ id: MessageId, text: Text, sentAt: Timestamp, name: Name });
+  const historyEntry = frame({ id: MessageId, text: Text, sentAt: Timestamp, name: Name, sig: Signature });
+  const author = frame({ id: PeerId, key: PublicKey, commit: Digest });
   return v.variant('type', [
+    frame({
+      type: v.literal(PeerMessageType.Prove),
+      /** The sender's public signing key and session commit: they give its peer id (protocol/ids.ts). */
+      key: PublicKey,
+      commit: Digest,
+      /** HMAC-SHA-256 of the proof transcript with the membership key. */
+      proof: Digest,
+      /** The sender's signature over the same transcript. */
+      sig: Signature,
+    }),
+    frame({ type: v.literal(PeerMessageType.Profile), name: Name }),
     frame({
       type: v.literal(PeerMessageType.Chat),
       id: MessageId,
@@ -68,9 +98,16 @@ function peerMessageSchema(exact: boolean) {
       sentAt: Timestamp,
       /** The author's display name when sending. */
       name: Name,
+      /** The author's signature over room, id, text, time and name (protocol/room-crypto.ts). */
+      sig: Signature,
     }),
     frame({ type: v.literal(PeerMessageType.Ack), ids: v.pipe(v.array(MessageId), v.minLength(1), v.maxLength(MAX_ACK_IDS)) }),
-    frame({ type: v.literal(PeerMessageType.History), messages: v.pipe(v.array(historyEntry), v.maxLength(HISTORY_LIMIT)) }),
+    frame({
+      type: v.literal(PeerMessageType.History),
+      /** The public keys of the entries' authors, so every entry can be checked by anyone. */
+      authors: v.pipe(v.array(author), v.maxLength(HISTORY_LIMIT)),
+      messages: v.pipe(v.array(historyEntry), v.maxLength(HISTORY_LIMIT)),
+    }),
     frame({ type: v.literal(PeerMessageType.Bye) }),
   ]);
 }
@@ -81,6 +118,7 @@ const KNOWN_TYPES = new Set<unknown>(Object.values(PeerMessageType));
 
 export type PeerMessage = v.InferOutput<typeof ExactPeerMessage>;
 export type HistoryEntry = Extract<PeerMessage, { type: 'history' }>['messages'][number];
+export type HistoryAuthor = Extract<PeerMessage, { type: 'history' }>['authors'][number];
 
 /**
  * What became of an inbound frame: a message; a frame a newer peer sent that this version does not
@@ -122,22 +160,28 @@ export function decodePeerMessage(raw: unknown): PeerMessage | undefined {
 
 /**
  * Splits history entries into frames that each stay well under the data channel's size limit and
- * hold at most HISTORY_LIMIT entries (what a receiver accepts in one frame).
+ * hold at most HISTORY_LIMIT entries (what a receiver accepts in one frame). Each frame carries
+ * the keys of exactly the authors of its entries (`authorOf` finds an entry's author).
  */
-export function encodeHistoryFrames(entries: readonly HistoryEntry[]): string[] {
+export function encodeHistoryFrames(entries: readonly HistoryEntry[], authorOf: (entry: HistoryEntry) => HistoryAuthor): string[] {
   const frames: string[] = [];
   let batch: HistoryEntry[] = [];
+  let authors = new Map<string, HistoryAuthor>();
   let length = 0;
+  const flush = (): void => {
+    frames.push(encodePeerMessage({ type: PeerMessageType.History, authors: [...authors.values()], messages: batch }));
+    batch = [];
+    authors = new Map();
+    length = 0;
+  };
   for (const entry of entries) {
-    const entryLength = JSON.stringify(entry).length;
-    if (batch.length === HISTORY_LIMIT || (batch.length > 0 && length + entryLength > HISTORY_FRAME_TARGET_LENGTH)) {
-      frames.push(encodePeerMessage({ type: PeerMessageType.History, messages: batch }));
-      batch = [];
-      length = 0;
-    }
+    const author = authorOf(entry);
+    const entryLength = JSON.stringify(entry).length + (authors.has(author.id) ? 0 : JSON.stringify(author).length);
+    if (batch.length === HISTORY_LIMIT || (batch.length > 0 && length + entryLength > HISTORY_FRAME_TARGET_LENGTH)) flush();
     batch.push(entry);
+    authors.set(author.id, author);
     length += entryLength + 1;
   }
-  if (batch.length > 0) frames.push(encodePeerMessage({ type: PeerMessageType.History, messages: batch }));
+  if (batch.length > 0) flush();
   return frames;
 }

@@ -7,31 +7,18 @@
  * signaling/schemas.ts, which the compiler holds to these types. docs/protocol.md describes the
  * same contract for people. Pure TypeScript: no Node and no DOM.
  */
-/** Bumped on any incompatible change; a client announces the version it speaks in `join`. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; a client announces the version it speaks in `join`.
+ * 2: sealed signal payloads, no display names on the server, peer ids bound to signing keys.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Path of the WebSocket endpoint on the signaling server. */
 export const SIGNAL_PATH = '/signal';
 
-export const MAX_NAME_LENGTH = 64;
-
-/**
- * A display name: 1–64 characters, not blank, no control characters (they would break a log line
- * or a layout and no keyboard types them).
- */
-export const NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$';
-
-/** Normalises what a person typed as a display name; returns '' when nothing usable is left. */
-export function normaliseDisplayName(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const cleaned = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return Array.from(cleaned).slice(0, MAX_NAME_LENGTH).join('').trim();
-}
-
 export const ClientMessageType = {
   Join: 'join',
   Signal: 'signal',
-  Rename: 'rename',
   Leave: 'leave',
 } as const;
 export type ClientMessageType = (typeof ClientMessageType)[keyof typeof ClientMessageType];
@@ -40,7 +27,6 @@ export const ServerMessageType = {
   Welcome: 'welcome',
   PeerJoined: 'peer-joined',
   PeerLeft: 'peer-left',
-  PeerRenamed: 'peer-renamed',
   Signal: 'signal',
   Error: 'error',
 } as const;
@@ -70,7 +56,7 @@ export const ErrorCode = {
   UnsupportedVersion: 'unsupported-version',
   /** The room already has as many members as the server allows. The socket is then closed. */
   RoomFull: 'room-full',
-  /** `signal`, `rename` or `leave` before `join`. */
+  /** `signal` or `leave` before `join`. */
   NotJoined: 'not-joined',
   /** `join` on a socket that is already in a room. */
   AlreadyJoined: 'already-joined',
@@ -133,10 +119,17 @@ export const HttpRefusal = {
 export type HttpRefusal = (typeof HttpRefusal)[keyof typeof HttpRefusal];
 
 /**
- * An opaque WebRTC signaling payload (SDP offer/answer or ICE candidate). The server relays it
- * without looking inside and never logs it.
+ * A WebRTC signaling payload (SDP offer/answer or ICE candidate) as the browsers' WebRTC layer
+ * makes and reads it. It never reaches the server in this form: it travels sealed (SealedSignal).
  */
 export type SignalData = Record<string, unknown>;
+
+/**
+ * A signal payload as the server relays it: opaque to the server, sealed end to end with a key
+ * derived from the room key (protocol/room-crypto.ts has the layout). The server checks nothing
+ * inside and never logs it.
+ */
+export type SealedSignal = Record<string, unknown>;
 
 /** One entry of RTCConfiguration.iceServers, as the operator configures it. */
 export interface IceServer {
@@ -145,9 +138,9 @@ export interface IceServer {
   credential?: string;
 }
 
+/** A member as the server knows it: only its id (names travel between the peers, sealed). */
 export interface Member {
   id: string;
-  name: string;
 }
 
 // ---- client → server ------------------------------------------------------------------------
@@ -156,27 +149,23 @@ export interface JoinMessage {
   type: typeof ClientMessageType.Join;
   v: number;
   room: string;
-  name: string;
   /** The client's session secret; the server derives the peer id from it and forgets it. */
   session: string;
+  /** base64url(SHA-256(the client's public signing key)): bound into its peer id (protocol/ids.ts). */
+  key: string;
 }
 
 export interface SignalRequest {
   type: typeof ClientMessageType.Signal;
   to: string;
-  data: SignalData;
-}
-
-export interface RenameMessage {
-  type: typeof ClientMessageType.Rename;
-  name: string;
+  data: SealedSignal;
 }
 
 export interface LeaveMessage {
   type: typeof ClientMessageType.Leave;
 }
 
-export type ClientMessage = JoinMessage | SignalRequest | RenameMessage | LeaveMessage;
+export type ClientMessage = JoinMessage | SignalRequest | LeaveMessage;
 
 // ---- server → client ------------------------------------------------------------------------
 
@@ -202,16 +191,11 @@ export interface PeerLeftMessage {
   reason: LeaveReason;
 }
 
-export interface PeerRenamedMessage {
-  type: typeof ServerMessageType.PeerRenamed;
-  peer: Member;
-}
-
 export interface SignalDelivery {
   type: typeof ServerMessageType.Signal;
   /** Set by the server from the sender's socket, never taken from the client. */
   from: string;
-  data: SignalData;
+  data: SealedSignal;
 }
 
 export interface ErrorMessage {
@@ -222,7 +206,7 @@ export interface ErrorMessage {
   ref?: string;
 }
 
-export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | PeerRenamedMessage | SignalDelivery | ErrorMessage;
+export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalDelivery | ErrorMessage;
 
 // ---- the signal frame, byte for byte ----------------------------------------------------------
 // The relay is the server's hot path: it recognises a browser's signal request by its layout and

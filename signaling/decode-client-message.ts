@@ -4,7 +4,7 @@
  * JSON.parse and one compiled check.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ClientMessageType, ErrorCode, SIGNAL_REQUEST_DATA_INFIX, SIGNAL_REQUEST_PREFIX, type ClientMessage } from '../protocol/signaling.js';
+import { ClientMessageType, ErrorCode, PROTOCOL_VERSION, SIGNAL_REQUEST_DATA_INFIX, SIGNAL_REQUEST_PREFIX, type ClientMessage } from '../protocol/signaling.js';
 import { PEER_ID_LENGTH } from '../protocol/ids.js';
 import { ClientMessageSchemas } from './schemas.js';
 
@@ -75,6 +75,17 @@ export function decodeClientMessage(frame: string): DecodeResult {
       code: ErrorCode.UnknownType,
       message: `Unknown message type; expected one of: ${KNOWN_TYPES}.`,
       ...(typeof type === 'string' && type.length <= 32 ? { ref: type } : {}),
+    };
+  }
+  // A join of another protocol version has another shape: the client is told its version is the
+  // problem (and to reload), not its fields.
+  const version = (parsed as { v?: unknown }).v;
+  if (type === ClientMessageType.Join && Number.isInteger(version) && (version as number) >= 1 && version !== PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      code: ErrorCode.UnsupportedVersion,
+      message: `This server speaks protocol version ${PROTOCOL_VERSION}; the client sent ${version}. Reload the page to update.`,
+      ref: type,
     };
   }
   if (!validate(parsed)) {

@@ -5,7 +5,6 @@
 
 export interface RoomMember<T> {
   readonly id: string;
-  name: string;
   readonly handle: T;
 }
 

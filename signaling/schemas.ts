@@ -5,13 +5,12 @@
  * there (the checks at the end), so the two cannot drift apart.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_NAME_LENGTH, NAME_PATTERN, ClientMessageType } from '../protocol/signaling.js';
-import type { IceServer, JoinMessage, LeaveMessage, RenameMessage, SignalRequest } from '../protocol/signaling.js';
-import { PEER_ID_PATTERN, ROOM_ID_PATTERN, SESSION_SECRET_PATTERN } from '../protocol/ids.js';
+import { ClientMessageType } from '../protocol/signaling.js';
+import type { IceServer, JoinMessage, LeaveMessage, SignalRequest } from '../protocol/signaling.js';
+import { DIGEST_PATTERN, PEER_ID_PATTERN, ROOM_ID_PATTERN, SESSION_SECRET_PATTERN } from '../protocol/ids.js';
 
 const PeerId = Type.String({ pattern: PEER_ID_PATTERN });
 const RoomId = Type.String({ pattern: ROOM_ID_PATTERN });
-const DisplayName = Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NAME_PATTERN });
 const SignalData = Type.Record(Type.String(), Type.Unknown());
 
 const IceServerUrl = Type.String({ pattern: '^(stun|stuns|turn|turns):', maxLength: 512 });
@@ -31,8 +30,8 @@ export const JoinMessageSchema = Type.Object(
     type: Type.Literal(ClientMessageType.Join),
     v: Type.Integer({ minimum: 1 }),
     room: RoomId,
-    name: DisplayName,
     session: Type.String({ pattern: SESSION_SECRET_PATTERN }),
+    key: Type.String({ pattern: DIGEST_PATTERN }),
   },
   { additionalProperties: false },
 );
@@ -42,18 +41,12 @@ export const SignalRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RenameMessageSchema = Type.Object(
-  { type: Type.Literal(ClientMessageType.Rename), name: DisplayName },
-  { additionalProperties: false },
-);
-
 export const LeaveMessageSchema = Type.Object({ type: Type.Literal(ClientMessageType.Leave) }, { additionalProperties: false });
 
 /** The schema of each client message, by type: one compiled validator per entry. */
 export const ClientMessageSchemas = {
   [ClientMessageType.Join]: JoinMessageSchema,
   [ClientMessageType.Signal]: SignalRequestSchema,
-  [ClientMessageType.Rename]: RenameMessageSchema,
   [ClientMessageType.Leave]: LeaveMessageSchema,
 } as const satisfies Record<ClientMessageType, TSchema>;
 
@@ -64,6 +57,5 @@ function holds<T extends true>(): T | undefined {
 }
 holds<Same<Static<typeof JoinMessageSchema>, JoinMessage>>();
 holds<Same<Static<typeof SignalRequestSchema>, SignalRequest>>();
-holds<Same<Static<typeof RenameMessageSchema>, RenameMessage>>();
 holds<Same<Static<typeof LeaveMessageSchema>, LeaveMessage>>();
 holds<Same<Static<typeof IceServerSchema>, IceServer>>();

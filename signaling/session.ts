@@ -1,6 +1,7 @@
 /**
  * One client's signaling session: its peer id, the room it joined, its rate limit, and what each
- * inbound frame does (join, relay, rename, leave). Knows nothing of Fastify or of sockets' upkeep
+ * inbound frame does (join, relay, leave). It knows members by id only: names travel between the
+ * peers, and signal payloads are sealed blobs it forwards as they came. Knows nothing of Fastify or of sockets' upkeep
  * (connections/ does that); the route hands it something to write frames to.
  */
 import { createHash } from 'node:crypto';
@@ -21,13 +22,11 @@ import {
   type Member,
   type PeerJoinedMessage,
   type PeerLeftMessage,
-  type PeerRenamedMessage,
-  type RenameMessage,
   type ServerMessage,
   type SignalRequest,
   type WelcomeMessage,
 } from '../protocol/signaling.js';
-import { PEER_ID_LENGTH, peerIdHashInput } from '../protocol/ids.js';
+import { PEER_ID_LENGTH, peerIdHashInput, sessionCommitHashInput } from '../protocol/ids.js';
 import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -62,9 +61,10 @@ export interface SessionContext {
   log: FastifyBaseLogger;
 }
 
-/** The peer id for a session secret in a room (see PEER_ID_CONTEXT in the protocol). */
-export function derivePeerId(roomId: string, sessionSecret: string): string {
-  return createHash('sha256').update(peerIdHashInput(roomId, sessionSecret)).digest('base64url').slice(0, PEER_ID_LENGTH);
+/** The peer id for a session secret and key digest in a room (see PEER_ID_CONTEXT in the protocol). */
+export function derivePeerId(roomId: string, keyDigest: string, sessionSecret: string): string {
+  const commit = createHash('sha256').update(sessionCommitHashInput(sessionSecret)).digest('base64url');
+  return createHash('sha256').update(peerIdHashInput(roomId, keyDigest, commit)).digest('base64url').slice(0, PEER_ID_LENGTH);
 }
 
 export class SignalingSession {
@@ -120,6 +120,8 @@ export class SignalingSession {
     const decoded = decodeClientMessage(data.toString('utf8'));
     if (!decoded.ok) {
       this.sendError(decoded.code, decoded.message, decoded.ref);
+      // Another protocol version cannot be talked round: the client is told to stop (and reload).
+      if (decoded.code === ErrorCode.UnsupportedVersion) this.socket.close(CloseCode.UnsupportedVersion, 'unsupported protocol version');
       return;
     }
     try {
@@ -152,8 +154,6 @@ export class SignalingSession {
         return this.join(message);
       case ClientMessageType.Signal:
         return this.relaySignal(message, rawData);
-      case ClientMessageType.Rename:
-        return this.rename(message);
       case ClientMessageType.Leave:
         if (!this.#roomId) return this.sendError(ErrorCode.NotJoined, 'Join a room before leaving it.', message.type);
         this.leaveRoom(LeaveReason.Left);
@@ -167,20 +167,11 @@ export class SignalingSession {
   }
 
   private join(message: JoinMessage): void {
-    if (message.v !== PROTOCOL_VERSION) {
-      this.sendError(
-        ErrorCode.UnsupportedVersion,
-        `This server speaks protocol version ${PROTOCOL_VERSION}; the client sent ${message.v}. Reload the page to update.`,
-        message.type,
-      );
-      this.socket.close(CloseCode.UnsupportedVersion, 'unsupported protocol version');
-      return;
-    }
     if (this.#roomId) {
       this.sendError(ErrorCode.AlreadyJoined, 'This connection is already in a room; leave it first.', message.type);
       return;
     }
-    const id = derivePeerId(message.room, message.session);
+    const id = derivePeerId(message.room, message.key, message.session);
     const previous = this.context.rooms.get(message.room, id);
     if (previous) {
       // Same secret, same room: the same participant is back. The others keep their direct
@@ -188,7 +179,7 @@ export class SignalingSession {
       this.context.rooms.leave(message.room, id);
       previous.handle.replacedByNewerConnection();
     }
-    const member: RoomMember<SignalingSession> = { id, name: message.name, handle: this };
+    const member: RoomMember<SignalingSession> = { id, handle: this };
     let existing: RoomMember<SignalingSession>[];
     try {
       existing = this.context.rooms.join(message.room, member);
@@ -237,18 +228,6 @@ export class SignalingSession {
     else target.handle.send({ type: ServerMessageType.Signal, from: this.#id!, data: message.data });
   }
 
-  private rename(message: RenameMessage): void {
-    if (!this.#roomId || !this.#member) {
-      this.sendError(ErrorCode.NotJoined, 'Join a room before renaming.', message.type);
-      return;
-    }
-    this.#member.name = message.name;
-    broadcast(this.context.rooms.others(this.#roomId, this.#member.id), {
-      type: ServerMessageType.PeerRenamed,
-      peer: toMember(this.#member),
-    } satisfies PeerRenamedMessage);
-  }
-
   private leaveRoom(reason: LeaveReason): void {
     const roomId = this.#roomId;
     const id = this.#member?.id;
@@ -276,7 +255,7 @@ export class SignalingSession {
 }
 
 function toMember(member: RoomMember<SignalingSession>): Member {
-  return { id: member.id, name: member.name };
+  return { id: member.id };
 }
 
 /** Serialises once and sends the same frame to every recipient. */

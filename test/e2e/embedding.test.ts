@@ -155,7 +155,17 @@ describe('<parley-chat> on other pages', () => {
     const bob = await browser.openPage();
     await bob.goto(embeddingPageUrl(server, { room, name: 'Bob' }));
     const bobJoined = await eventOnElement(ada, 'parley-peer-joined');
-    expect(bobJoined.detail.peer).toEqual({ id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), name: 'Bob', state: expect.any(String) });
+    // Reported once Bob has proven he holds the room key and said his name over the data channel.
+    expect(bobJoined.detail.peer).toEqual({
+      id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      name: 'Bob',
+      tag: expect.stringMatching(/^[A-Za-z0-9_-]{4}$/),
+      state: 'connected',
+      proof: 'proven',
+      safetyCode: expect.stringMatching(/^\d{4} \d{4} \d{4}$/),
+      verified: false,
+      identityChanged: false,
+    });
     const bobId = String(bobJoined.detail.peer!.id);
 
     await chatBothWays(ada, bob);

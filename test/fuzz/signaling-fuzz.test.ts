@@ -1,27 +1,30 @@
 // Fuzzes the signaling server with generated malformed, oversized, truncated and type-confused
 // frames over real WebSockets, while a chat in another room keeps relaying signals; then fuzzes the
-// members of one room with valid and invalid signals, renames and joins. Every frame kind has an
-// oracle: the error code it must be answered with, or the close, or what each member must receive.
+// members of one room with valid and invalid signals, second joins and version 1's retired frames.
+// Every frame kind has an oracle: the error code it must be answered with, or the close, or what
+// each member must receive (members are bare ids: no frame carries a name).
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PEER_ID_PATTERN, ROOM_ID_LENGTH, ROOM_ID_PATTERN, SESSION_SECRET_PATTERN } from '../../protocol/ids.js';
+import { DIGEST_LENGTH, DIGEST_PATTERN, PEER_ID_PATTERN, ROOM_ID_LENGTH, ROOM_ID_PATTERN, SESSION_SECRET_PATTERN } from '../../protocol/ids.js';
+import { MAX_NAME_LENGTH, NAME_PATTERN } from '../../protocol/names.js';
 import {
   ClientMessageType,
   CloseCode,
   ErrorCode,
-  MAX_NAME_LENGTH,
-  NAME_PATTERN,
   PROTOCOL_VERSION,
   ServerMessageType,
   SIGNAL_REQUEST_DATA_INFIX,
   SIGNAL_REQUEST_PREFIX,
+  type JoinMessage,
   type ServerMessage,
   type SignalData,
+  type WelcomeMessage,
 } from '../../protocol/signaling.js';
+import type { Participant } from '../support/participant.js';
 import { TestClient } from '../support/ws-client.js';
 
 const FRAME_COUNT = 100_000;
@@ -43,6 +46,7 @@ const CHAT_ROOM = 'C'.repeat(43);
 const JOINED_ROOM = 'J'.repeat(ROOM_ID_LENGTH);
 const PEER = 'p'.repeat(22);
 const SESSION = 's'.repeat(22);
+const KEY = 'k'.repeat(DIGEST_LENGTH);
 
 /** What the server must answer a frame with: an error with this code (and ref), a close, or both in that order. */
 type Expected = { error: ErrorCode; ref?: string; close?: number } | { error?: undefined; ref?: undefined; close: number };
@@ -57,9 +61,8 @@ const describeExpected = ({ error, ref, close }: Expected): string =>
   [error && `error ${error}${ref === undefined ? '' : ` (ref ${ref})`}`, close && `close ${close}`].filter(Boolean).join(' then ');
 
 const valid = {
-  join: { type: 'join', v: PROTOCOL_VERSION, room: ROOM, name: 'Ada', session: SESSION },
+  join: { type: 'join', v: PROTOCOL_VERSION, room: ROOM, session: SESSION, key: KEY },
   signal: { type: 'signal', to: PEER, data: { type: 'offer', sdp: 'v=0' } },
-  rename: { type: 'rename', name: 'Bob' },
   leave: { type: 'leave' },
 } as const;
 type ValidType = keyof typeof valid;
@@ -70,27 +73,40 @@ const nonString = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(
 const nonNumber = fc.oneof(fc.boolean(), fc.constant(null), fc.string({ maxLength: 5 }), fc.array(fc.jsonValue(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue(), { maxKeys: 3 }));
 /** Any JSON value that is not a plain object. */
 const nonObject = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 20 }), fc.array(fc.jsonValue(), { maxLength: 3 }));
-/** Strings that are never a valid display name. */
-const badName = fc.oneof(fc.constant(''), fc.constant('   '), fc.string({ minLength: 65, maxLength: 200 }).map((s) => `x${s}`.padEnd(65, 'y')), fc.constant('a\u0000b'), fc.constant('tab\there'));
+/** Strings that are never a key digest (43 base64url characters). */
+const badDigest = fc.oneof(
+  fc.string({ maxLength: DIGEST_LENGTH - 1 }),
+  fc.string({ minLength: DIGEST_LENGTH + 1, maxLength: 90 }),
+  fc.constantFrom('=', '+', '/', ' ', '.').map((last) => `${KEY.slice(1)}${last}`),
+);
+/** Strings that are never a session secret (22–64 base64url characters). */
+const badSession = fc.oneof(fc.string({ maxLength: 21 }), fc.string({ minLength: 65, maxLength: 100 }), fc.constant(`${SESSION}!`));
+/** Display names as people choose them (the browsers send them to each other, never to the server). */
+const nameRegExp = new RegExp(NAME_PATTERN);
+const displayName = fc
+  .string({ minLength: 1, maxLength: MAX_NAME_LENGTH, unit: 'grapheme' })
+  .filter((name) => [...name].length <= MAX_NAME_LENGTH && nameRegExp.test(name));
 const badId = fc.oneof(fc.string({ maxLength: 21 }), fc.string({ minLength: 23, maxLength: 60 }), fc.constant('../../etc/passwd!!!!!!'));
 
 /** A valid message with one field swapped for a value of the wrong type or shape. */
 const typeConfused = fc.oneof(
-  fc.record({ field: fc.constantFrom('room', 'name', 'session'), value: nonString }).map(({ field, value }) => ({ ...valid.join, [field]: value })),
+  fc.record({ field: fc.constantFrom('room', 'session', 'key'), value: nonString }).map(({ field, value }) => ({ ...valid.join, [field]: value })),
   nonNumber.map((v) => ({ ...valid.join, v })),
-  badName.map((name) => ({ ...valid.join, name })),
+  badDigest.map((key) => ({ ...valid.join, key })),
+  badSession.map((session) => ({ ...valid.join, session })),
+  // A name in a join, as version 1 had it: refused, whatever the name, rather than kept.
+  displayName.map((name) => ({ ...valid.join, name })),
   badId.map((room) => ({ ...valid.join, room })),
   fc.oneof(fc.double({ noInteger: true }), fc.integer({ max: 0 })).map((v) => ({ ...valid.join, v })),
   nonObject.map((data) => ({ ...valid.signal, data })),
   fc.oneof(nonString, badId).map((to) => ({ ...valid.signal, to })),
-  fc.oneof(nonString, badName).map((name) => ({ ...valid.rename, name })),
-  fc.record({ type: fc.constantFrom<ValidType>('join', 'signal', 'rename'), drop: fc.nat() }).map(({ type, drop }) => {
+  fc.record({ type: fc.constantFrom<ValidType>('join', 'signal'), drop: fc.nat() }).map(({ type, drop }) => {
     const message: Record<string, unknown> = { ...valid[type] };
     const keys = Object.keys(message).filter((key) => key !== 'type');
     delete message[keys[drop % keys.length]!];
     return message;
   }),
-  fc.record({ type: fc.constantFrom<ValidType>('join', 'signal', 'rename', 'leave'), key: fc.string({ minLength: 1, maxLength: 10 }), value: fc.jsonValue() })
+  fc.record({ type: fc.constantFrom<ValidType>('join', 'signal', 'leave'), key: fc.string({ minLength: 1, maxLength: 10 }), value: fc.jsonValue() })
     .filter(({ type, key }) => !(key in valid[type]))
     .map(({ type, key, value }) => ({ ...valid[type], [key]: value })),
 );
@@ -119,7 +135,7 @@ const frames: fc.Arbitrary<Frame> = fc.oneof(
   {
     weight: 15,
     arbitrary: fc
-      .record({ type: fc.constantFrom<ValidType>('join', 'signal', 'rename', 'leave'), cut: fc.nat() })
+      .record({ type: fc.constantFrom<ValidType>('join', 'signal', 'leave'), cut: fc.nat() })
       .map(({ type, cut }) => {
         const text = JSON.stringify(valid[type]);
         return { data: text.slice(0, cut % (text.length - 1)), binary: false, expect: { error: ErrorCode.BadJson }, kind: 'truncated' };
@@ -156,11 +172,21 @@ const frames: fc.Arbitrary<Frame> = fc.oneof(
   // Valid messages that are out of place before joining.
   {
     weight: 5,
-    arbitrary: fc.constantFrom<ValidType>('signal', 'rename', 'leave').map((type) => ({
+    arbitrary: fc.constantFrom<ValidType>('signal', 'leave').map((type) => ({
       data: JSON.stringify(valid[type]),
       binary: false,
       expect: { error: ErrorCode.NotJoined, ref: type },
       kind: 'not-joined',
+    })),
+  },
+  // Version 1's rename: no type at all since version 2, joined or not, whatever it carries.
+  {
+    weight: 3,
+    arbitrary: fc.oneof(displayName, nonString).map((name) => ({
+      data: JSON.stringify({ type: 'rename', name }),
+      binary: false,
+      expect: { error: ErrorCode.UnknownType, ref: 'rename' },
+      kind: 'retired-rename',
     })),
   },
   // Oversized frames: refused unparsed.
@@ -282,13 +308,13 @@ async function fuzzConnection(url: string, work: Frame[], tally: Tally, deadline
 
 // ---- joined connections ----------------------------------------------------------------------
 
-const nameRegExp = new RegExp(NAME_PATTERN);
-const displayName = fc
-  .string({ minLength: 1, maxLength: MAX_NAME_LENGTH, unit: 'grapheme' })
-  .filter((name) => [...name].length <= MAX_NAME_LENGTH && nameRegExp.test(name));
-
-/** Payloads as browsers send them, and any JSON object (escapes, lone surrogates, nesting). */
+/** Payloads as browsers send them (sealed since version 2), and any JSON object (escapes, lone surrogates, nesting). */
 const signalData: fc.Arbitrary<SignalData> = fc.oneof(
+  fc.record({
+    k: fc.constantFrom('offer', 'answer', 'candidate', 'other'),
+    n: fc.maxSafeNat(),
+    c: fc.stringMatching(/^[A-Za-z0-9_-]{1,400}$/),
+  }),
   fc.record({ type: fc.constantFrom('offer', 'answer'), sdp: fc.string({ maxLength: 300, unit: 'binary' }) }),
   fc.record({ candidate: fc.string({ maxLength: 120 }), sdpMid: fc.string({ maxLength: 3 }), sdpMLineIndex: fc.nat(8) }),
   fc.dictionary(fc.string({ maxLength: 8, unit: 'binary' }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
@@ -314,8 +340,7 @@ type JoinedAction = { sender: number } & (
   | { kind: 'signal'; offset: number; data: SignalData; layout: SignalLayout }
   | { kind: 'signal-to-self'; data: SignalData }
   | { kind: 'signal-to-stranger'; to: string; data: SignalData }
-  | { kind: 'rename'; name: string }
-  | { kind: 'join-again'; room: string; name: string; session: string }
+  | { kind: 'join-again'; room: string; session: string; key: string }
   | { kind: 'malformed'; frame: Frame }
 );
 
@@ -334,14 +359,14 @@ const joinedActions: fc.Arbitrary<JoinedAction> = fc
       },
       { weight: 5, arbitrary: fc.record({ kind: fc.constant('signal-to-self' as const), data: signalData }) },
       { weight: 5, arbitrary: fc.record({ kind: fc.constant('signal-to-stranger' as const), to: fc.stringMatching(new RegExp(PEER_ID_PATTERN)), data: signalData }) },
-      { weight: 10, arbitrary: fc.record({ kind: fc.constant('rename' as const), name: displayName }) },
       {
-        weight: 5,
+        weight: 10,
         arbitrary: fc.record({
           kind: fc.constant('join-again' as const),
-          room: fc.stringMatching(new RegExp(ROOM_ID_PATTERN)),
-          name: displayName,
+          // Its own room too: a second join there must not announce anyone again.
+          room: fc.oneof(fc.constant(JOINED_ROOM), fc.stringMatching(new RegExp(ROOM_ID_PATTERN))),
           session: fc.stringMatching(new RegExp(SESSION_SECRET_PATTERN)),
+          key: fc.stringMatching(new RegExp(DIGEST_PATTERN)),
         }),
       },
       { weight: 35, arbitrary: joinedMalformed.map((frame) => ({ kind: 'malformed' as const, frame })) },
@@ -355,7 +380,6 @@ type Delivery = { frame: ServerMessage } | { error: ErrorCode; ref?: string };
 /** The frame to send for an action, and what each member must receive because of it. */
 function wireFor(action: JoinedAction, ids: readonly string[]): { data: string | Buffer; binary: boolean; deliveries: [number, Delivery][] } {
   const from = ids[action.sender]!;
-  const others = ids.map((_, index) => index).filter((index) => index !== action.sender);
   switch (action.kind) {
     case 'signal': {
       const target = (action.sender + action.offset) % ids.length;
@@ -370,12 +394,9 @@ function wireFor(action: JoinedAction, ids: readonly string[]): { data: string |
       const data = SignalLayout.Canonical(to, action.data);
       return { data, binary: false, deliveries: [[action.sender, { error: ErrorCode.UnknownPeer, ref: ClientMessageType.Signal }]] };
     }
-    case 'rename': {
-      const frame: ServerMessage = { type: ServerMessageType.PeerRenamed, peer: { id: from, name: action.name } };
-      return { data: JSON.stringify({ type: ClientMessageType.Rename, name: action.name }), binary: false, deliveries: others.map((index) => [index, { frame }]) };
-    }
     case 'join-again': {
-      const data = JSON.stringify({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: action.room, name: action.name, session: action.session });
+      const join: JoinMessage = { type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: action.room, session: action.session, key: action.key };
+      const data = JSON.stringify(join);
       return { data, binary: false, deliveries: [[action.sender, { error: ErrorCode.AlreadyJoined, ref: ClientMessageType.Join }]] };
     }
     case 'malformed': {
@@ -388,29 +409,31 @@ function wireFor(action: JoinedAction, ids: readonly string[]): { data: string |
 
 interface Member {
   socket: WebSocket;
-  id: string;
+  welcome: WelcomeMessage;
   /** Frames received before the fuzzing starts (the others joining). */
   early: ServerMessage[];
   onFrame: ((message: ServerMessage, raw: string) => void) | undefined;
 }
 
-async function joinMember(url: string, name: string, session: string): Promise<Member> {
+async function joinMember(url: string, participant: Participant): Promise<Member> {
   const socket = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
-  const member: Member = { socket, id: '', early: [], onFrame: undefined };
-  const welcomed = new Promise<string>((resolve) => {
+  const early: ServerMessage[] = [];
+  let member: Member | undefined;
+  const welcomed = new Promise<WelcomeMessage>((resolve) => {
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as ServerMessage;
-      if (member.onFrame) member.onFrame(message, raw.toString());
-      else if (message.type === ServerMessageType.Welcome) resolve(message.id);
-      else member.early.push(message);
+      if (member?.onFrame) member.onFrame(message, raw.toString());
+      else if (message.type === ServerMessageType.Welcome) resolve(message);
+      else early.push(message);
     });
   });
-  socket.send(JSON.stringify({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: JOINED_ROOM, name, session }));
-  member.id = await welcomed;
+  const join: JoinMessage = { type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: JOINED_ROOM, ...participant };
+  socket.send(JSON.stringify(join));
+  member = { socket, welcome: await welcomed, early, onFrame: undefined };
   return member;
 }
 
@@ -483,10 +506,8 @@ describe('signaling fuzz', () => {
     // A chat in another room: two members relay signals back and forth throughout.
     const ada = await TestClient.connect(signalUrl);
     const bob = await TestClient.connect(signalUrl);
-    ada.send({ type: 'join', v: PROTOCOL_VERSION, room: CHAT_ROOM, name: 'Ada', session: 'a'.repeat(22) });
-    const adaId = (await ada.next('welcome')).id;
-    bob.send({ type: 'join', v: PROTOCOL_VERSION, room: CHAT_ROOM, name: 'Bob', session: 'b'.repeat(22) });
-    const bobId = (await bob.next('welcome')).id;
+    const adaId = (await ada.join(CHAT_ROOM)).id;
+    const bobId = (await bob.join(CHAT_ROOM)).id;
 
     // Warm up first (compiled code, caches, pools), so the baseline is the steady state.
     const warmUpTally = newTally();
@@ -552,16 +573,20 @@ describe('signaling fuzz', () => {
     bob.close();
   });
 
-  it(`checks what ${JOINED_FRAME_COUNT.toLocaleString('en')} frames from the ${MEMBER_COUNT} members of one room deliver: each relay, rename and error`, async () => {
+  it(`checks what ${JOINED_FRAME_COUNT.toLocaleString('en')} frames from the ${MEMBER_COUNT} members of one room deliver: each relay and error`, async () => {
     const actions = fc.sample(joinedActions, { numRuns: JOINED_FRAME_COUNT, seed: 20261123 });
     const members: Member[] = [];
-    for (let index = 0; index < MEMBER_COUNT; index += 1) members.push(await joinMember(signalUrl, `Member ${index}`, `${index}`.repeat(22)));
-    const ids = members.map((member) => member.id);
-    // Each member hears of those that joined after it before anything else is checked.
-    await expect
-      .poll(() => members.map((member) => member.early.filter((message) => message.type === ServerMessageType.PeerJoined).length))
-      .toEqual(members.map((_, index) => MEMBER_COUNT - 1 - index));
-    expect(members.flatMap((member) => member.early.filter((message) => message.type !== ServerMessageType.PeerJoined))).toEqual([]);
+    for (let index = 0; index < MEMBER_COUNT; index += 1) {
+      members.push(await joinMember(signalUrl, { session: `${index}`.repeat(22), key: `${index}`.repeat(DIGEST_LENGTH) }));
+    }
+    const ids = members.map((member) => member.welcome.id);
+    // Each member was welcomed with those before it, and hears of those after it, as bare ids,
+    // before anything else is checked.
+    expect(members.map((member) => member.welcome.members)).toEqual(members.map((_, index) => ids.slice(0, index).map((id) => ({ id }))));
+    await expect.poll(() => members.map((member) => member.early.length)).toEqual(members.map((_, index) => MEMBER_COUNT - 1 - index));
+    expect(members.map((member) => member.early)).toEqual(
+      members.map((_, index) => ids.slice(index + 1).map((id) => ({ type: ServerMessageType.PeerJoined, peer: { id } }))),
+    );
 
     /** What each member must still receive, by the member it comes from (one socket delivers in order). */
     const expected = members.map(() => members.map((): Delivery[] => []));
@@ -571,10 +596,11 @@ describe('signaling fuzz', () => {
     let wake: (() => void) | undefined;
     for (const [receiver, member] of members.entries()) {
       member.onFrame = (message, raw) => {
+        // Only errors and relayed signals have a cause here; anything else (a peer-joined after a
+        // second join, say) is a frame nobody caused.
         const origin =
           message.type === ServerMessageType.Error ? receiver
           : message.type === ServerMessageType.Signal ? ids.indexOf(message.from)
-          : message.type === ServerMessageType.PeerRenamed ? ids.indexOf(message.peer.id)
           : -1;
         const delivery = origin >= 0 ? expected[receiver]![origin]!.shift() : undefined;
         if (!delivery) {

@@ -9,22 +9,31 @@ import {
   MAX_CHAT_TEXT_LENGTH,
   MAX_PEER_FRAME_LENGTH,
   PEER_PROTOCOL_VERSION,
+  type HistoryAuthor,
   type HistoryEntry,
   type PeerMessage,
 } from '../../protocol/peer.js';
 import { authorOf, sequenceOf } from '../../protocol/ids.js';
 
 const AUTHOR = 'A'.repeat(22);
-const chat = { type: 'chat', id: `${AUTHOR}:1`, text: 'hello', sentAt: 1_700_000_000_000, name: 'Ada' } as const;
+const SIG = 's'.repeat(86);
+const KEY = 'k'.repeat(87);
+const DIGEST = 'd'.repeat(43);
+const chat = { type: 'chat', id: `${AUTHOR}:1`, text: 'hello', sentAt: 1_700_000_000_000, name: 'Ada', sig: SIG } as const;
+const author: HistoryAuthor = { id: AUTHOR, key: KEY, commit: DIGEST };
+const authorOfEntry = (): HistoryAuthor => author;
 
 describe('peer protocol', () => {
   it('round-trips each message type', () => {
     expect(decodePeerMessage(encodePeerMessage(chat))).toEqual(chat);
     const ack: PeerMessage = { type: 'ack', ids: [`${AUTHOR}:1`, `${AUTHOR}:2`] };
     expect(decodePeerMessage(encodePeerMessage(ack))).toEqual(ack);
-    const history: PeerMessage = { type: 'history', messages: [{ id: `${AUTHOR}:3`, text: 'x', sentAt: 5, name: 'Ada' }] };
+    const history: PeerMessage = { type: 'history', authors: [author], messages: [{ id: `${AUTHOR}:3`, text: 'x', sentAt: 5, name: 'Ada', sig: SIG }] };
     expect(decodePeerMessage(encodePeerMessage(history))).toEqual(history);
     expect(decodePeerMessage(encodePeerMessage({ type: 'bye' }))).toEqual({ type: 'bye' });
+    const prove: PeerMessage = { type: 'prove', key: KEY, commit: DIGEST, proof: DIGEST, sig: SIG };
+    expect(decodePeerMessage(encodePeerMessage(prove))).toEqual(prove);
+    expect(decodePeerMessage(encodePeerMessage({ type: 'profile', name: 'Ada' }))).toEqual({ type: 'profile', name: 'Ada' });
   });
 
   it('splits message ids', () => {
@@ -38,7 +47,13 @@ describe('peer protocol', () => {
     ['an array', '[]'],
     ['null', 'null'],
     ['unknown type', JSON.stringify({ ...chat, type: 'shout' })],
-    ['missing text', JSON.stringify({ type: 'chat', id: chat.id, sentAt: 1, name: 'x' })],
+    ['missing text', JSON.stringify({ type: 'chat', id: chat.id, sentAt: 1, name: 'x', sig: SIG })],
+    ['an unsigned chat', JSON.stringify({ ...chat, sig: undefined })],
+    ['a malformed signature', JSON.stringify({ ...chat, sig: 'not a signature' })],
+    ['a proof with a short key', JSON.stringify({ type: 'prove', key: 'k'.repeat(86), commit: DIGEST, proof: DIGEST, sig: SIG })],
+    ['an empty profile name', JSON.stringify({ type: 'profile', name: '' })],
+    ['history without authors', JSON.stringify({ type: 'history', messages: [] })],
+    ['history with a bad author', JSON.stringify({ type: 'history', authors: [{ id: AUTHOR, key: 'x', commit: DIGEST }], messages: [] })],
     ['empty text', JSON.stringify({ ...chat, text: '' })],
     ['text too long', JSON.stringify({ ...chat, text: 'x'.repeat(MAX_CHAT_TEXT_LENGTH + 1) })],
     ['numeric text', JSON.stringify({ ...chat, text: 5 })],
@@ -50,8 +65,9 @@ describe('peer protocol', () => {
     ['empty ack', JSON.stringify({ type: 'ack', ids: [] })],
     ['bye with a payload', JSON.stringify({ type: 'bye', reason: 'x' })],
     ['ack of non-ids', JSON.stringify({ type: 'ack', ids: [1, 2] })],
-    ['history with a bad entry', JSON.stringify({ type: 'history', messages: [{ id: chat.id, text: '', sentAt: 1, name: 'x' }] })],
-    ['history that is too long', JSON.stringify({ type: 'history', messages: Array.from({ length: 201 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'x', sentAt: 1, name: 'x' })) })],
+    ['history with a bad entry', JSON.stringify({ type: 'history', authors: [author], messages: [{ id: chat.id, text: '', sentAt: 1, name: 'x', sig: SIG }] })],
+    ['history with an unsigned entry', JSON.stringify({ type: 'history', authors: [author], messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'x' }] })],
+    ['history that is too long', JSON.stringify({ type: 'history', authors: [author], messages: Array.from({ length: 201 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'x', sentAt: 1, name: 'x', sig: SIG })) })],
     ['oversized frame', JSON.stringify({ ...chat, text: 'x'.repeat(MAX_PEER_FRAME_LENGTH) })],
   ])('drops %s', (_label, frame) => {
     expect(decodePeerMessage(frame)).toBeUndefined();
@@ -63,22 +79,25 @@ describe('peer protocol', () => {
       text: `${'é'.repeat(i % 7 === 0 ? MAX_CHAT_TEXT_LENGTH : 40)}`,
       sentAt: i,
       name: 'Ada',
+      sig: SIG,
     }));
-    const frames = encodeHistoryFrames(entries);
+    const frames = encodeHistoryFrames(entries, authorOfEntry);
     expect(frames.length).toBeGreaterThan(1);
     const decoded = frames.flatMap((frame) => {
       expect(frame.length).toBeLessThanOrEqual(HISTORY_FRAME_TARGET_LENGTH + MAX_CHAT_TEXT_LENGTH * 2);
       const message = decodePeerMessage(frame);
       expect(message?.type).toBe('history');
+      // Each frame names the authors of its own entries, so it can be checked on its own.
+      if (message?.type === 'history') expect(message.authors).toEqual([author]);
       return message?.type === 'history' ? message.messages : [];
     });
     expect(decoded).toEqual(entries);
-    expect(encodeHistoryFrames([])).toEqual([]);
+    expect(encodeHistoryFrames([], authorOfEntry)).toEqual([]);
   });
 
   it('never puts more entries in one frame than a receiver accepts (a full transcript plus an outbox)', () => {
-    const entries: HistoryEntry[] = Array.from({ length: 2 * HISTORY_LIMIT + 1 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'hi', sentAt: i, name: 'Ada' }));
-    const frames = encodeHistoryFrames(entries);
+    const entries: HistoryEntry[] = Array.from({ length: 2 * HISTORY_LIMIT + 1 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'hi', sentAt: i, name: 'Ada', sig: SIG }));
+    const frames = encodeHistoryFrames(entries, authorOfEntry);
     expect(frames).toHaveLength(3);
     const decoded = frames.map((frame) => decodePeerMessage(frame));
     expect(decoded.flatMap((message) => (message?.type === 'history' ? message.messages : []))).toEqual(entries);
@@ -89,13 +108,14 @@ describe('peer protocol', () => {
 
     it('stamps every frame with this version', () => {
       expect(JSON.parse(encodePeerMessage({ type: 'bye' }))).toEqual({ v: PEER_PROTOCOL_VERSION, type: 'bye' });
-      for (const frame of encodeHistoryFrames([{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada' }])) {
+      for (const frame of encodeHistoryFrames([{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', sig: SIG }], authorOfEntry)) {
         expect(JSON.parse(frame).v).toBe(PEER_PROTOCOL_VERSION);
       }
     });
 
-    it('reads a frame without a version as version 1 (pages from before the field)', () => {
+    it('reads a frame without a version as version 1, held to its schema exactly', () => {
       expect(decodePeerMessage(JSON.stringify(chat))).toEqual(chat);
+      expect(decodePeerFrame(JSON.stringify({ ...chat, html: '<b>' }))).toEqual({ kind: 'invalid' });
     });
 
     it('holds frames of this version to their schema exactly', () => {
@@ -106,8 +126,8 @@ describe('peer protocol', () => {
     it('reads a newer peer\'s frame of a known type, ignoring the fields it added', () => {
       const frame = JSON.stringify({ v: newer, ...chat, reactions: ['+1'], replyTo: `${AUTHOR}:0` });
       expect(decodePeerFrame(frame)).toEqual({ kind: 'message', message: chat });
-      const history = JSON.stringify({ v: newer, type: 'history', messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', edited: true }] });
-      expect(decodePeerMessage(history)).toEqual({ type: 'history', messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada' }] });
+      const history = JSON.stringify({ v: newer, type: 'history', authors: [author], messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', sig: SIG, edited: true }] });
+      expect(decodePeerMessage(history)).toEqual({ type: 'history', authors: [author], messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', sig: SIG }] });
     });
 
     it('sets aside a newer peer\'s new frame type as unsupported, not invalid', () => {

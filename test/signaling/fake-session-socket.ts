@@ -1,10 +1,10 @@
 // Drives SignalingSession without a server: sockets that record the frames and closes they are
 // given, in one order across all of them, and a context with a real room registry.
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { ClientMessageType, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../protocol/signaling.js';
+import { ClientMessageType, PROTOCOL_VERSION, type ClientMessage, type JoinMessage, type ServerMessage } from '../../protocol/signaling.js';
 import { RoomRegistry } from '../../signaling/rooms.js';
 import { SignalingSession, type SessionContext, type SessionSocket } from '../../signaling/session.js';
+import { newParticipant, type Participant } from '../support/participant.js';
 
 /** One thing a fake socket was given: a frame, or a close. */
 export type TranscriptEntry = { socket: string; frame: ServerMessage } | { socket: string; close: number };
@@ -57,8 +57,6 @@ export function sessionContext(overrides: Partial<SessionContext> = {}): Session
   };
 }
 
-export const newSessionSecret = (): string => randomBytes(16).toString('base64url');
-
 /** A session and its socket, as the route would make them for one connection. */
 export class FakeConnection {
   readonly socket: FakeSessionSocket;
@@ -78,8 +76,8 @@ export class FakeConnection {
   }
 
   /** Sends a join with this protocol's version; returns the peer id it got, if welcomed. */
-  join(room: string, name: string, secret = newSessionSecret()): string | undefined {
-    this.send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room, name, session: secret });
+  join(room: string, participant: Participant = newParticipant()): string | undefined {
+    this.send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room, session: participant.session, key: participant.key } satisfies JoinMessage);
     return this.session.id;
   }
 }

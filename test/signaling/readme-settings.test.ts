@@ -8,13 +8,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { CloseCode, ErrorCode, HttpRefusal, PROTOCOL_VERSION } from '../../protocol/signaling.js';
 import { CONFIG_HELP, ConfigError, DEFAULT_CONFIG, loadConfig, type ServerConfig } from '../../signaling/config.js';
+import { newParticipant } from '../support/participant.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestClient } from '../support/ws-client.js';
@@ -196,8 +196,9 @@ async function connect(running: RunningServer, options: WebSocket.ClientOptions 
   return client;
 }
 
-function sendJoin(client: TestClient, name: string): void {
-  client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM, name, session: randomBytes(16).toString('base64url') });
+/** Joins ROOM as a new participant; the caller awaits the answer it expects. */
+function sendJoin(client: TestClient): void {
+  client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM, ...newParticipant() });
 }
 
 const forwardedFor = (address: string): WebSocket.ClientOptions => ({ headers: { 'X-Forwarded-For': address } });
@@ -210,13 +211,13 @@ const EFFECTS: { env: Record<string, string>; does: string; check(running: Runni
     env: { ROOM_CAPACITY: '2' },
     does: 'a third person is refused with room-full and closed with 4002',
     async check(running) {
-      for (const name of ['Ada', 'Bob']) {
+      for (let member = 0; member < 2; member += 1) {
         const client = await connect(running);
-        sendJoin(client, name);
+        sendJoin(client);
         await client.next('welcome');
       }
       const third = await connect(running);
-      sendJoin(third, 'Cy');
+      sendJoin(third);
       expect(await third.next('error')).toMatchObject({ code: ErrorCode.RoomFull });
       expect((await third.closed).code).toBe(CloseCode.RoomFull);
     },
@@ -273,7 +274,7 @@ const EFFECTS: { env: Record<string, string>; does: string; check(running: Runni
     does: 'the welcome hands out exactly these ICE servers',
     async check(running) {
       const client = await connect(running);
-      sendJoin(client, 'Ada');
+      sendJoin(client);
       expect((await client.next('welcome')).iceServers).toEqual(ICE_SERVERS);
     },
   },
@@ -305,7 +306,7 @@ describe('what the settings do, on a server configured from environment variable
     const url = `ws://127.0.0.1:${serverProcess.port}/signal`;
     const client = await TestClient.connect(url);
     clients.push(client);
-    sendJoin(client, 'Ada');
+    sendJoin(client);
     await client.next('welcome');
     // A refusal is logged as a warning at both levels, after the join: once it shows, so would the join.
     await expect(TestClient.connect(url)).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RoomFullError, RoomRegistry } from '../../signaling/rooms.js';
 
-const member = (id: string) => ({ id, name: `name-${id}`, handle: id });
+const member = (id: string) => ({ id, handle: `handle-${id}` });
 
 describe('RoomRegistry', () => {
   it('returns the members already present on join', () => {
@@ -18,7 +18,7 @@ describe('RoomRegistry', () => {
     rooms.join('r1', member('a'));
     expect(rooms.join('r2', member('b'))).toEqual([]);
     expect(rooms.get('r1', 'b')).toBeUndefined();
-    expect(rooms.get('r2', 'b')?.name).toBe('name-b');
+    expect(rooms.get('r2', 'b')?.handle).toBe('handle-b');
     expect(rooms.roomCount).toBe(2);
   });
 

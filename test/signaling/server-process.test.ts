@@ -1,7 +1,7 @@
 // The real entry point in its own process: configuration errors and graceful shutdown.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, PROTOCOL_VERSION } from '../../protocol/signaling.js';
+import { CloseCode } from '../../protocol/signaling.js';
 import { SERVER_ENTRY, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -37,8 +37,7 @@ describe('the server process', () => {
       running = await startServerProcess();
       const url = `ws://127.0.0.1:${running.port}/signal`;
       const client = await TestClient.connect(url);
-      client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM, name: 'Ada', session: 's'.repeat(22) });
-      await client.next('welcome');
+      await client.join(ROOM);
       const started = Date.now();
       running.child.kill(signal);
       expect((await client.closed).code).toBe(CloseCode.GoingAway);

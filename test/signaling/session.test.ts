@@ -1,5 +1,6 @@
-// The session's state machine on fake sockets and a real room registry: join, relay, rename,
-// leave, the errors, the rate limit, and what it logs.
+// The session's state machine on fake sockets and a real room registry: join, relay, leave, the
+// errors, the rate limit, and what it logs.
+import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ROOM_ID_LENGTH } from '../../protocol/ids.js';
@@ -14,7 +15,8 @@ import {
 } from '../../protocol/signaling.js';
 import { RoomRegistry } from '../../signaling/rooms.js';
 import { derivePeerId, type SessionContext, type SignalingSession } from '../../signaling/session.js';
-import { FakeConnection, newSessionSecret, sessionContext, type TranscriptEntry } from './fake-session-socket.js';
+import { newKeyDigest, newParticipant, type Participant } from '../support/participant.js';
+import { FakeConnection, sessionContext, type TranscriptEntry } from './fake-session-socket.js';
 
 const ROOM = 'A'.repeat(ROOM_ID_LENGTH);
 const OTHER_ROOM = 'B'.repeat(ROOM_ID_LENGTH);
@@ -26,10 +28,10 @@ function server(overrides: Partial<SessionContext> = {}) {
   const context = sessionContext(overrides);
   const transcript: TranscriptEntry[] = [];
   const connect = (name: string): FakeConnection => new FakeConnection(name, context, transcript);
-  /** Connects and joins; returns the connection with its peer id. */
-  const member = (name: string, room = ROOM, secret = newSessionSecret()) => {
+  /** Connects and joins; returns the connection with its peer id. `name` only labels the socket. */
+  const member = (name: string, room = ROOM, participant: Participant = newParticipant()) => {
     const connection = connect(name);
-    const id = connection.join(room, name, secret);
+    const id = connection.join(room, participant);
     if (id === undefined) throw new Error(`${name} was not welcomed`);
     return Object.assign(connection, { id });
   };
@@ -49,11 +51,11 @@ describe('joining', () => {
     const bob = member('Bob');
     transcript.length = 0;
 
-    const secret = newSessionSecret();
+    const participant = newParticipant();
     const cy = connect('Cy');
-    cy.join(ROOM, 'Cy', secret);
-    const cyId = derivePeerId(ROOM, secret);
-    const peerJoined = { type: ServerMessageType.PeerJoined, peer: { id: cyId, name: 'Cy' } };
+    cy.join(ROOM, participant);
+    const cyId = derivePeerId(ROOM, participant.key, participant.session);
+    const peerJoined = { type: ServerMessageType.PeerJoined, peer: { id: cyId } };
     expect(transcript).toEqual([
       { socket: 'Ada', frame: peerJoined },
       { socket: 'Bob', frame: peerJoined },
@@ -64,28 +66,41 @@ describe('joining', () => {
           v: PROTOCOL_VERSION,
           id: cyId,
           room: ROOM,
-          members: [
-            { id: ada.id, name: 'Ada' },
-            { id: bob.id, name: 'Bob' },
-          ],
+          members: [{ id: ada.id }, { id: bob.id }],
           iceServers: [{ urls: 'stun:198.51.100.1:3478' }],
         },
       },
     ]);
   });
 
-  it('replaces the older connection of the same session secret (4003), without a peer-left', () => {
+  it('derives the peer id as protocol/ids.ts spells it: room, key digest and a commit of the secret', () => {
+    const { member } = server();
+    const participant = newParticipant();
+    const ada = member('Ada', ROOM, participant);
+    // Spelled out with the literal contexts, so a change to them (which breaks every browser's
+    // check of the ids) shows here.
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
+    const commit = sha256(`parley/session-commit/v2:${participant.session}`);
+    expect(ada.id).toBe(sha256(`parley/peer-id/v2:${ROOM}:${participant.key}:${commit}`).slice(0, 22));
+    expect(ada.id).toBe(derivePeerId(ROOM, participant.key, participant.session));
+    // Each of the three changes it.
+    expect(derivePeerId(OTHER_ROOM, participant.key, participant.session)).not.toBe(ada.id);
+    expect(derivePeerId(ROOM, newKeyDigest(), participant.session)).not.toBe(ada.id);
+    expect(derivePeerId(ROOM, participant.key, newParticipant().session)).not.toBe(ada.id);
+  });
+
+  it('replaces the older connection of the same participant (4003), without a peer-left', () => {
     const { member, transcript } = server();
-    const secret = newSessionSecret();
-    const ada = member('Ada', ROOM, secret);
+    const participant = newParticipant();
+    const ada = member('Ada', ROOM, participant);
     const bob = member('Bob');
     transcript.length = 0;
 
-    const again = member('Ada again', ROOM, secret);
+    const again = member('Ada again', ROOM, participant);
     expect(again.id).toBe(ada.id);
     expect(ada.socket.closes).toEqual([CloseCode.Replaced]);
-    expect(again.socket.all(ServerMessageType.Welcome)[0]?.members).toEqual([{ id: bob.id, name: 'Bob' }]);
-    expect(bob.socket.all(ServerMessageType.PeerJoined).at(-1)).toEqual({ type: ServerMessageType.PeerJoined, peer: { id: ada.id, name: 'Ada again' } });
+    expect(again.socket.all(ServerMessageType.Welcome)[0]?.members).toEqual([{ id: bob.id }]);
+    expect(bob.socket.all(ServerMessageType.PeerJoined).at(-1)).toEqual({ type: ServerMessageType.PeerJoined, peer: { id: ada.id } });
 
     // The old socket's close, when it comes, tells nobody anything: its place is taken.
     ada.session.handleClose();
@@ -96,13 +111,25 @@ describe('joining', () => {
     expect(ada.socket.all(ServerMessageType.Signal)).toEqual([]);
   });
 
+  it('treats the same secret with another key as another participant: nobody is replaced', () => {
+    const { member } = server();
+    const participant = newParticipant();
+    const ada = member('Ada', ROOM, participant);
+    // Whoever learned Ada's secret still cannot take her id without her key digest, nor push her out.
+    const other = member('Other', ROOM, { ...participant, key: newKeyDigest() });
+    expect(other.id).not.toBe(ada.id);
+    expect(ada.socket.closes).toEqual([]);
+    expect(ada.socket.all(ServerMessageType.PeerJoined)).toEqual([{ type: ServerMessageType.PeerJoined, peer: { id: other.id } }]);
+    expect(other.socket.all(ServerMessageType.Welcome)[0]?.members).toEqual([{ id: ada.id }]);
+  });
+
   it('refuses a member over the room cap with room-full, then closes with 4002', () => {
     const { member, connect, transcript } = server({ rooms: new RoomRegistry<SignalingSession>(2) });
     member('Ada');
     member('Bob');
     transcript.length = 0;
     const third = connect('Cy');
-    expect(third.join(ROOM, 'Cy')).toBeUndefined();
+    expect(third.join(ROOM)).toBeUndefined();
     expect(transcript).toEqual([
       { socket: 'Cy', frame: expect.objectContaining(error(ErrorCode.RoomFull, ClientMessageType.Join)) },
       { socket: 'Cy', close: CloseCode.RoomFull },
@@ -112,10 +139,15 @@ describe('joining', () => {
   it('refuses another protocol version with unsupported-version, then closes with 4001', () => {
     const { connect, transcript, context } = server();
     const future = connect('Future');
-    future.send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION + 1, room: ROOM, name: 'Future', session: newSessionSecret() });
+    future.send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION + 1, room: ROOM, ...newParticipant() });
+    // A version 1 page sends a join of the old shape (a name, no key): told the same, not "invalid".
+    const old = connect('Old');
+    old.send({ type: ClientMessageType.Join, v: 1, room: ROOM, name: 'Ada', session: newParticipant().session });
     expect(transcript).toEqual([
       { socket: 'Future', frame: expect.objectContaining(error(ErrorCode.UnsupportedVersion, ClientMessageType.Join)) },
       { socket: 'Future', close: CloseCode.UnsupportedVersion },
+      { socket: 'Old', frame: expect.objectContaining(error(ErrorCode.UnsupportedVersion, ClientMessageType.Join)) },
+      { socket: 'Old', close: CloseCode.UnsupportedVersion },
     ]);
     expect(context.rooms.memberCount).toBe(0);
   });
@@ -124,22 +156,20 @@ describe('joining', () => {
     const { member } = server();
     const ada = member('Ada');
     const bob = member('Bob');
-    ada.join(OTHER_ROOM, 'Ada');
+    ada.join(OTHER_ROOM);
     expect(ada.socket.frames.at(-1)).toMatchObject(error(ErrorCode.AlreadyJoined, ClientMessageType.Join));
     expect(ada.session.roomId).toBe(ROOM);
     bob.send({ type: ClientMessageType.Signal, to: ada.id, data: {} });
     expect(ada.socket.all(ServerMessageType.Signal)).toHaveLength(1);
   });
 
-  it('answers signal, rename and leave before a join with not-joined', () => {
+  it('answers signal and leave before a join with not-joined', () => {
     const { connect } = server();
     const loner = connect('Loner');
     loner.send({ type: ClientMessageType.Signal, to: NOBODY, data: {} });
-    loner.send({ type: ClientMessageType.Rename, name: 'X' });
     loner.send({ type: ClientMessageType.Leave });
     expect(loner.socket.frames).toEqual([
       expect.objectContaining(error(ErrorCode.NotJoined, ClientMessageType.Signal)),
-      expect.objectContaining(error(ErrorCode.NotJoined, ClientMessageType.Rename)),
       expect.objectContaining(error(ErrorCode.NotJoined, ClientMessageType.Leave)),
     ]);
   });
@@ -182,21 +212,45 @@ describe('relaying signals', () => {
   });
 });
 
-describe('renaming and leaving', () => {
-  it('tells the others of a rename, and later newcomers see the new name', () => {
-    const { member } = server();
-    const ada = member('Ada');
+describe('names', () => {
+  it('never handles one: a join with a name is refused, rename is an unknown type, and no frame carries a name', () => {
+    const NAME = 'Ada Lovelace';
+    const { member, connect, transcript } = server();
     const bob = member('Bob');
+    const ada = connect('Ada');
+    const participant = newParticipant();
+    ada.send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: ROOM, name: NAME, ...participant });
+    expect(ada.session.id).toBeUndefined();
+    expect(ada.socket.frames).toEqual([expect.objectContaining(error(ErrorCode.InvalidMessage, ClientMessageType.Join))]);
+    const adaId = ada.join(ROOM, participant);
+    expect(adaId).toBeDefined();
+    // Version 1's rename, before and after a join: gone from the protocol, whatever the state.
+    ada.send({ type: 'rename', name: NAME });
+    connect('Loner').send({ type: 'rename', name: NAME });
+    const renames = transcript.flatMap((entry) => ('frame' in entry && entry.frame.type === ServerMessageType.Error && entry.frame.ref === 'rename' ? [entry] : []));
+    expect(renames).toEqual([
+      { socket: 'Ada', frame: expect.objectContaining(error(ErrorCode.UnknownType, 'rename')) },
+      { socket: 'Loner', frame: expect.objectContaining(error(ErrorCode.UnknownType, 'rename')) },
+    ]);
     const cy = member('Cy');
-    bob.send({ type: ClientMessageType.Rename, name: 'Robert' });
-    const renamed = { type: ServerMessageType.PeerRenamed, peer: { id: bob.id, name: 'Robert' } };
-    expect(ada.socket.all(ServerMessageType.PeerRenamed)).toEqual([renamed]);
-    expect(cy.socket.all(ServerMessageType.PeerRenamed)).toEqual([renamed]);
-    expect(bob.socket.all(ServerMessageType.PeerRenamed)).toEqual([]);
-    const dee = member('Dee');
-    expect(dee.socket.all(ServerMessageType.Welcome)[0]?.members.map((m) => m.name)).toEqual(['Ada', 'Robert', 'Cy']);
-  });
+    ada.send({ type: ClientMessageType.Leave });
 
+    const frames = transcript.flatMap((entry) => ('frame' in entry ? [entry.frame] : []));
+    for (const frame of frames) expect(JSON.stringify(frame)).not.toContain(NAME);
+    // Members are bare ids: six entries, three in welcomes and three in peer-joined frames.
+    const members = frames.flatMap((frame) =>
+      frame.type === ServerMessageType.Welcome ? frame.members : frame.type === ServerMessageType.PeerJoined ? [frame.peer] : [],
+    );
+    expect(members).toHaveLength(6);
+    for (const entry of members) expect(Object.keys(entry)).toEqual(['id']);
+    expect(bob.socket.all(ServerMessageType.PeerJoined)).toEqual([
+      { type: ServerMessageType.PeerJoined, peer: { id: adaId } },
+      { type: ServerMessageType.PeerJoined, peer: { id: cy.id } },
+    ]);
+  });
+});
+
+describe('leaving', () => {
   it('announces a leave as left and a closed connection as lost', () => {
     const { member } = server();
     const ada = member('Ada');
@@ -265,26 +319,34 @@ describe('logging', () => {
     const lines: string[] = [];
     const log = Fastify({ logger: { level: 'trace', stream: { write: (line: string) => void lines.push(line) } } }).log;
     const { member, connect } = server({ log, rooms: new RoomRegistry<SignalingSession>(3), rateLimitPerSecond: 1, rateLimitBurst: 20, rateLimitStrikes: 2 });
-    const secrets = Array.from({ length: 8 }, newSessionSecret);
-    const [adaSecret, bobSecret, cySecret, extraSecret, futureSecret, fullSecret, invalidSecret, floodSecret] = secrets as [string, ...string[]];
+    const who = {
+      ada: newParticipant(),
+      bob: newParticipant(),
+      cy: newParticipant(),
+      extra: newParticipant(),
+      future: newParticipant(),
+      full: newParticipant(),
+      invalid: newParticipant(),
+      flood: newParticipant(),
+    };
+    const secrets = Object.values(who).map((participant) => participant.session);
 
-    const ada = member('Ada', ROOM, adaSecret);
-    const bob = member('Bob', ROOM, bobSecret);
+    const ada = member('Ada', ROOM, who.ada);
+    const bob = member('Bob', ROOM, who.bob);
     bob.send({ type: ClientMessageType.Signal, to: ada.id, data: { sdp: 'v=0' } });
-    bob.send({ type: ClientMessageType.Rename, name: 'Robert' });
     bob.send({ type: ClientMessageType.Leave });
-    const bobAgain = member('Bob again', ROOM, bobSecret);
-    // Replaced by a connection with the same secret, then the old socket closes.
-    member('Ada again', ROOM, adaSecret);
+    const bobAgain = member('Bob again', ROOM, who.bob);
+    // Replaced by a connection of the same participant, then the old socket closes.
+    member('Ada again', ROOM, who.ada);
     ada.session.handleClose();
-    member('Cy', ROOM, cySecret);
+    member('Cy', ROOM, who.cy);
     // Refusals of frames that carry a secret.
-    bobAgain.join(OTHER_ROOM, 'Bob', extraSecret);
-    connect('Future').send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION + 1, room: ROOM, name: 'Future', session: futureSecret });
-    connect('Full').join(ROOM, 'Full', fullSecret);
-    connect('Invalid').send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: ROOM, name: '', session: invalidSecret });
+    bobAgain.join(OTHER_ROOM, who.extra);
+    connect('Future').send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION + 1, room: ROOM, ...who.future });
+    connect('Full').join(ROOM, who.full);
+    connect('Invalid').send({ type: ClientMessageType.Join, v: PROTOCOL_VERSION, room: ROOM, session: who.invalid.session, key: 'not a digest' });
     const flooder = connect('Flooder');
-    for (let frame = 0; frame < 30; frame += 1) flooder.join(OTHER_ROOM, 'Flooder', floodSecret);
+    for (let frame = 0; frame < 30; frame += 1) flooder.join(OTHER_ROOM, who.flood);
 
     const written = lines.join('');
     expect(written).toContain('peer joined room');

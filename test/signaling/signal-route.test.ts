@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import { ClientMessageType, CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
 import { derivePeerId } from '../../signaling/session.js';
+import { newKeyDigest, newParticipant, type Participant } from '../support/participant.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -33,11 +34,9 @@ async function collectGarbage(): Promise<void> {
   gc();
 }
 
-const newSession = (): string => randomBytes(16).toString('base64url');
-
-async function join(room: string, name: string, session = newSession()): Promise<{ client: TestClient; welcome: WelcomeMessage }> {
+async function join(room: string, participant: Participant = newParticipant()): Promise<{ client: TestClient; welcome: WelcomeMessage }> {
   const client = await connect();
-  return { client, welcome: await client.join(room, name, session) };
+  return { client, welcome: await client.join(room, participant) };
 }
 
 beforeEach(async () => {
@@ -51,37 +50,40 @@ afterEach(async () => {
 
 describe('joining and leaving', () => {
   it('welcomes with an id, the current members and the ICE servers, and announces the newcomer', async () => {
-    const ada = await join(ROOM_A, 'Ada');
+    const ada = await join(ROOM_A);
     expect(ada.welcome).toMatchObject({ type: 'welcome', v: PROTOCOL_VERSION, room: ROOM_A, members: [] });
     expect(ada.welcome.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(ada.welcome.iceServers).toEqual([{ urls: 'stun:127.0.0.1:3478' }]);
 
-    const bob = await join(ROOM_A, 'Bob');
-    expect(bob.welcome.members).toEqual([{ id: ada.welcome.id, name: 'Ada' }]);
+    const bob = await join(ROOM_A);
+    expect(bob.welcome.members).toEqual([{ id: ada.welcome.id }]);
     expect(bob.welcome.id).not.toBe(ada.welcome.id);
-    expect(await ada.client.next('peer-joined')).toEqual({ type: 'peer-joined', peer: { id: bob.welcome.id, name: 'Bob' } });
+    expect(await ada.client.next('peer-joined')).toEqual({ type: 'peer-joined', peer: { id: bob.welcome.id } });
   });
 
-  it('derives the peer id from the session secret and the room', async () => {
-    const session = newSession();
-    const inA = await join(ROOM_A, 'Ada', session);
-    const inB = await join(ROOM_B, 'Ada', session);
-    expect(inA.welcome.id).toBe(derivePeerId(ROOM_A, session));
-    expect(inB.welcome.id).toBe(derivePeerId(ROOM_B, session));
-    expect(inA.welcome.id).not.toBe(inB.welcome.id);
+  it('derives the peer id from the room, the key digest and the session secret', async () => {
+    const participant = newParticipant();
+    const otherKey = newKeyDigest();
+    const inA = await join(ROOM_A, participant);
+    const inB = await join(ROOM_B, participant);
+    const inBWithOtherKey = await join(ROOM_B, { ...participant, key: otherKey });
+    expect(inA.welcome.id).toBe(derivePeerId(ROOM_A, participant.key, participant.session));
+    expect(inB.welcome.id).toBe(derivePeerId(ROOM_B, participant.key, participant.session));
+    expect(inBWithOtherKey.welcome.id).toBe(derivePeerId(ROOM_B, otherKey, participant.session));
+    expect(new Set([inA.welcome.id, inB.welcome.id, inBWithOtherKey.welcome.id]).size).toBe(3);
   });
 
-  it('treats the same session joining again as the same participant, replacing the old connection', async () => {
-    const session = newSession();
-    const ada = await join(ROOM_A, 'Ada', session);
-    const bob = await join(ROOM_A, 'Bob');
+  it('treats the same session and key joining again as the same participant, replacing the old connection', async () => {
+    const participant = newParticipant();
+    const ada = await join(ROOM_A, participant);
+    const bob = await join(ROOM_A);
     await ada.client.next('peer-joined');
-    // Ada reloads: her new connection presents the same secret before the old one is gone.
-    const again = await join(ROOM_A, 'Ada', session);
+    // Ada reloads: her new connection presents the same secret and key before the old one is gone.
+    const again = await join(ROOM_A, participant);
     expect(again.welcome.id).toBe(ada.welcome.id);
-    expect(again.welcome.members).toEqual([{ id: bob.welcome.id, name: 'Bob' }]);
+    expect(again.welcome.members).toEqual([{ id: bob.welcome.id }]);
     expect((await ada.client.closed).code).toBe(CloseCode.Replaced);
-    expect(await bob.client.next('peer-joined')).toEqual({ type: 'peer-joined', peer: { id: ada.welcome.id, name: 'Ada' } });
+    expect(await bob.client.next('peer-joined')).toEqual({ type: 'peer-joined', peer: { id: ada.welcome.id } });
     await bob.client.barrier();
     expect(bob.client.all('peer-left')).toEqual([]);
     // Signals reach the new connection.
@@ -92,41 +94,51 @@ describe('joining and leaving', () => {
   });
 
   it('announces a leave message and a closed socket as peer-left, saying which', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
-    const cy = await join(ROOM_A, 'Cy');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
+    const cy = await join(ROOM_A);
     bob.client.send({ type: 'leave' });
     expect(await ada.client.next('peer-left')).toEqual({ type: 'peer-left', id: bob.welcome.id, reason: 'left' });
     cy.client.close();
     expect(await ada.client.next('peer-left')).toEqual({ type: 'peer-left', id: cy.welcome.id, reason: 'lost' });
   });
 
-  it('announces renames to the others', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
-    bob.client.send({ type: 'rename', name: 'Robert' });
-    expect(await ada.client.next('peer-renamed')).toEqual({ type: 'peer-renamed', peer: { id: bob.welcome.id, name: 'Robert' } });
-    const cy = await join(ROOM_A, 'Cy');
-    expect(cy.welcome.members.map((m) => m.name)).toEqual(['Ada', 'Robert']);
+  it('refuses rename as an unknown type and a join with a name, and sends nobody a name', async () => {
+    const NAME = 'Robert Tables';
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
+    bob.client.send({ type: 'rename', name: NAME });
+    expect(await bob.client.next('error')).toMatchObject({ code: ErrorCode.UnknownType, ref: 'rename' });
+    // The server has nowhere to keep a name: a join that carries one is refused, not stripped.
+    const named = await connect();
+    named.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: NAME, ...newParticipant() });
+    expect(await named.next('error')).toMatchObject({ code: ErrorCode.InvalidMessage, ref: 'join' });
+    const cy = await join(ROOM_A);
+    expect(cy.welcome.members).toEqual([{ id: ada.welcome.id }, { id: bob.welcome.id }]);
+    const everyone = [ada.client, bob.client, cy.client, named];
+    for (const client of everyone) await client.barrier();
+    for (const frame of everyone.flatMap((client) => client.received)) expect(JSON.stringify(frame)).not.toContain(NAME);
+    expect(ada.client.all('peer-joined')).toEqual([
+      { type: 'peer-joined', peer: { id: bob.welcome.id } },
+      { type: 'peer-joined', peer: { id: cy.welcome.id } },
+    ]);
   });
 
   it('refuses a second join and actions before joining', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    ada.client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_B, name: 'Ada', session: newSession() });
+    const ada = await join(ROOM_A);
+    ada.client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_B, ...newParticipant() });
     expect(await ada.client.next('error')).toMatchObject({ code: ErrorCode.AlreadyJoined, ref: 'join' });
 
     const loner = await connect();
     loner.send({ type: 'signal', to: ada.welcome.id, data: { type: 'offer', sdp: 'x' } });
     expect(await loner.next('error')).toMatchObject({ code: ErrorCode.NotJoined, ref: 'signal' });
-    loner.send({ type: 'rename', name: 'X' });
-    expect(await loner.next('error')).toMatchObject({ code: ErrorCode.NotJoined, ref: 'rename' });
     loner.send({ type: 'leave' });
     expect(await loner.next('error')).toMatchObject({ code: ErrorCode.NotJoined, ref: 'leave' });
   });
 
   it('closes with 4001 for an unsupported protocol version', async () => {
     const client = await connect();
-    client.send({ type: 'join', v: PROTOCOL_VERSION + 1, room: ROOM_A, name: 'Future', session: newSession() });
+    client.send({ type: 'join', v: PROTOCOL_VERSION + 1, room: ROOM_A, ...newParticipant() });
     expect(await client.next('error')).toMatchObject({ code: ErrorCode.UnsupportedVersion });
     expect((await client.closed).code).toBe(CloseCode.UnsupportedVersion);
   });
@@ -134,16 +146,16 @@ describe('joining and leaving', () => {
 
 describe('relaying signals', () => {
   it('relays to a member of the same room with the sender id set by the server', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     const data = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
     bob.client.send({ type: 'signal', to: ada.welcome.id, data });
     expect(await ada.client.next('signal')).toEqual({ type: 'signal', from: bob.welcome.id, data });
   });
 
   it('relays payloads in any key order and spacing, exactly as validated', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     const data = { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', note: '"}\\' };
     bob.client.sendRaw(JSON.stringify({ data, to: ada.welcome.id, type: 'signal' }, null, 2));
     expect(await ada.client.next('signal')).toEqual({ type: 'signal', from: bob.welcome.id, data });
@@ -152,9 +164,9 @@ describe('relaying signals', () => {
   });
 
   it('never relays outside the room', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
-    const eve = await join(ROOM_B, 'Eve');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
+    const eve = await join(ROOM_B);
     eve.client.send({ type: 'signal', to: ada.welcome.id, data: { type: 'offer', sdp: 'evil' } });
     expect(await eve.client.next('error')).toMatchObject({ code: ErrorCode.UnknownPeer, ref: 'signal' });
 
@@ -166,8 +178,8 @@ describe('relaying signals', () => {
   });
 
   it('refuses signals to oneself and to someone who left', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     ada.client.send({ type: 'signal', to: ada.welcome.id, data: {} });
     expect(await ada.client.next('error')).toMatchObject({ code: ErrorCode.UnknownPeer });
     bob.client.send({ type: 'leave' });
@@ -177,9 +189,9 @@ describe('relaying signals', () => {
   });
 
   it('cannot forge the sender id', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
-    const cy = await join(ROOM_A, 'Cy');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
+    const cy = await join(ROOM_A);
     // Cy claims to be Bob: the frame is refused and nothing reaches Ada.
     cy.client.send({ type: 'signal', to: ada.welcome.id, from: bob.welcome.id, data: { type: 'offer', sdp: 'forged' } });
     expect(await cy.client.next('error')).toMatchObject({ code: ErrorCode.InvalidMessage });
@@ -194,14 +206,14 @@ describe('relaying signals', () => {
 
 describe('bad input', () => {
   it('answers every kind of bad frame with an error and keeps serving', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     const bad: [string | Buffer, string, boolean?][] = [
       ['{not json', ErrorCode.BadJson],
       ['[]', ErrorCode.UnknownType],
       ['{"type":"explode"}', ErrorCode.UnknownType],
       ['{"type":"signal","to":42,"data":{}}', ErrorCode.InvalidMessage],
-      ['{"type":"join","v":1}', ErrorCode.InvalidMessage],
+      ['{"type":"join","v":2}', ErrorCode.InvalidMessage],
       [Buffer.from([0xde, 0xad, 0xbe, 0xef]), ErrorCode.BadJson, true],
       ['x'.repeat(70 * 1024), ErrorCode.FrameTooLarge],
     ];
@@ -218,16 +230,16 @@ describe('bad input', () => {
   });
 
   it('closes with 1007 a text frame that is not UTF-8, and others are unaffected', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     ada.client.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
     expect((await ada.client.closed).code).toBe(CloseCode.InvalidPayload);
     expect(await bob.client.next('peer-left')).toEqual({ type: 'peer-left', id: ada.welcome.id, reason: 'lost' });
   });
 
   it('closes with 1009 a frame over the hard limit, and others are unaffected', async () => {
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     ada.client.sendRaw('x'.repeat(2 * 1024 * 1024));
     expect((await ada.client.closed).code).toBe(CloseCode.MessageTooBig);
     expect(await bob.client.next('peer-left')).toEqual({ type: 'peer-left', id: ada.welcome.id, reason: 'lost' });
@@ -236,25 +248,25 @@ describe('bad input', () => {
 
 describe('limits and liveness', () => {
   it('refuses a member over the room cap with room-full and close 4002', async () => {
-    await join(ROOM_A, 'One');
-    await join(ROOM_A, 'Two');
-    await join(ROOM_A, 'Three');
+    await join(ROOM_A);
+    await join(ROOM_A);
+    await join(ROOM_A);
     const fourth = await connect();
-    fourth.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Four', session: newSession() });
+    fourth.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, ...newParticipant() });
     const error = await fourth.next('error');
     expect(error).toMatchObject({ code: ErrorCode.RoomFull, ref: 'join' });
     expect(error.message).toContain('3');
     expect((await fourth.closed).code).toBe(CloseCode.RoomFull);
     // Another room is not affected by this one being full.
-    const other = await join(ROOM_B, 'Elsewhere');
+    const other = await join(ROOM_B);
     expect(other.welcome.members).toEqual([]);
   });
 
   it('drops a client that stops answering pings, and the room sees it leave', async () => {
-    const ada = await join(ROOM_A, 'Ada');
+    const ada = await join(ROOM_A);
     const silent = await TestClient.connect(server.signalUrl, { autoPong: false });
     clients.push(silent);
-    silent.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, name: 'Silent', session: newSession() });
+    silent.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM_A, ...newParticipant() });
     const { id } = await silent.next('welcome');
     const started = performance.now();
     expect(await ada.client.next('peer-left', () => true, 3000)).toEqual({ type: 'peer-left', id, reason: 'lost' });
@@ -271,7 +283,7 @@ describe('memory', () => {
   it('does not keep the upgrade request and response of an open connection', async () => {
     const exchanges: WeakRef<object>[] = [];
     server.app.server.on('upgrade', (request: IncomingMessage) => exchanges.push(new WeakRef(request)));
-    const members = await Promise.all(['Ada', 'Bob', 'Cy'].map((name) => join(ROOM_A, name)));
+    const members = await Promise.all([1, 2, 3].map(() => join(ROOM_A)));
     expect(exchanges).toHaveLength(3);
     await collectGarbage();
     expect(exchanges.filter((exchange) => exchange.deref() !== undefined)).toHaveLength(0);
@@ -317,8 +329,8 @@ describe('logging', () => {
     server = await startServer({
       logger: { level: 'trace', stream: { write: (line: string) => void lines.push(line) } },
     });
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     const sdp = 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\na=fingerprint:sha-256 SECRET-FINGERPRINT';
     bob.client.send({ type: 'signal', to: ada.welcome.id, data: { type: 'offer', sdp } });
     await ada.client.next('signal');
@@ -340,8 +352,8 @@ describe('abuse', () => {
   it('rate-limits each connection with an error, then closes a persistent flood with 4008', async () => {
     await server.close();
     server = await startServer({ rateLimitPerSecond: 5, rateLimitBurst: 5, rateLimitStrikes: 20 });
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     // The join used one token; four more frames pass, the next is refused.
     for (let index = 0; index < 5; index += 1) bob.client.send({ type: 'signal', to: ada.welcome.id, data: { index } });
     const limited = await bob.client.next('error');
@@ -351,7 +363,7 @@ describe('abuse', () => {
     for (let index = 0; index < 100; index += 1) bob.client.send({ type: 'leave' });
     expect((await bob.client.closed).code).toBe(CloseCode.RateLimited);
     // Ada's own budget is untouched.
-    const cy = await join(ROOM_A, 'Cy');
+    const cy = await join(ROOM_A);
     ada.client.send({ type: 'signal', to: cy.welcome.id, data: { ok: true } });
     expect(await cy.client.next('signal')).toMatchObject({ data: { ok: true } });
   });
@@ -378,10 +390,9 @@ describe('abuse', () => {
     await server.close();
     server = await startServer({ joinTimeoutMs: 200, heartbeatIntervalMs: 100 });
     const idle = await connect();
-    const joined = await join(ROOM_A, 'Ada');
+    const joined = await join(ROOM_A);
     expect((await idle.closed).code).toBe(CloseCode.JoinTimeout);
     // The joined connection stays: it answers pings and has a room.
-    joined.client.send({ type: 'rename', name: 'Still here' });
     await joined.client.barrier();
     expect(joined.client.socket.readyState).toBe(joined.client.socket.OPEN);
   });
@@ -389,8 +400,8 @@ describe('abuse', () => {
   it('closes a connection that leaves its room and does not join again in time with 4004', async () => {
     await server.close();
     server = await startServer({ joinTimeoutMs: 200 });
-    const ada = await join(ROOM_A, 'Ada');
-    const bob = await join(ROOM_A, 'Bob');
+    const ada = await join(ROOM_A);
+    const bob = await join(ROOM_A);
     ada.client.send({ type: ClientMessageType.Leave });
     expect((await ada.client.closed).code).toBe(CloseCode.JoinTimeout);
     // Bob, still in the room, stays.
@@ -401,7 +412,7 @@ describe('abuse', () => {
 
 describe('HTTP', () => {
   it('answers /healthz with JSON', async () => {
-    await join(ROOM_A, 'Ada');
+    await join(ROOM_A);
     const response = await fetch(`${server.origin}/healthz`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/json');
@@ -435,7 +446,7 @@ describe('shutdown', () => {
   }
 
   it('tells connected clients it is going away', async () => {
-    const ada = await join(ROOM_A, 'Ada');
+    const ada = await join(ROOM_A);
     expect(await closeServer()).toBe('closed');
     expect((await ada.client.closed).code).toBe(CloseCode.GoingAway);
   });

@@ -1,6 +1,7 @@
 // A WebSocket test client for the signaling protocol: sends frames and awaits the ones it expects.
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WelcomeMessage } from '../../protocol/signaling.js';
+import { PROTOCOL_VERSION, type ClientMessage, type JoinMessage, type ServerMessage, type WelcomeMessage } from '../../protocol/signaling.js';
+import { newParticipant, type Participant } from './participant.js';
 
 export interface Closed {
   code: number;
@@ -40,9 +41,9 @@ export class TestClient {
     this.socket.send(JSON.stringify(message));
   }
 
-  /** Joins `room` and resolves with the welcome. */
-  async join(room: string, name: string, session: string): Promise<WelcomeMessage> {
-    this.send({ type: 'join', v: PROTOCOL_VERSION, room, name, session });
+  /** Joins `room` as `participant` (a new one unless given) and resolves with the welcome. */
+  async join(room: string, participant: Participant = newParticipant()): Promise<WelcomeMessage> {
+    this.send({ type: 'join', v: PROTOCOL_VERSION, room, session: participant.session, key: participant.key } satisfies JoinMessage);
     return this.next('welcome');
   }
 

@@ -1,5 +1,5 @@
 /** The standalone app's remembered display name (localStorage), with a friendly default. */
-import { normaliseDisplayName } from '../../protocol/signaling.js';
+import { normaliseDisplayName } from '../../protocol/names.js';
 import { friendlyName } from '../element/friendly-name.js';
 
 const STORAGE_KEY = 'parley.displayName';

@@ -3,7 +3,7 @@
  * with "Copy room link" and an editable display name.
  */
 import '../element/define.js';
-import { createRoomKey, isValidRoomKey } from '../room/room-key.js';
+import { createRoomKey, isValidRoomKey } from '../security/room-keys.js';
 import { loadDisplayName, saveDisplayName } from './display-name-store.js';
 import { discardPreconnectedSocket } from '../transport/signaling-preconnect.js';
 

@@ -3,7 +3,7 @@
  * status line, and the delivery receipt under one's own messages. Plain functions of the room's
  * state, so the wording is tested apart from the rendering.
  */
-import type { DeliverySummary, PeerConnectionState, RoomStatus } from '../room/room.js';
+import type { DeliverySummary, Participant, PeerConnectionState, PeerProblem, RoomStatus } from '../room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../room/delivery-tracker.js';
 
 export const PEER_STATE_LABEL: Record<PeerConnectionState, string> = {
@@ -12,6 +12,56 @@ export const PEER_STATE_LABEL: Record<PeerConnectionState, string> = {
   reconnecting: 'Reconnecting…',
   failed: 'Connection failed',
 };
+
+/** What went wrong with a peer, in a few words (its row) and in a sentence (its details). */
+export const PEER_PROBLEM_LABEL: Record<PeerProblem, { short: string; long: string }> = {
+  'no-room-key': {
+    short: 'Could not prove it has this room’s key',
+    long: 'It could not prove it holds this room’s key, so Parley disconnected it. Someone who only knows the room’s address on the server cannot take part.',
+  },
+  'no-proof': {
+    short: 'Could not prove it has this room’s key',
+    long: 'It did not prove it holds this room’s key in time, so Parley disconnected it.',
+  },
+  'no-fingerprint': {
+    short: 'Could not prove it has this room’s key',
+    long: 'Its connection carried no certificate to prove anything with, so Parley disconnected it.',
+  },
+  'wrong-id': {
+    short: 'Claimed an identity that is not its own',
+    long: 'It answered for someone else’s identity without that person’s key, so Parley disconnected it.',
+  },
+  'bad-signature': {
+    short: 'Could not prove who it is',
+    long: 'Its signature did not match its identity, so Parley disconnected it.',
+  },
+  'tampered-signaling': {
+    short: 'Connection data was tampered with',
+    long: 'Connection data for this person was changed, replayed or redirected on the way (by the server or the network) and was thrown away. Messages cannot be faked this way, but the connection may fail.',
+  },
+};
+
+/** The name to show for a peer that has not told us its name yet. */
+export const UNNAMED_PEER = 'Someone joining';
+
+export function peerName(peer: Pick<Participant, 'name'>): string {
+  return peer.name || UNNAMED_PEER;
+}
+
+export interface PeerStatusLabel {
+  text: string;
+  /** For the dot's colour: ok (green), busy (amber), bad (red). */
+  tone: 'ok' | 'busy' | 'bad';
+}
+
+/** The short line under a participant's name. */
+export function peerStatusLabel(peer: Participant): PeerStatusLabel {
+  if (peer.proof === 'refused' && peer.problem) return { text: PEER_PROBLEM_LABEL[peer.problem].short, tone: 'bad' };
+  if (peer.identityChanged) return { text: `Not the ${peer.name} you verified`, tone: 'bad' };
+  if (peer.state !== 'connected' && peer.problem) return { text: PEER_PROBLEM_LABEL[peer.problem].short, tone: 'bad' };
+  if (peer.state === 'connected') return { text: peer.verified ? 'Verified · connected' : 'Connected', tone: 'ok' };
+  return { text: PEER_STATE_LABEL[peer.state], tone: peer.state === 'failed' ? 'bad' : 'busy' };
+}
 
 const UNDELIVERABLE_REASON = {
   'too-old': `unreachable for over ${OUTBOX_MAX_AGE_MS / 60_000} minutes`,

@@ -3,19 +3,23 @@
  *
  * ```html
  * <script type="module" src="https://parley.example/parley-chat.js"></script>
- * <parley-chat room="a-long-random-secret" name="Ada"></parley-chat>
+ * <parley-chat room="Qm9Xh2v_T1eLk7rN4pZs8w" name="Ada"></parley-chat>
  * ```
  *
  * Everyone whose page shows `<parley-chat>` with the same `room` (and the same signaling server)
  * is in the same chat. Messages travel directly between browsers over WebRTC data channels.
  *
  * @fires parley-message - A message was sent or received. `detail.message` is a ChatMessage.
- * @fires parley-peer-joined - Someone joined the room. `detail.peer` is a Participant.
+ * @fires parley-peer-joined - Someone joined the room, proved it holds the room key and said its
+ *   name. `detail.peer` is a Participant.
  * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
  * @fires parley-status-change - The connection to the room changed. `detail.status` is a RoomStatus.
+ * @fires parley-security - Something only an attacker or a broken peer causes: a peer failed its
+ *   proof, signaling was tampered with, a forged message was refused. `detail.event` is a SecurityEvent.
  *
  * @csspart status - The status line at the top.
  * @csspart participants - The list of people in the room.
+ * @csspart peer-details - The open participant's details: safety code, verification.
  * @csspart log - The message log.
  * @csspart message - One message in the log.
  * @csspart composer - The message box and Send button.
@@ -29,16 +33,16 @@
  * @cssprop --parley-font - Font family. Default: the system UI font.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { ChatSendError, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus } from '../room/room.js';
+import { ChatSendError, tagOf, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
 import { RoomController } from './room-controller.js';
-import { deliveryLabel, PEER_STATE_LABEL, statusLabel } from './labels.js';
+import { deliveryLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
 import { friendlyName } from './friendly-name.js';
 import { parleyChatStyles } from './styles.js';
 import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
 import { SIGNAL_PATH } from '../../protocol/signaling.js';
 
-export type { ChatMessage, Participant, RoomStatus } from '../room/room.js';
+export type { ChatMessage, Participant, RoomStatus, SecurityEvent } from '../room/room.js';
 
 export interface ParleyMessageEventDetail {
   message: ChatMessage;
@@ -48,6 +52,9 @@ export interface ParleyPeerEventDetail {
 }
 export interface ParleyStatusEventDetail {
   status: RoomStatus;
+}
+export interface ParleySecurityEventDetail {
+  event: SecurityEvent;
 }
 
 /** The signaling endpoint of the server this script was loaded from (ws: or wss:). */
@@ -74,17 +81,23 @@ export class ParleyChat extends LitElement {
     name: { type: String },
     signaling: { type: String },
     composerError: { state: true },
+    openPeerId: { state: true },
   };
 
   static override styles = parleyChatStyles;
 
-  /** The room key. Everyone with the same key is in the same room; keep it secret and long. */
+  /**
+   * The room key: at least 22 characters of A–Z a–z 0–9 - _ (random, as "New room" makes them).
+   * Everyone with the same key is in the same room; a shorter one is refused, since it could be guessed.
+   */
   declare room: string;
   /** This person's display name. A friendly random name is used when empty. */
   declare name: string;
   /** WebSocket URL of the signaling endpoint. Default: `/signal` on the server this script came from. */
   declare signaling: string;
   declare private composerError: string;
+  /** The participant whose details (safety code, verification) are open, if any. */
+  declare private openPeerId: string;
 
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
@@ -100,6 +113,7 @@ export class ParleyChat extends LitElement {
     this.name = '';
     this.signaling = '';
     this.composerError = '';
+    this.openPeerId = '';
   }
 
   /** The participant name in use (the `name` attribute, or the generated default). */
@@ -193,6 +207,9 @@ export class ParleyChat extends LitElement {
       case 'status':
         this.dispatchEvent(new CustomEvent('parley-status-change', { ...init, detail: { status: payload as RoomStatus } }));
         return;
+      case 'security':
+        this.dispatchEvent(new CustomEvent('parley-security', { ...init, detail: { event: payload as SecurityEvent } }));
+        return;
     }
   }
 
@@ -243,26 +260,17 @@ export class ParleyChat extends LitElement {
     return html`
       <div class="chat">
         ${this.renderStatus(room.status, participants.length)}
-        <section class="participants" part="participants" aria-label="Participants">
+        <section class="participants" part="participants" aria-label="Participants" @keydown=${this.onParticipantsKeydown}>
           <h2 class="section-title">In this room <span class="count">${participants.length + 1}</span></h2>
           <ul>
             <li class="participant self">
-              ${this.renderAvatar(room.selfId ?? 'self', room.name)}
-              <span class="participant-name"><bdi>${room.name}</bdi></span>
+              ${this.renderAvatar(room.selfId || 'self', room.name)}
+              <span class="participant-name"><bdi>${room.name}</bdi>${room.selfId ? this.renderTag(room.selfId) : nothing}</span>
               <span class="peer-state you">You</span>
             </li>
-            ${participants.map(
-              (peer) => html`
-                <li class="participant" data-state=${peer.state}>
-                  ${this.renderAvatar(peer.id, peer.name)}
-                  <span class="participant-name"><bdi>${peer.name}</bdi></span>
-                  <span class="peer-state ${peer.state}" title=${PEER_STATE_LABEL[peer.state]}
-                    ><span class="dot" aria-hidden="true"></span>${PEER_STATE_LABEL[peer.state]}</span
-                  >
-                </li>
-              `,
-            )}
+            ${participants.map((peer) => this.renderParticipant(peer))}
           </ul>
+          ${this.renderPeerDetails(participants.find((peer) => peer.id === this.openPeerId))}
         </section>
         <div class="log" part="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0" @scroll=${this.onLogScroll}>
           ${room.messages.length === 0
@@ -296,6 +304,71 @@ export class ParleyChat extends LitElement {
     </p>`;
   }
 
+  private renderParticipant(peer: Participant): TemplateResult {
+    const status = peerStatusLabel(peer);
+    const open = this.openPeerId === peer.id;
+    return html`
+      <li>
+        <button
+          type="button"
+          class="participant"
+          data-state=${peer.state}
+          data-proof=${peer.proof}
+          aria-expanded=${open ? 'true' : 'false'}
+          aria-controls="peer-details"
+          @click=${() => (this.openPeerId = open ? '' : peer.id)}
+        >
+          ${this.renderAvatar(peer.id, peer.name)}
+          <span class="participant-name"><bdi>${peerName(peer)}</bdi>${this.renderTag(peer.id)}${peer.verified ? html`<span class="verified-mark" title="Verified">✓</span>` : nothing}</span>
+          <span class="peer-state" data-tone=${status.tone} title=${status.text}><span class="dot" aria-hidden="true"></span>${status.text}</span>
+        </button>
+      </li>
+    `;
+  }
+
+  /** The open participant's details: who it is, its safety code, and the verify switch. */
+  private renderPeerDetails(peer: Participant | undefined): TemplateResult | typeof nothing {
+    if (!peer) return nothing;
+    const name = peerName(peer);
+    const problem = peer.problem && (peer.proof === 'refused' || peer.state !== 'connected') ? PEER_PROBLEM_LABEL[peer.problem].long : undefined;
+    return html`
+      <div id="peer-details" class="peer-details" part="peer-details" role="region" aria-label=${`About ${name}`}>
+        <p class="peer-details-title"><bdi>${name}</bdi>${this.renderTag(peer.id)}</p>
+        ${problem ? html`<p class="peer-problem">${problem}</p>` : nothing}
+        ${peer.identityChanged
+          ? html`<p class="peer-problem">Someone called <bdi>${peer.name}</bdi> was verified in this room before with another key. This is not that person, or they are on a new device or tab.</p>`
+          : nothing}
+        ${peer.safetyCode
+          ? html`
+              <p class="safety-label">Safety code</p>
+              <p class="safety-code" translate="no">${peer.safetyCode}</p>
+              <p class="safety-help">Ask <bdi>${name}</bdi> what Parley shows for you, in person or on a call. If both codes match, nobody is between you.</p>
+              <button type="button" class="verify" aria-pressed=${peer.verified ? 'true' : 'false'} @click=${() => this.#controller.room?.setVerified(peer.id, !peer.verified)}>
+                ${peer.verified ? 'Verified ✓ · undo' : `Mark ${name} as verified`}
+              </button>
+            `
+          : problem
+            ? nothing
+            : html`<p class="safety-help">A safety code appears once <bdi>${name}</bdi> has proven it holds this room’s key.</p>`}
+      </div>
+    `;
+  }
+
+  private onParticipantsKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.openPeerId) return;
+    const id = this.openPeerId;
+    this.openPeerId = '';
+    void this.updateComplete.then(() => {
+      const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('button.participant')];
+      buttons[this.participants.findIndex((peer) => peer.id === id)]?.focus();
+    });
+  }
+
+  /** The short tag from a peer id (and so from its key): tells two people of the same name apart. */
+  private renderTag(id: string): TemplateResult {
+    return html`<span class="tag" style="--hue: ${hueOf(id)}" title="Identity tag" translate="no">#${tagOf(id)}</span>`;
+  }
+
   private renderAvatar(id: string, name: string): TemplateResult {
     return html`<span class="avatar" aria-hidden="true" style="--hue: ${hueOf(id)}">${initialOf(name)}</span>`;
   }
@@ -313,7 +386,7 @@ export class ParleyChat extends LitElement {
     return html`
       <article class="message ${message.own ? 'own' : ''}" part="message">
         <header class="message-meta">
-          <bdi class="author">${message.own ? 'You' : message.authorName}</bdi>
+          <bdi class="author">${message.own ? 'You' : message.authorName}</bdi>${message.own ? nothing : this.renderTag(message.authorId)}
           <time datetime=${sentAt.toISOString()} title=${times.full}>${times.short}</time>
         </header>
         <p class="text" dir="auto">${message.text}</p>
@@ -329,6 +402,7 @@ declare global {
     'parley-peer-joined': CustomEvent<ParleyPeerEventDetail>;
     'parley-peer-left': CustomEvent<ParleyPeerEventDetail>;
     'parley-status-change': CustomEvent<ParleyStatusEventDetail>;
+    'parley-security': CustomEvent<ParleySecurityEventDetail>;
   }
   // The events bubble and are composed, so listeners on ancestors and the document see them too.
   interface HTMLElementEventMap extends ParleyChatEventMap {}

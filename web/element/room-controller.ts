@@ -5,8 +5,6 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ParleyRoom, type RoomEvents } from '../room/room.js';
-import { deriveRoomId } from '../room/room-key.js';
-import { loadSessionIdentity } from '../room/session-identity.js';
 
 export interface RoomSettings {
   roomKey: string;
@@ -82,11 +80,11 @@ export class RoomController implements ReactiveController {
     this.#room = undefined;
     const settings = this.#settings;
     if (settings?.roomKey) {
-      // The tab's identity in this room survives reloads (sessionStorage): same participant.
-      const room = new ParleyRoom({ ...settings, identity: loadSessionIdentity(deriveRoomId(settings.roomKey)) });
+      // The tab's identity in this room survives reloads (sessionStorage, IndexedDB): same participant.
+      const room = new ParleyRoom({ ...settings, persistIdentity: true });
       this.#room = room;
       room.on('change', () => this.host.requestUpdate());
-      for (const type of ['message', 'peer-joined', 'peer-left', 'status'] as const) {
+      for (const type of ['message', 'peer-joined', 'peer-left', 'status', 'security'] as const) {
         room.on(type, (payload) => this.onRoomEvent(type, payload));
       }
       room.start();

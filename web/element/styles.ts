@@ -13,6 +13,7 @@ export const parleyChatStyles = css`
     --_ok: #16a34a;
     --_warn: #d97706;
     --_bad: #dc2626;
+    --_tag-lightness: 28%;
     display: block;
     container-type: inline-size;
     height: 520px;
@@ -35,6 +36,7 @@ export const parleyChatStyles = css`
       --_muted: var(--parley-muted, #94a3b8);
       --_border: var(--parley-border, #334155);
       --_accent: var(--parley-accent, #818cf8);
+      --_tag-lightness: 78%;
     }
   }
   :host([hidden]) {
@@ -171,18 +173,107 @@ export const parleyChatStyles = css`
     font-size: 12px;
     color: var(--_muted);
   }
-  .peer-state.connected .dot {
+  .peer-state[data-tone='ok'] .dot {
     background: var(--_ok);
   }
-  .peer-state.connecting .dot,
-  .peer-state.reconnecting .dot {
+  .peer-state[data-tone='busy'] .dot {
     background: var(--_warn);
   }
-  .peer-state.failed {
+  .peer-state[data-tone='bad'] {
     color: var(--_bad);
   }
-  .peer-state.failed .dot {
+  .peer-state[data-tone='bad'] .dot {
     background: var(--_bad);
+  }
+  .peer-state {
+    min-width: 0;
+    overflow: hidden;
+    white-space: nowrap;
+    text-overflow: ellipsis;
+  }
+  /* A participant is a button that opens its details (safety code, verification). */
+  button.participant {
+    width: 100%;
+    height: auto;
+    align-self: stretch;
+    font: inherit;
+    font-weight: inherit;
+    color: inherit;
+    text-align: start;
+    background: transparent;
+    border-radius: 8px;
+  }
+  button.participant:hover {
+    filter: none;
+    background: var(--_border);
+  }
+  button.participant[aria-expanded='true'] {
+    background: var(--_border);
+  }
+  .participants li {
+    min-width: 0;
+  }
+  .tag {
+    padding: 0 4px;
+    border-radius: 4px;
+    font: 500 11px/1.5 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+    color: hsl(var(--hue, 240) 70% var(--_tag-lightness));
+    background: hsl(var(--hue, 240) 70% 50% / 0.14);
+    unicode-bidi: isolate;
+    white-space: nowrap;
+  }
+  .participant-name .tag,
+  .peer-details-title .tag {
+    margin-inline-start: 6px;
+  }
+  .verified-mark {
+    margin-inline-start: 4px;
+    color: var(--_ok);
+    font-weight: 700;
+  }
+  .peer-details {
+    margin-top: 10px;
+    padding: 10px 12px;
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    background: var(--_background);
+    font-size: 13px;
+  }
+  .peer-details p {
+    margin: 0 0 6px;
+  }
+  .peer-details-title {
+    font-weight: 600;
+    font-size: 14px;
+    overflow-wrap: anywhere;
+  }
+  .peer-problem {
+    color: var(--_bad);
+  }
+  .safety-label {
+    color: var(--_muted);
+    font-size: 12px;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+  }
+  .safety-code {
+    font: 600 18px/1.3 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+    letter-spacing: 0.06em;
+    direction: ltr;
+    unicode-bidi: isolate;
+  }
+  .safety-help {
+    color: var(--_muted);
+  }
+  button.verify {
+    height: 36px;
+    padding: 0 14px;
+    font-size: 13px;
+  }
+  button.verify[aria-pressed='true'] {
+    color: var(--_text);
+    background: var(--_surface);
+    border: 1px solid var(--_ok);
   }
 
   .log {
@@ -348,6 +439,9 @@ export const parleyChatStyles = css`
       flex-direction: row;
       overflow-x: auto;
       gap: 6px;
+    }
+    .participants li {
+      flex: none;
     }
     .participant {
       flex: none;

@@ -37,14 +37,16 @@ export class ChatLog<T extends LogEntry = LogEntry> {
   }
 
   /**
-   * Adds an entry in order; returns false (and changes nothing) for an id already present or an
-   * entry whose id does not belong to its author.
+   * Adds an entry in order; returns false (and changes nothing) for an id already present, an
+   * entry whose id does not belong to its author, or, when the log is full, an entry older than
+   * all it holds: eviction drops the oldest, so it would go at once, and never in favour of it.
    */
   add(entry: T): boolean {
     if (this.#ids.has(entry.id) || authorOf(entry.id) !== entry.authorId) return false;
     // Almost every message belongs at the end; walk back from there.
     let index = this.#entries.length;
     while (index > 0 && compare(this.#entries[index - 1]!, entry) > 0) index -= 1;
+    if (index === 0 && this.#entries.length >= this.maxEntries) return false;
     this.#entries.splice(index, 0, entry);
     this.#ids.add(entry.id);
     if (this.#entries.length > this.maxEntries) {

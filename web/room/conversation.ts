@@ -1,13 +1,19 @@
 /**
  * The conversation: the message log, the hybrid clock that stamps messages, delivery receipts and
- * the per-peer outbox, and the history exchanged when a link opens. It reaches peers only through
- * a `send(peerId, frame)` port and knows nothing of connections or signaling.
+ * the per-peer outbox, and the history exchanged when a link has been proven. It reaches peers
+ * only through a `send(peerId, frame)` port and knows nothing of connections or signaling.
+ *
+ * Every message is signed by its author (MessageAuthority): one that does not verify is dropped,
+ * counted, and never acked; ours is ours only if it carries our own signature. History is taken
+ * only right after a link is proven, at most HISTORY_LIMIT entries, and nothing dated more than
+ * MAX_FUTURE_MS ahead of our clock is taken at all.
  */
 import { Emitter } from '../shared/emitter.js';
 import { systemClock, type Clock, type IntervalHandle } from '../shared/clock.js';
 import { ChatLog, type LogEntry } from './chat-log.js';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { HybridClock } from './hybrid-clock.js';
+import type { MessageAuthority, SignedFields } from './author-directory.js';
 import { authorOf, messageId } from '../../protocol/ids.js';
 import {
   encodeHistoryFrames,
@@ -15,6 +21,7 @@ import {
   HISTORY_LIMIT,
   MAX_CHAT_TEXT_LENGTH,
   PeerMessageType,
+  type HistoryAuthor,
   type HistoryEntry,
   type PeerMessage,
 } from '../../protocol/peer.js';
@@ -22,31 +29,49 @@ import {
 export interface ChatMessage extends LogEntry {
   /** True for messages this participant wrote (in this tab, before or after a reload). */
   readonly own: boolean;
+  /** The author's signature (base64url ECDSA P-256), once made; every received message has one. */
+  readonly signature?: string;
+}
+
+/** The log's own record: the signature of one of our messages arrives after it is logged. */
+interface MessageRecord extends ChatMessage {
+  signature?: string;
 }
 
 export class ChatSendError extends Error {
   override name = 'ChatSendError';
   constructor(
-    readonly reason: 'empty' | 'too-long' | 'closed',
+    readonly reason: 'empty' | 'too-long' | 'closed' | 'not-ready',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** The conversation's only way to reach a peer: false when there is no open link to it. */
+/** The conversation's only way to reach a peer: false when there is no proven link to it. */
 export interface PeerPort {
   send(peerId: string, frame: string): boolean;
 }
 
-/** The peer messages the conversation handles (`bye` is about membership, not the conversation). */
-export type ConversationMessage = Exclude<PeerMessage, { type: typeof PeerMessageType.Bye }>;
+/** The peer messages the conversation handles (the others are about membership and links). */
+export type ConversationMessage = Extract<PeerMessage, { type: 'chat' | 'ack' | 'history' }>;
+
+/** Why a frame or an entry was refused. */
+export type RefusalReason =
+  /** The signature is not its author's, or it claims an author it cannot (someone else, or us). */
+  | 'forged'
+  /** Dated more than MAX_FUTURE_MS ahead of our clock. */
+  | 'future'
+  /** History outside the window right after a link is proven, or beyond HISTORY_LIMIT entries. */
+  | 'unasked-history';
 
 export interface ConversationEvents {
   /** A message entered the log (sent here, or received live or through history). */
   message: ChatMessage;
   /** Receipts changed. */
   receipts: void;
+  /** A message or history entry from `from` was refused. */
+  refused: { from: string; reason: RefusalReason };
 }
 
 export interface ConversationOptions {
@@ -54,6 +79,8 @@ export interface ConversationOptions {
   /** The next sequence number of this participant's messages (kept across reloads). */
   nextSequence: () => number;
   peers: PeerPort;
+  /** Signs our messages and checks everyone's. */
+  authority: MessageAuthority;
   /** Keep at most this many messages (oldest dropped first). */
   maxMessages: number;
   clock?: Clock;
@@ -61,22 +88,38 @@ export interface ConversationOptions {
 
 /** How often receipts are checked against the outbox's time bounds. */
 export const RECEIPT_SWEEP_INTERVAL_MS = 5000;
+/** Messages dated further ahead of our clock than this are refused (a wrong or hostile clock). */
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+/** History is taken from a peer for this long after its link is proven, and no later. */
+export const HISTORY_WINDOW_MS = 30_000;
+
+/** What a peer may still send of its history on its current link. */
+interface HistoryAllowance {
+  remaining: number;
+  until: number;
+}
 
 export class Conversation extends Emitter<ConversationEvents> {
   readonly #selfId: string;
   readonly #nextSequence: () => number;
   readonly #peers: PeerPort;
+  readonly #authority: MessageAuthority;
   readonly #clock: Clock;
-  readonly #log: ChatLog<ChatMessage>;
+  readonly #log: ChatLog<MessageRecord>;
   readonly #delivery = new DeliveryTracker();
   readonly #time: HybridClock;
+  /** Signatures of our messages still being made, by message id. */
+  readonly #signing = new Map<string, Promise<string>>();
+  readonly #historyAllowance = new Map<string, HistoryAllowance>();
   #sweepTimer: IntervalHandle | undefined;
+  #stopped = false;
 
-  constructor({ selfId, nextSequence, peers, maxMessages, clock = systemClock }: ConversationOptions) {
+  constructor({ selfId, nextSequence, peers, authority, maxMessages, clock = systemClock }: ConversationOptions) {
     super();
     this.#selfId = selfId;
     this.#nextSequence = nextSequence;
     this.#peers = peers;
+    this.#authority = authority;
     this.#clock = clock;
     this.#log = new ChatLog(maxMessages);
     this.#time = new HybridClock(() => clock.now());
@@ -100,14 +143,16 @@ export class Conversation extends Emitter<ConversationEvents> {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#clock.clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
     this.removeAllListeners();
   }
 
   /**
-   * Adds a message of ours to the log and sends it to `recipients`; those not reachable right now
-   * get it when their link opens again. Throws ChatSendError for an empty or over-long text.
+   * Adds a message of ours to the log and sends it, signed, to `recipients`; those not reachable
+   * right now get it when their link is proven again. Throws ChatSendError for an empty or
+   * over-long text.
    */
   send(text: string, authorName: string, recipients: readonly string[]): ChatMessage {
     if (text.trim() === '') throw new ChatSendError('empty', 'Type a message first.');
@@ -118,18 +163,18 @@ export class Conversation extends Emitter<ConversationEvents> {
       );
     }
     const sentAt = this.#time.stamp();
-    const message: ChatMessage = {
-      id: messageId(this.#selfId, this.#nextSequence()),
-      authorId: this.#selfId,
-      authorName,
-      text,
-      sentAt,
-      own: true,
-    };
+    const message: MessageRecord = { id: messageId(this.#selfId, this.#nextSequence()), authorId: this.#selfId, authorName, text, sentAt, own: true };
     this.#log.add(message);
     this.#delivery.track(message.id, recipients, this.#clock.now());
-    const frame = encodePeerMessage({ type: PeerMessageType.Chat, id: message.id, text, sentAt, name: authorName });
-    for (const id of recipients) this.#peers.send(id, frame);
+    const signing = this.#authority.sign({ id: message.id, text, sentAt, name: authorName });
+    this.#signing.set(message.id, signing);
+    void signing.then((sig) => {
+      message.signature = sig;
+      this.#signing.delete(message.id);
+      if (this.#stopped) return;
+      const frame = encodePeerMessage({ type: PeerMessageType.Chat, id: message.id, text, sentAt, name: authorName, sig });
+      for (const id of recipients) this.#peers.send(id, frame);
+    });
     this.emit('message', message);
     return message;
   }
@@ -141,33 +186,46 @@ export class Conversation extends Emitter<ConversationEvents> {
 
   /** `peerId` left the room: its receipts stop counting after a grace period. */
   peerLeft(peerId: string): void {
+    this.#historyAllowance.delete(peerId);
     this.#delivery.peerLeft(peerId, this.#clock.now());
   }
 
-  /** A link to `peerId` opened: catch it up with our transcript and its outbox. */
-  linkOpened(peerId: string): void {
+  /**
+   * A link to `peerId` was proven: catch it up with our transcript and its outbox (at most
+   * HISTORY_LIMIT entries, its outbox first), and take its history for a short while.
+   */
+  async linkProven(peerId: string): Promise<void> {
     this.#delivery.peerPresent(peerId);
-    const recent = this.#log.recent(HISTORY_LIMIT);
-    const included = new Set(recent.map((entry) => entry.id));
-    const older = this.#delivery
-      .outboxFor(peerId)
-      .filter((id) => !included.has(id))
-      .map((id) => this.#log.entries.find((entry) => entry.id === id))
-      .filter((entry): entry is ChatMessage => entry !== undefined);
-    const entries: HistoryEntry[] = [...older, ...recent].map(({ id, text, sentAt, authorName }) => ({ id, text, sentAt, name: authorName }));
-    for (const frame of encodeHistoryFrames(entries)) this.#peers.send(peerId, frame);
+    this.#historyAllowance.set(peerId, { remaining: HISTORY_LIMIT, until: this.#clock.now() + HISTORY_WINDOW_MS });
+    const outbox = new Set(this.#delivery.outboxFor(peerId));
+    const owed = this.#log.entries.filter((entry) => outbox.has(entry.id)).slice(-HISTORY_LIMIT);
+    const room = HISTORY_LIMIT - owed.length;
+    const recent = room === 0 ? [] : this.#log.recent(HISTORY_LIMIT).filter((entry) => !outbox.has(entry.id)).slice(-room);
+    const chosen = [...owed, ...recent];
+    const entries: HistoryEntry[] = [];
+    const authors = new Map<string, HistoryAuthor>();
+    for (const message of chosen) {
+      const sig = message.signature ?? (await this.#signing.get(message.id));
+      const author = this.#authority.recordOf(message.authorId);
+      if (!sig || !author) continue;
+      authors.set(author.id, author);
+      entries.push({ id: message.id, text: message.text, sentAt: message.sentAt, name: message.authorName, sig });
+    }
+    if (this.#stopped) return;
+    for (const frame of encodeHistoryFrames(entries, (entry) => authors.get(authorOf(entry.id))!)) this.#peers.send(peerId, frame);
   }
 
   /**
-   * A message from the peer `from`, who is a member, named `fromName` by the server. Returns false
-   * for a message that tries to speak for someone else (it is dropped).
+   * A message from the peer `from`, whose link is proven. Resolves false when the frame was
+   * refused (the `refused` event says why).
    */
-  receive(from: string, fromName: string | undefined, message: ConversationMessage): boolean {
+  async receive(from: string, message: ConversationMessage): Promise<boolean> {
     switch (message.type) {
       case PeerMessageType.Chat: {
-        // A live message is always the sender's own: it cannot speak for anyone else.
-        if (authorOf(message.id) !== from) return false;
-        this.addReceived(message.id, message.text, message.sentAt, fromName ?? message.name);
+        // A live message is always the sender's own, signed by it.
+        const verdict = authorOf(message.id) === from ? await this.check(from, message, message.sig) : 'forged';
+        if (verdict !== 'ok') return this.refuse(from, verdict);
+        this.addReceived(message, message.sig);
         // Ack duplicates too: the earlier ack may be what got lost.
         this.#peers.send(from, encodePeerMessage({ type: PeerMessageType.Ack, ids: [message.id] }));
         return true;
@@ -176,8 +234,7 @@ export class Conversation extends Emitter<ConversationEvents> {
         if (this.#delivery.confirm(from, message.ids).length > 0) this.emit('receipts', undefined);
         return true;
       case PeerMessageType.History:
-        this.mergeHistory(from, message.messages);
-        return true;
+        return this.mergeHistory(from, message.authors, message.messages);
       default: {
         const unhandled: never = message;
         throw new Error(`unhandled peer message ${JSON.stringify(unhandled)}`);
@@ -185,17 +242,43 @@ export class Conversation extends Emitter<ConversationEvents> {
     }
   }
 
-  private mergeHistory(from: string, entries: readonly HistoryEntry[]): void {
+  /** Whether a message is its author's and not from the future. */
+  private async check(authorId: string, fields: SignedFields, signature: string): Promise<'ok' | RefusalReason> {
+    if (fields.sentAt - this.#clock.now() > MAX_FUTURE_MS) return 'future';
+    return (await this.#authority.verify(authorId, fields, signature)) ? 'ok' : 'forged';
+  }
+
+  private refuse(from: string, reason: RefusalReason): false {
+    this.emit('refused', { from, reason });
+    return false;
+  }
+
+  private async mergeHistory(from: string, authors: readonly HistoryAuthor[], entries: readonly HistoryEntry[]): Promise<boolean> {
+    const allowance = this.#historyAllowance.get(from);
+    if (!allowance || this.#clock.now() > allowance.until || entries.length > allowance.remaining) {
+      this.#historyAllowance.delete(from);
+      return this.refuse(from, 'unasked-history');
+    }
+    allowance.remaining -= entries.length;
+    for (const author of authors) await this.#authority.learn(author);
     const ownIds: string[] = [];
     const byAuthor = new Map<string, string[]>();
+    let refused = false;
     for (const entry of entries) {
       const author = authorOf(entry.id);
+      const verdict = await this.check(author, entry, entry.sig);
+      if (verdict !== 'ok') {
+        refused = true;
+        this.emit('refused', { from, reason: verdict });
+        continue;
+      }
       if (author === this.#selfId) {
+        // Signed with our own key: one of ours from before a reload.
         ownIds.push(entry.id);
         if (!this.#log.has(entry.id)) this.addOwnFromHistory(entry);
         continue;
       }
-      this.addReceived(entry.id, entry.text, entry.sentAt, entry.name);
+      this.addReceived(entry, entry.sig);
       const ids = byAuthor.get(author) ?? [];
       ids.push(entry.id);
       byAuthor.set(author, ids);
@@ -203,20 +286,22 @@ export class Conversation extends Emitter<ConversationEvents> {
     // The sender has these of ours; and every author we can reach learns that we have theirs.
     if (ownIds.length > 0 && this.#delivery.confirm(from, ownIds).length > 0) this.emit('receipts', undefined);
     for (const [author, ids] of byAuthor) this.#peers.send(author, encodePeerMessage({ type: PeerMessageType.Ack, ids }));
+    return !refused;
   }
 
-  private addReceived(id: string, text: string, sentAt: number, authorName: string): void {
+  private addReceived({ id, text, sentAt, name }: SignedFields, signature: string): void {
     this.#time.observe(sentAt);
-    this.add({ id, authorId: authorOf(id), authorName, text, sentAt, own: false });
+    this.add({ id, authorId: authorOf(id), authorName: name, text, sentAt, own: false, signature });
   }
 
   /** Our own message from before a reload, returned by a peer. */
   private addOwnFromHistory(entry: HistoryEntry): void {
     this.#time.observe(entry.sentAt);
-    this.add({ id: entry.id, authorId: this.#selfId, authorName: entry.name, text: entry.text, sentAt: entry.sentAt, own: true });
+    this.add({ id: entry.id, authorId: this.#selfId, authorName: entry.name, text: entry.text, sentAt: entry.sentAt, own: true, signature: entry.sig });
   }
 
-  private add(message: ChatMessage): void {
+  private add(message: MessageRecord): void {
+    if (this.#stopped) return;
     if (this.#log.add(message)) this.emit('message', message);
   }
 }

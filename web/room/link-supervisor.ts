@@ -169,6 +169,18 @@ export class LinkSupervisor {
     this.scheduleHeal(id);
   }
 
+  /**
+   * `id`'s connection cannot be trusted (it failed its proof): it is closed, shown as failed, and
+   * not rebuilt until the server announces it again.
+   */
+  giveUp(id: string): void {
+    this.#mesh.remove(id);
+    const watch = this.#watches.get(id);
+    if (watch) this.stopTimers(watch);
+    this.#watches.delete(id);
+    this.#participants.setState(id, 'failed');
+  }
+
   /** `id` is gone for good (it left, said goodbye, or could not be kept): its link closes too. */
   dismiss(id: string): void {
     this.#mesh.remove(id);

@@ -2,31 +2,41 @@
  * ParleyRoom: one person's view of one chat room, without any UI. It joins the room through the
  * signaling server (reconnecting by itself), keeps a direct WebRTC connection to every other member
  * (full mesh, rebuilt when it breaks), and keeps the message log with delivery receipts. Chat text
- * only ever travels over the data channels.
+ * and names only ever travel over the data channels.
+ *
+ * Nobody without the room key can take part, not even the signaling server: the key never leaves
+ * the page, signaling is sealed with a key derived from it, every connection must be proven by
+ * both sides before anything crosses it, and every message is signed by its author
+ * (docs/security.md).
  *
  * This file only wires the parts together: the signaling client and the peer mesh (transport/),
- * the participant registry, the link supervisor (who offers, healing) and the conversation (log,
- * clock, receipts, history).
+ * the keys and seals (security/), the participant registry, the link supervisor (who offers,
+ * healing), the peer verifier (proofs) and the conversation (log, clock, receipts, history).
  */
 import { Emitter } from '../shared/emitter.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { Conversation, ChatSendError, type ChatMessage } from './conversation.js';
+import { AuthorDirectory } from './author-directory.js';
+import { Conversation, ChatSendError, type ChatMessage, type RefusalReason } from './conversation.js';
 import { LinkSupervisor } from './link-supervisor.js';
-import { ParticipantRegistry, type Participant } from './participants.js';
-import { derivePeerId, deriveRoomId } from './room-key.js';
-import { ephemeralIdentity, type SessionIdentity } from './session-identity.js';
+import { ParticipantRegistry, tagOf, type Participant, type PeerProblem } from './participants.js';
+import { PeerVerifier } from './peer-verifier.js';
+import { ephemeralIdentity, loadSessionIdentity, type SessionIdentity } from './session-identity.js';
+import { VerifiedContacts } from './verified-contacts.js';
 import type { DeliverySummary } from './delivery-tracker.js';
+import { deriveRoomKeys, hasWebCrypto, RoomKeyError, type RoomKeys } from '../security/room-keys.js';
+import { signingIdentity, type SigningIdentity } from '../security/identity-keys.js';
+import { SignalSeal, type UnsealFailure } from '../security/signal-seal.js';
 import { PeerMesh } from '../transport/peer-mesh.js';
 import type { PeerLinkFactory } from '../transport/peer-link.js';
 import { createSimplePeerLink } from '../transport/simple-peer-link.js';
 import { SignalingClient, type SignalingStateChange, type WebSocketConstructor } from '../transport/signaling-client.js';
 import { warmUpWebRtc } from '../transport/webrtc-warm-up.js';
 import { decodePeerFrame, encodePeerMessage, PeerMessageType } from '../../protocol/peer.js';
+import { normaliseDisplayName } from '../../protocol/names.js';
 import {
   ClientMessageType,
   CloseCode,
   ErrorCode,
-  normaliseDisplayName,
   PROTOCOL_VERSION,
   ServerMessageType,
   type ErrorMessage,
@@ -34,47 +44,74 @@ import {
 } from '../../protocol/signaling.js';
 
 export { ChatSendError } from './conversation.js';
-export type { ChatMessage } from './conversation.js';
-export type { Participant, PeerConnectionState } from './participants.js';
+export type { ChatMessage, RefusalReason } from './conversation.js';
+export type { Participant, PeerConnectionState, PeerProblem, ProofState } from './participants.js';
 export type { DeliverySummary } from './delivery-tracker.js';
+export { tagOf } from './participants.js';
 
 /**
  * - connecting: opening the signaling connection or waiting for `welcome` (first time)
  * - joined: in the room; new peers can find us
  * - reconnecting: the signaling connection is gone and being retried; direct connections keep working
- * - rejected: the server refused us for good (room full, incompatible version, opened elsewhere)
+ * - rejected: the room cannot be joined (room full, incompatible version, opened elsewhere, a room
+ *   key that is too weak, a page without WebCrypto)
  * - closed: close() was called
  */
 export type RoomPhase = 'connecting' | 'joined' | 'reconnecting' | 'rejected' | 'closed';
 
+/** Why a room was refused before it reached the server. */
+export const RoomRefusal = {
+  /** The room key is too short or has characters a key cannot have. */
+  BadRoomKey: 'bad-room-key',
+  /** The page has no WebCrypto (a plain-http page on another machine than localhost). */
+  InsecureContext: 'insecure-context',
+} as const;
+export type RoomRefusal = (typeof RoomRefusal)[keyof typeof RoomRefusal];
+
 export interface RoomStatus {
   phase: RoomPhase;
-  /** For 'rejected' and 'reconnecting': the server's error code or the close code, when known. */
-  code?: ErrorCode | number;
-  /** The server's human-readable explanation, when it gave one. */
+  /** For 'rejected' and 'reconnecting': the error code or the close code, when known. */
+  code?: ErrorCode | RoomRefusal | number;
+  /** A human-readable explanation, when there is one. */
   detail?: string;
   /** For 'reconnecting': when the next attempt starts (Date.now() clock), if one is scheduled. */
   retryAt?: number;
 }
+
+/** Something only an attacker or a broken peer causes, reported as it happens. */
+export type SecurityEvent =
+  /** A peer failed to prove itself on its connection and was disconnected. */
+  | { kind: 'peer-refused'; peerId: string; problem: PeerProblem }
+  /** A signal payload said to be from `peerId` did not open: changed, replayed or redirected on the way. */
+  | { kind: 'signal-refused'; peerId: string; failure: UnsealFailure }
+  /** A message or history entry sent by `peerId` was refused. */
+  | { kind: 'message-refused'; peerId: string; reason: RefusalReason };
 
 export interface RoomEvents {
   /** Anything visible changed (participants, messages, receipts, status, name). */
   change: void;
   /** A message entered the log (sent here, or received live or through history). */
   message: ChatMessage;
+  /** Someone joined, proved it holds the room key, and said its name. */
   'peer-joined': Participant;
+  /** Someone announced by 'peer-joined' is gone. */
   'peer-left': Participant;
   status: RoomStatus;
+  security: SecurityEvent;
 }
 
 export interface ParleyRoomOptions {
-  /** The secret room key from the link; only its derived id is sent to the server. */
+  /** The secret room key from the link; it never leaves this page. */
   roomKey: string;
   name: string;
   /** ws:// or wss:// URL of the signaling endpoint. */
   signalingUrl: string;
-  /** Who this tab is; defaults to a fresh identity (a new participant). */
+  /** Who this tab is; by default a fresh identity (a new participant), or see persistIdentity. */
   identity?: SessionIdentity;
+  /** Keep this tab's identity across reloads (sessionStorage and IndexedDB) when none is given. */
+  persistIdentity?: boolean;
+  /** Where verified peers are remembered; localStorage by default. */
+  contactsStore?: Storage;
   /** Keep at most this many messages in memory (oldest dropped first). */
   maxMessages?: number;
   WebSocketImpl?: WebSocketConstructor;
@@ -87,80 +124,108 @@ export interface ParleyRoomOptions {
 
 const DEFAULT_MAX_MESSAGES = 1000;
 
+/** Everything that needs the room's keys and this participant's identity, made once they exist. */
+interface RoomParts {
+  keys: RoomKeys;
+  session: SessionIdentity;
+  self: SigningIdentity;
+  /** This tab was this participant before, with the same keys (see SessionIdentity.resumed). */
+  resumed: boolean;
+  seal: SignalSeal;
+  mesh: PeerMesh;
+  links: LinkSupervisor;
+  verifier: PeerVerifier;
+  directory: AuthorDirectory;
+  conversation: Conversation;
+  contacts: VerifiedContacts;
+}
+
 export class ParleyRoom extends Emitter<RoomEvents> {
-  readonly roomId: string;
-  /** This participant's peer id (the server derives the same one from the session secret). */
-  readonly selfId: string;
-  readonly #identity: SessionIdentity;
+  readonly #options: ParleyRoomOptions;
+  readonly #clock: Clock;
   readonly #signaling: SignalingClient;
-  readonly #mesh: PeerMesh;
   readonly #participants = new ParticipantRegistry();
-  readonly #links: LinkSupervisor;
-  readonly #conversation: Conversation;
+  #parts: RoomParts | undefined;
+  #starting: Promise<void> | undefined;
   #name: string;
   #status: RoomStatus = { phase: 'connecting' };
   #everJoined = false;
   /** The last error frame, kept to explain a close that follows it. */
   #lastError: ErrorMessage | undefined;
+  /** Peers reported by 'peer-joined' (proven and named), so 'peer-left' is reported only for them. */
+  readonly #announced = new Set<string>();
+  /** Peers refused on their last connection: their offers are ignored until the server announces them again. */
+  readonly #refused = new Set<string>();
+  /** Sealed signals are sent in the order they were sealed (their counters rise). */
+  #outgoing: Promise<unknown> = Promise.resolve();
+  /** Each peer's frames are handled one after the other (checking signatures takes a moment). */
+  readonly #inbound = new Map<string, Promise<unknown>>();
   #invalidPeerFrames = 0;
   #unsupportedPeerFrames = 0;
+  #refusedSignals = 0;
+  #refusedMessages = 0;
 
   constructor(options: ParleyRoomOptions) {
     super();
-    const clock = options.clock ?? systemClock;
-    this.roomId = deriveRoomId(options.roomKey);
-    this.#identity = options.identity ?? ephemeralIdentity();
-    this.selfId = derivePeerId(this.roomId, this.#identity.secret);
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.#name = normaliseDisplayName(options.name) || 'Guest';
     this.#signaling = new SignalingClient(options.signalingUrl, options.WebSocketImpl);
-    this.#mesh = new PeerMesh({ selfId: this.selfId, createLink: options.createLink ?? createSimplePeerLink, clock });
-    this.#links = new LinkSupervisor({
-      selfId: this.selfId,
-      mesh: this.#mesh,
-      participants: this.#participants,
-      isJoined: () => this.#status.phase === 'joined',
-      clock,
-      ...(options.random ? { random: options.random } : {}),
-    });
-    this.#conversation = new Conversation({
-      selfId: this.selfId,
-      nextSequence: () => this.#identity.nextSequence(),
-      peers: this.#mesh,
-      maxMessages: options.maxMessages ?? DEFAULT_MAX_MESSAGES,
-      clock,
-    });
-
     this.#signaling.on('state', (change) => this.onSignalingState(change));
     this.#signaling.on('message', (message) => this.onServerMessage(message));
     this.#signaling.on('invalid', (why) => console.warn(`parley: ignored a signaling frame (${why})`));
-    this.#mesh.on('signal', ({ to, data }) => this.#signaling.send({ type: ClientMessageType.Signal, to, data }));
-    this.#mesh.on('state', ({ id, state }) => this.#links.onLinkState(id, state));
-    this.#mesh.on('open', ({ id }) => this.#conversation.linkOpened(id));
-    this.#mesh.on('data', ({ from, data }) => this.onPeerData(from, data));
-    this.#mesh.on('closed', ({ id }) => this.#links.onLinkClosed(id));
-    this.#participants.on('admitted', ({ participant, isNew }) => {
-      this.#conversation.peerPresent(participant.id);
-      if (isNew) this.emit('peer-joined', participant);
+    this.#participants.on('admitted', ({ participant }) => {
+      this.#parts?.conversation.peerPresent(participant.id);
       this.emit('change', undefined);
     });
     this.#participants.on('removed', (participant) => {
-      this.#conversation.peerLeft(participant.id);
-      this.emit('peer-left', participant);
+      this.#parts?.conversation.peerLeft(participant.id);
+      this.#parts?.verifier.linkClosed(participant.id);
+      if (this.#announced.delete(participant.id)) this.emit('peer-left', participant);
       this.emit('change', undefined);
     });
     this.#participants.on('changed', () => this.emit('change', undefined));
-    this.#conversation.on('message', (message) => {
-      this.emit('message', message);
-      this.emit('change', undefined);
-    });
-    this.#conversation.on('receipts', () => this.emit('change', undefined));
   }
 
-  /** Connects to the signaling server and joins the room. */
+  /** Derives the room's keys, then connects to the signaling server and joins the room. */
   start(): void {
-    if (this.#status.phase === 'closed') return;
-    this.#conversation.start();
-    this.#signaling.connect();
+    if (this.#status.phase === 'closed' || this.#starting) return;
+    this.#starting = this.prepare().then(
+      () => {
+        if (this.#status.phase === 'closed') return;
+        this.#parts!.conversation.start();
+        this.#signaling.connect();
+      },
+      (error: unknown) => {
+        if (this.#status.phase === 'closed') return;
+        if (error instanceof RoomKeyError) this.setStatus({ phase: 'rejected', code: RoomRefusal.BadRoomKey, detail: error.message });
+        else if (!hasWebCrypto()) {
+          this.setStatus({
+            phase: 'rejected',
+            code: RoomRefusal.InsecureContext,
+            detail: 'This page cannot encrypt: open it over https:// (or on localhost). Parley never sends a chat unencrypted.',
+          });
+        } else {
+          console.error('parley: could not set up the room', error);
+          this.setStatus({ phase: 'rejected', detail: 'This browser could not set up the room’s encryption.' });
+        }
+      },
+    );
+  }
+
+  /** This room's id as the server knows it ('' until start() has derived it). */
+  get roomId(): string {
+    return this.#parts?.keys.roomId ?? '';
+  }
+
+  /** This participant's peer id ('' until start() has derived it; the server derives the same). */
+  get selfId(): string {
+    return this.#parts?.self.peerId ?? '';
+  }
+
+  /** The short tag shown beside this participant's name (tagOf the peer id). */
+  get selfTag(): string {
+    return tagOf(this.selfId);
   }
 
   get name(): string {
@@ -178,20 +243,20 @@ export class ParleyRoom extends Emitter<RoomEvents> {
 
   /** The log, in the order every peer agrees on, oldest first. */
   get messages(): readonly ChatMessage[] {
-    return this.#conversation.messages;
+    return this.#parts?.conversation.messages ?? [];
   }
 
   /** Receipts for one of this participant's own messages. */
   deliveryOf(messageId: string): DeliverySummary | undefined {
-    return this.#conversation.deliveryOf(messageId);
+    return this.#parts?.conversation.deliveryOf(messageId);
   }
 
   /** The display name of a participant, if known. */
   nameOf(peerId: string): string | undefined {
-    return this.#participants.nameOf(peerId);
+    return this.#participants.nameOf(peerId) || undefined;
   }
 
-  /** Data channel frames dropped because they were not valid peer messages. */
+  /** Data channel frames dropped because they were not valid peer messages (or came before a proof). */
   get invalidPeerFrames(): number {
     return this.#invalidPeerFrames;
   }
@@ -201,43 +266,181 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     return this.#unsupportedPeerFrames;
   }
 
+  /** Signal payloads that did not open (changed, replayed, redirected, or not sealed at all). */
+  get refusedSignals(): number {
+    return this.#refusedSignals;
+  }
+
+  /** Messages and history entries refused: forged, from the future, or history nobody asked for. */
+  get refusedMessages(): number {
+    return this.#refusedMessages;
+  }
+
   /**
    * Sends a chat message to everyone in the room and adds it to the log. Peers that are not
    * reachable right now get it when their connection opens again. Throws ChatSendError for an
-   * empty or over-long message, or after close().
+   * empty or over-long message, before the room is ready, or after close().
    */
   send(text: string): ChatMessage {
     if (this.#status.phase === 'closed') throw new ChatSendError('closed', 'This room has been left.');
-    return this.#conversation.send(text, this.#name, this.#participants.ids());
+    if (!this.#parts) throw new ChatSendError('not-ready', 'The room is still starting; try again in a moment.');
+    return this.#parts.conversation.send(text, this.#name, this.#participants.ids());
   }
 
-  /** Changes this participant's display name and tells the room. */
+  /** Changes this participant's display name and tells the peers. */
   setName(name: string): void {
     const normalised = normaliseDisplayName(name);
     if (!normalised || normalised === this.#name) return;
     this.#name = normalised;
-    if (this.#status.phase === 'joined') this.#signaling.send({ type: ClientMessageType.Rename, name: normalised });
+    const frame = encodePeerMessage({ type: PeerMessageType.Profile, name: normalised });
+    for (const id of this.#participants.ids()) this.sendProven(id, frame);
     this.emit('change', undefined);
+  }
+
+  /**
+   * Marks a proven peer as verified (its safety code matched what the person read out) or not.
+   * Remembered for the room by its key; returns false if the peer is not proven right now.
+   */
+  setVerified(peerId: string, verified: boolean): boolean {
+    const parts = this.#parts;
+    const peer = parts?.verifier.provenPeer(peerId);
+    if (!parts || !peer) return false;
+    parts.contacts.set(this.#participants.nameOf(peerId) ?? '', peer.publicKey, verified);
+    for (const participant of this.#participants.list()) this.refreshIdentity(participant.id);
+    return true;
   }
 
   /** Leaves the room: closes every peer connection and the signaling connection. */
   close(): void {
     if (this.#status.phase === 'closed') return;
-    this.#signaling.send({ type: ClientMessageType.Leave });
-    // Tell peers directly too: the others see us go at once even without a signaling server.
-    const bye = encodePeerMessage({ type: PeerMessageType.Bye });
-    for (const id of this.#participants.ids()) this.#mesh.send(id, bye);
-    this.#links.dispose();
-    this.#conversation.stop();
-    this.#mesh.destroy();
+    const parts = this.#parts;
+    this.setStatus({ phase: 'closed' });
+    if (this.#signaling.state === 'open') this.#signaling.send({ type: ClientMessageType.Leave });
+    if (parts) {
+      // Tell peers directly too: the others see us go at once even without a signaling server.
+      const bye = encodePeerMessage({ type: PeerMessageType.Bye });
+      for (const id of this.#participants.ids()) this.sendProven(id, bye);
+      parts.links.dispose();
+      parts.verifier.dispose();
+      parts.conversation.stop();
+      parts.mesh.destroy();
+    }
     this.#signaling.close();
     this.#participants.clear();
-    this.setStatus({ phase: 'closed' });
     this.removeAllListeners();
   }
 
+  private async prepare(): Promise<void> {
+    const options = this.#options;
+    const keys = await deriveRoomKeys(options.roomKey);
+    const session = options.identity ?? (options.persistIdentity ? loadSessionIdentity(keys.roomId) : ephemeralIdentity());
+    const { keys: signingKeys, stored } = await session.signingKeys(keys.roomId);
+    const self = await signingIdentity(keys.roomId, session.secret, signingKeys);
+    const clock = this.#clock;
+    const mesh = new PeerMesh({ selfId: self.peerId, createLink: options.createLink ?? createSimplePeerLink, clock });
+    const links = new LinkSupervisor({
+      selfId: self.peerId,
+      mesh,
+      participants: this.#participants,
+      isJoined: () => this.#status.phase === 'joined',
+      clock,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    const verifier = new PeerVerifier({
+      roomId: keys.roomId,
+      self,
+      membershipKey: keys.membershipKey,
+      sendRaw: (id, frame) => mesh.send(id, frame),
+      clock,
+    });
+    const directory = new AuthorDirectory(keys.roomId, self);
+    const conversation = new Conversation({
+      selfId: self.peerId,
+      nextSequence: () => session.nextSequence(),
+      peers: { send: (id, frame) => this.sendProven(id, frame) },
+      authority: directory,
+      maxMessages: options.maxMessages ?? DEFAULT_MAX_MESSAGES,
+      clock,
+    });
+    const seal = new SignalSeal({ roomId: keys.roomId, selfId: self.peerId, key: keys.sealKey, now: () => clock.now() });
+    const contacts = new VerifiedContacts(keys.roomId, options.contactsStore);
+    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, contacts };
+
+    mesh.on('signal', ({ to, data }) => {
+      const sealed = seal.seal(to, data);
+      this.#outgoing = this.#outgoing.then(async () => this.#signaling.send({ type: ClientMessageType.Signal, to, data: await sealed }));
+    });
+    mesh.on('state', ({ id, state }) => {
+      // A channel that is open but not yet proven is not "connected" to anyone who sees it.
+      if (state === 'connected' && !verifier.isProven(id)) return;
+      links.onLinkState(id, state);
+    });
+    mesh.on('open', ({ id, fingerprints }) => {
+      this.#participants.update(id, { proof: 'pending', safetyCode: undefined });
+      verifier.linkOpened(id, fingerprints);
+    });
+    mesh.on('data', ({ from, data }) => {
+      // Which connection it came on is known only now: frames wait their turn (see #inbound).
+      const linkNumber = verifier.linkNumber(from);
+      const previous = this.#inbound.get(from) ?? Promise.resolve();
+      this.#inbound.set(
+        from,
+        previous
+          .then(() => this.onPeerData(from, data, linkNumber))
+          .catch((error: unknown) => console.error('parley: a peer frame could not be handled', error)),
+      );
+    });
+    mesh.on('closed', ({ id }) => {
+      verifier.linkClosed(id);
+      if (this.#refused.has(id)) return;
+      this.#participants.update(id, { proof: 'pending', safetyCode: undefined });
+      links.onLinkClosed(id);
+    });
+    verifier.on('proven', (peer) => {
+      this.#refused.delete(peer.id);
+      directory.addProven({ id: peer.id, key: peer.publicKey, commit: peer.commit }, peer.key);
+      this.#participants.update(peer.id, { proof: 'proven', problem: undefined, safetyCode: peer.safetyCode });
+      this.refreshIdentity(peer.id);
+      links.onLinkState(peer.id, 'connected');
+      this.sendProven(peer.id, encodePeerMessage({ type: PeerMessageType.Profile, name: this.#name }));
+      void conversation.linkProven(peer.id);
+    });
+    verifier.on('refused', ({ id, failure }) => {
+      this.#refused.add(id);
+      this.#participants.update(id, { proof: 'refused', problem: failure, safetyCode: undefined });
+      links.giveUp(id);
+      this.emit('security', { kind: 'peer-refused', peerId: id, problem: failure });
+    });
+    conversation.on('message', (message) => {
+      this.emit('message', message);
+      this.emit('change', undefined);
+    });
+    conversation.on('receipts', () => this.emit('change', undefined));
+    conversation.on('refused', ({ from, reason }) => {
+      this.#refusedMessages += 1;
+      this.emit('security', { kind: 'message-refused', peerId: from, reason });
+      this.emit('change', undefined);
+    });
+  }
+
+  /** Writes a frame to a peer whose current connection is proven; false otherwise. */
+  private sendProven(peerId: string, frame: string): boolean {
+    const parts = this.#parts;
+    return parts !== undefined && parts.verifier.isProven(peerId) && parts.mesh.send(peerId, frame);
+  }
+
+  /** Recomputes whether a proven peer is verified, or shows a verified name with another key. */
+  private refreshIdentity(peerId: string): void {
+    const peer = this.#parts?.verifier.provenPeer(peerId);
+    if (!peer) return;
+    const contacts = this.#parts!.contacts;
+    const name = this.#participants.nameOf(peerId) ?? '';
+    this.#participants.update(peerId, { verified: contacts.isVerified(peer.publicKey), identityChanged: contacts.isImpostorOf(name, peer.publicKey) });
+  }
+
   private onSignalingState(change: SignalingStateChange): void {
-    if (this.#status.phase === 'closed') return;
+    const parts = this.#parts;
+    if (this.#status.phase === 'closed' || !parts) return;
     switch (change.state) {
       case 'connecting':
         this.setStatus({ phase: this.#everJoined ? 'reconnecting' : 'connecting' });
@@ -246,15 +449,15 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         this.#signaling.send({
           type: ClientMessageType.Join,
           v: PROTOCOL_VERSION,
-          room: this.roomId,
-          name: this.#name,
-          session: this.#identity.secret,
+          room: parts.keys.roomId,
+          session: parts.session.secret,
+          key: parts.self.publicKeyDigest,
         });
         // While the join makes its round trip; a no-op once done (index.html's script may have).
         warmUpWebRtc();
         return;
       case 'waiting': {
-        this.#links.onSignalingLost();
+        parts.links.onSignalingLost();
         const status: RoomStatus = { phase: this.#everJoined ? 'reconnecting' : 'connecting' };
         if (change.retryAt !== undefined) status.retryAt = change.retryAt;
         if (change.code !== undefined) status.code = change.code;
@@ -262,7 +465,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         return;
       }
       case 'closed': {
-        this.#links.onSignalingLost();
+        parts.links.onSignalingLost();
         const status: RoomStatus = { phase: 'rejected' };
         const code = this.#lastError?.code ?? change.code;
         if (code !== undefined) status.code = code;
@@ -278,28 +481,30 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   }
 
   private onServerMessage(message: ServerMessage): void {
+    const parts = this.#parts;
+    if (!parts) return;
     switch (message.type) {
       case ServerMessageType.Welcome: {
         const firstWelcome = !this.#everJoined;
         this.#everJoined = true;
         this.#lastError = undefined;
-        this.#mesh.setIceServers(message.iceServers);
-        this.#links.onWelcome(message.members, firstWelcome && this.#identity.resumed);
+        if (message.id !== parts.self.peerId) console.warn('parley: the server gave this participant another id than its keys give; peers will refuse it');
+        for (const member of message.members) this.#refused.delete(member.id);
+        parts.mesh.setIceServers(message.iceServers);
+        parts.links.onWelcome(message.members, firstWelcome && parts.resumed);
         this.setStatus({ phase: 'joined' });
         return;
       }
       case ServerMessageType.PeerJoined:
-        this.#links.onPeerJoined(message.peer);
+        this.#refused.delete(message.peer.id);
+        parts.links.onPeerJoined(message.peer);
         return;
       case ServerMessageType.PeerLeft:
-        if (this.#participants.has(message.id)) this.#conversation.peerLeft(message.id);
-        this.#links.onPeerLeft(message.id, message.reason);
-        return;
-      case ServerMessageType.PeerRenamed:
-        this.#participants.rename(message.peer.id, message.peer.name);
+        if (this.#participants.has(message.id)) parts.conversation.peerLeft(message.id);
+        parts.links.onPeerLeft(message.id, message.reason);
         return;
       case ServerMessageType.Signal:
-        this.#links.onSignal(message.from, message.data);
+        void this.openSignal(parts, message.from, message.data);
         return;
       case ServerMessageType.Error:
         this.#lastError = message;
@@ -312,7 +517,26 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     }
   }
 
-  private onPeerData(from: string, data: unknown): void {
+  /** A sealed signal from `from`: opened in arrival order, then handed to the supervisor. */
+  private async openSignal(parts: RoomParts, from: string, sealed: unknown): Promise<void> {
+    const opened = await parts.seal.open(from, sealed);
+    if (this.#status.phase === 'closed') return;
+    if (!opened.ok) {
+      this.#refusedSignals += 1;
+      if (this.#participants.has(from)) this.#participants.update(from, { problem: 'tampered-signaling' });
+      this.emit('security', { kind: 'signal-refused', peerId: from, failure: opened.failure });
+      this.emit('change', undefined);
+      return;
+    }
+    // A peer that failed its proof may not start over by offering; the server announcing it again may.
+    if (opened.data.type === 'offer' && this.#refused.has(from)) return;
+    if (this.#participants.get(from)?.problem === 'tampered-signaling') this.#participants.update(from, { problem: undefined });
+    parts.links.onSignal(from, opened.data);
+  }
+
+  private async onPeerData(from: string, data: unknown, linkNumber: number | undefined): Promise<void> {
+    const parts = this.#parts;
+    if (!parts || this.#status.phase === 'closed') return;
     const decoded = decodePeerFrame(data);
     if (decoded.kind === 'unsupported') {
       this.#unsupportedPeerFrames += 1;
@@ -323,11 +547,36 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       return;
     }
     const { message } = decoded;
-    if (message.type === PeerMessageType.Bye) {
-      this.#links.dismiss(from);
+    if (message.type === PeerMessageType.Prove) {
+      await parts.verifier.receiveProof(from, message, linkNumber);
       return;
     }
-    if (!this.#conversation.receive(from, this.#participants.nameOf(from), message)) this.#invalidPeerFrames += 1;
+    // Nothing but a proof counts on a connection that is not proven (nor from an earlier one).
+    if (!parts.verifier.isProven(from) || parts.verifier.linkNumber(from) !== linkNumber) {
+      this.#invalidPeerFrames += 1;
+      return;
+    }
+    switch (message.type) {
+      case PeerMessageType.Bye:
+        parts.links.dismiss(from);
+        return;
+      case PeerMessageType.Profile: {
+        const name = normaliseDisplayName(message.name);
+        if (!name) {
+          this.#invalidPeerFrames += 1;
+          return;
+        }
+        this.#participants.rename(from, name);
+        this.refreshIdentity(from);
+        if (!this.#announced.has(from)) {
+          this.#announced.add(from);
+          this.emit('peer-joined', this.#participants.get(from)!);
+        }
+        return;
+      }
+      default:
+        await parts.conversation.receive(from, message);
+    }
   }
 
   private setStatus(status: RoomStatus): void {

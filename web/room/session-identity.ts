@@ -1,9 +1,13 @@
 /**
- * Who this tab is in a room: a session secret (from which the server derives the same peer id
- * every time) and the sequence of its messages. Kept in sessionStorage, so a reload of the tab is
- * the same participant and continues its message numbering; a new tab is a new participant.
+ * Who this tab is in a room: a session secret and a signing key pair (from which the server and
+ * the members derive the same peer id every time, protocol/ids.ts) and the sequence of its
+ * messages. The secret and the sequence are kept in sessionStorage, the keys in IndexedDB
+ * (signing-key-store.ts), so a reload of the tab is the same participant and continues its
+ * message numbering; a new tab is a new participant.
  */
-import { createSessionSecret } from './room-key.js';
+import { createSessionSecret } from '../security/room-keys.js';
+import { generateSigningKeys } from '../security/identity-keys.js';
+import { loadOrCreateSigningKeys } from '../security/signing-key-store.js';
 import { SESSION_SECRET_PATTERN } from '../../protocol/ids.js';
 
 const SESSION_SECRET = new RegExp(SESSION_SECRET_PATTERN);
@@ -17,6 +21,11 @@ export interface SessionIdentity {
   readonly resumed: boolean;
   /** The next message sequence number (1, 2, 3, … across reloads of this tab). */
   nextSequence(): number;
+  /**
+   * The tab's signing key pair in the room `roomId`; `stored`: it is the one this tab used before
+   * (without it, the peer id is new, and the tab is a new participant after all).
+   */
+  signingKeys(roomId: string): Promise<{ keys: CryptoKeyPair; stored: boolean }>;
 }
 
 interface Stored {
@@ -28,7 +37,17 @@ interface Stored {
 export function ephemeralIdentity(): SessionIdentity {
   const secret = createSessionSecret();
   let sequence = 0;
-  return { secret, resumed: false, nextSequence: () => (sequence += 1) };
+  let keys: Promise<CryptoKeyPair> | undefined;
+  return {
+    secret,
+    resumed: false,
+    nextSequence: () => (sequence += 1),
+    async signingKeys() {
+      const stored = keys !== undefined;
+      keys ??= generateSigningKeys();
+      return { keys: await keys, stored };
+    },
+  };
 }
 
 function sessionStore(): Storage | undefined {
@@ -70,5 +89,6 @@ export function loadSessionIdentity(roomId: string): SessionIdentity {
       save();
       return state.sequence;
     },
+    signingKeys: (room) => loadOrCreateSigningKeys(`${room}:${state.secret}`, generateSigningKeys),
   };
 }

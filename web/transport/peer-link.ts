@@ -4,6 +4,7 @@
  */
 import type { SignalData } from '../../protocol/signaling.js';
 import type { WritableChannel } from './channel-writer.js';
+import type { ConnectionFingerprints } from './sdp-fingerprint.js';
 
 export interface PeerLinkOptions {
   /** This side makes the offer (and creates the data channel). */
@@ -16,8 +17,12 @@ export interface PeerLinkOptions {
 export interface PeerLinkHandlers {
   /** A signaling payload to deliver to the other side. */
   signal(data: SignalData): void;
-  /** The data channel is open; frames are written to it directly (see ChannelWriter). */
-  channelOpen(channel: WritableChannel): void;
+  /**
+   * The data channel is open; frames are written to it directly (see ChannelWriter). The
+   * fingerprints are the DTLS certificates' as this connection applied them (undefined if the
+   * descriptions carry none: such a link cannot prove anything and is refused by the room).
+   */
+  channelOpen(channel: WritableChannel, fingerprints: ConnectionFingerprints | undefined): void;
   /** A frame arrived on the data channel (not yet validated). */
   data(data: unknown): void;
   /** The connection's ICE state changed ('checking', 'connected', 'disconnected', …). */

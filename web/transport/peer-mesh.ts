@@ -12,6 +12,7 @@ import { Emitter } from '../shared/emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
 import { ChannelWriter } from './channel-writer.js';
 import type { PeerLink, PeerLinkFactory } from './peer-link.js';
+import type { ConnectionFingerprints } from './sdp-fingerprint.js';
 import type { IceServer, SignalData } from '../../protocol/signaling.js';
 
 /** 'unstable': the connection exists but ICE lost its path; it may recover by itself. */
@@ -27,8 +28,8 @@ interface PeerMeshEvents {
   /** A signaling payload to deliver to `to` through the signaling server. */
   signal: { to: string; data: SignalData };
   state: { id: string; state: LinkState };
-  /** The data channel to `id` opened. */
-  open: { id: string };
+  /** The data channel to `id` opened; `fingerprints` are its DTLS certificates' (see PeerLinkHandlers). */
+  open: { id: string; fingerprints: ConnectionFingerprints | undefined };
   /** A text frame arrived on the data channel from `from` (not yet validated). */
   data: { from: string; data: unknown };
   /** The connection to `id` ended (closed by either side, failed, or given up). */
@@ -159,12 +160,12 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
         signal: (data) => {
           if (isCurrent()) this.emit('signal', { to: id, data });
         },
-        channelOpen: (channel) => {
+        channelOpen: (channel, fingerprints) => {
           if (!isCurrent() || entry.writer) return;
           stopTimer();
           entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
           setState('connected');
-          this.emit('open', { id });
+          this.emit('open', { id, fingerprints });
         },
         data: (data) => {
           if (isCurrent()) this.emit('data', { from: id, data });

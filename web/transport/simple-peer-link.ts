@@ -5,6 +5,7 @@
  */
 import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
 import type { PeerLink, PeerLinkHandlers, PeerLinkOptions } from './peer-link.js';
+import { connectionFingerprints } from './sdp-fingerprint.js';
 
 export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions, handlers: PeerLinkHandlers): PeerLink {
   const peer = new SimplePeer({ initiator, trickle: true, objectMode: true, config: { iceServers } });
@@ -19,7 +20,7 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
   const opened = (channel: RTCDataChannel): void => {
     if (closed || channelReported) return;
     channelReported = true;
-    handlers.channelOpen(channel);
+    handlers.channelOpen(channel, connectionFingerprints(peer._pc));
   };
   // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
   // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a

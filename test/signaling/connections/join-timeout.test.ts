@@ -37,7 +37,7 @@ describe('JoinTimeout', () => {
     const { clock, connect } = server();
     const member = connect();
     clock.advance(TIMEOUT_MS - 1);
-    expect(member.join(ROOM, 'Ada')).toBeDefined();
+    expect(member.join(ROOM)).toBeDefined();
     clock.advance(10 * TIMEOUT_MS);
     expect(member.socket.closes).toEqual([]);
     // Nothing left to wait for: no timer either.
@@ -47,7 +47,7 @@ describe('JoinTimeout', () => {
   it('gives a connection that leaves its room the timeout from then to join again, and closes it after', () => {
     const { clock, connect } = server();
     const member = connect();
-    member.join(ROOM, 'Ada');
+    member.join(ROOM);
     clock.advance(3 * TIMEOUT_MS);
     member.send({ type: ClientMessageType.Leave });
     clock.advance(TIMEOUT_MS - 1);
@@ -59,10 +59,10 @@ describe('JoinTimeout', () => {
   it('keeps a connection that leaves its room and joins again in time', () => {
     const { clock, connect } = server();
     const member = connect();
-    member.join(ROOM, 'Ada');
+    member.join(ROOM);
     member.send({ type: ClientMessageType.Leave });
     clock.advance(TIMEOUT_MS - 1);
-    member.join(ROOM, 'Ada');
+    member.join(ROOM);
     clock.advance(10 * TIMEOUT_MS);
     expect(member.socket.closes).toEqual([]);
   });
@@ -87,7 +87,7 @@ describe('JoinTimeout', () => {
       return arrival;
     });
     // Every other one joins, which changes nothing for the rest.
-    for (const [index, { connection }] of arrivals.entries()) if (index % 2 === 1) connection.join(ROOM, `Member ${index}`);
+    for (const [index, { connection }] of arrivals.entries()) if (index % 2 === 1) connection.join(ROOM);
     const closedAt = new Map<FakeConnection, number>();
     while (clock.pendingTimers > 0) {
       expect(clock.pendingTimers).toBe(1);

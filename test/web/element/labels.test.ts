@@ -1,6 +1,7 @@
 // The words <parley-chat> shows for receipts, connection states and the room's status.
 import { describe, expect, it } from 'vitest';
-import { deliveryLabel, PEER_STATE_LABEL, statusLabel } from '../../../web/element/labels.js';
+import { deliveryLabel, PEER_PROBLEM_LABEL, PEER_STATE_LABEL, peerName, peerStatusLabel, statusLabel } from '../../../web/element/labels.js';
+import type { Participant } from '../../../web/room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../../../web/room/delivery-tracker.js';
 
 const names: Record<string, string> = { ada: 'Ada', bob: 'Bob' };
@@ -56,5 +57,46 @@ describe('status line', () => {
 
   it('has a word for every connection state', () => {
     expect(Object.values(PEER_STATE_LABEL)).toEqual(['Connecting…', 'Connected', 'Reconnecting…', 'Connection failed']);
+  });
+});
+
+describe('what a participant row says about who the peer is', () => {
+  const peer = (changes: Partial<Participant>): Participant => ({
+    id: 'AbCdEfGhIjKlMnOpQrStUv',
+    name: 'Ada',
+    tag: 'AbCd',
+    state: 'connected',
+    proof: 'proven',
+    verified: false,
+    identityChanged: false,
+    ...changes,
+  });
+
+  it('says connected only for a proven peer, and verified when the person marked it', () => {
+    expect(peerStatusLabel(peer({}))).toEqual({ text: 'Connected', tone: 'ok' });
+    expect(peerStatusLabel(peer({ verified: true }))).toEqual({ text: 'Verified · connected', tone: 'ok' });
+    expect(peerStatusLabel(peer({ state: 'connecting', proof: 'pending' }))).toEqual({ text: 'Connecting…', tone: 'busy' });
+  });
+
+  it('says a refused peer could not prove it has the key, in words, whatever its link state', () => {
+    expect(peerStatusLabel(peer({ state: 'failed', proof: 'refused', problem: 'no-room-key' }))).toEqual({ text: 'Could not prove it has this room’s key', tone: 'bad' });
+    expect(peerStatusLabel(peer({ state: 'failed', proof: 'refused', problem: 'wrong-id' })).text).toBe('Claimed an identity that is not its own');
+  });
+
+  it('flags tampered signaling until the link works, and a name verified before with another key', () => {
+    expect(peerStatusLabel(peer({ state: 'connecting', proof: 'pending', problem: 'tampered-signaling' }))).toEqual({ text: 'Connection data was tampered with', tone: 'bad' });
+    expect(peerStatusLabel(peer({ identityChanged: true }))).toEqual({ text: 'Not the Ada you verified', tone: 'bad' });
+  });
+
+  it('names a peer that has not said its name yet', () => {
+    expect(peerName({ name: '' })).toBe('Someone joining');
+    expect(peerName({ name: 'Ada' })).toBe('Ada');
+  });
+
+  it('has a short and a long sentence for every problem', () => {
+    for (const label of Object.values(PEER_PROBLEM_LABEL)) {
+      expect(label.short.length).toBeLessThan(45);
+      expect(label.long.length).toBeGreaterThan(label.short.length);
+    }
   });
 });

@@ -47,3 +47,16 @@ describe('ChatLog', () => {
     expect(log.recent(2).map((e) => e.id)).toEqual([`${ADA}:4`, `${ADA}:5`]);
   });
 });
+
+describe('ChatLog when full', () => {
+  it('never drops a newer message in favour of an older one (an old-dated entry goes nowhere)', () => {
+    const log = new ChatLog(3);
+    for (let sequence = 1; sequence <= 3; sequence += 1) log.add(entry(ADA, sequence, 100 + sequence));
+    expect(log.add(entry(BOB, 1, 5))).toBe(false);
+    expect(log.entries.map((e) => e.id)).toEqual([`${ADA}:1`, `${ADA}:2`, `${ADA}:3`]);
+    expect(log.has(`${BOB}:1`)).toBe(false);
+    // A newer one still goes in, and the oldest makes room.
+    expect(log.add(entry(BOB, 2, 200))).toBe(true);
+    expect(log.entries.map((e) => e.id)).toEqual([`${ADA}:2`, `${ADA}:3`, `${BOB}:2`]);
+  });
+});

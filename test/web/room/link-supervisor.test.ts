@@ -40,7 +40,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const member = (id: string, name = `member ${id[0]}`) => ({ id, name });
+const member = (id: string) => ({ id });
 const stateOf = (id: string) => participants.get(id)?.state;
 
 /** A member whose link opened: in the room and connected. */
@@ -100,9 +100,22 @@ describe('who offers', () => {
     expect(stateOf(LOWER)).toBe('connecting');
     mesh.states.set(LOWER, 'connected');
     supervisor.onLinkState(LOWER, 'connected');
-    supervisor.onPeerJoined(member(LOWER, 'renamed on rejoin'));
+    supervisor.onPeerJoined(member(LOWER));
     expect(mesh.connects()).toEqual([LOWER]);
-    expect(participants.get(LOWER)).toEqual({ id: LOWER, name: 'renamed on rejoin', state: 'connected' });
+    expect(participants.get(LOWER)?.state).toBe('connected');
+  });
+
+  it('gives up on a link it cannot trust: closed, shown as failed, not rebuilt', () => {
+    linkedMember(HIGHER);
+    supervisor.giveUp(HIGHER);
+    expect(mesh.calls.at(-1)).toBe(`remove ${HIGHER}`);
+    expect(stateOf(HIGHER)).toBe('failed');
+    const before = mesh.calls.length;
+    vi.advanceTimersByTime(60_000);
+    expect(mesh.calls.length).toBe(before);
+    // The server announcing it again is a fresh start.
+    supervisor.onPeerJoined(member(HIGHER));
+    expect(mesh.calls.at(-1)).toBe(`connect ${HIGHER}`);
   });
 
   it('lets only members the server lists start a connection', () => {

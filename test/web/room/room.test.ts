@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { RTCPeerConnection as NodePeerConnection } from 'webrtc-polyfill';
 import { OFFER_FALLBACK_MS } from '../../../web/room/link-supervisor.js';
 import { ChatSendError, ParleyRoom, type ChatMessage, type RoomEvents } from '../../../web/room/room.js';
-import { createSessionSecret, deriveRoomId } from '../../../web/room/room-key.js';
+import { deriveRoomKeys } from '../../../web/security/room-keys.js';
 import { TestClient } from '../../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../../web/room/session-identity.js';
 import { HISTORY_LIMIT, MAX_CHAT_TEXT_LENGTH } from '../../../protocol/peer.js';
@@ -49,8 +49,9 @@ async function until(room: ParleyRoom, condition: () => boolean, timeoutMs = 10_
   await once(room, 'change', condition, timeoutMs);
 }
 
+/** Every peer is proven, connected and has said its name. */
 const allConnected = (room: ParleyRoom, count: number) => () =>
-  room.participants.length === count && room.participants.every((peer) => peer.state === 'connected');
+  room.participants.length === count && room.participants.every((peer) => peer.state === 'connected' && peer.name !== '');
 
 /** Ada joins first, then Bob; resolves once each sees the other connected. */
 async function twoConnected(): Promise<{ ada: ParleyRoom; bob: ParleyRoom }> {
@@ -83,9 +84,23 @@ afterEach(async () => {
 describe('ParleyRoom (Node peers)', () => {
   it('joins, connects directly and chats both ways', async () => {
     const { ada, bob } = await twoConnected();
-    expect(bob.participants[0]?.name).toBe('Ada');
+    await until(bob, () => bob.participants[0]?.name === 'Ada');
+    await until(ada, () => ada.participants[0]?.name === 'Bob');
     // Callers get what a participant is, not the room's own bookkeeping, and cannot change it.
-    expect(ada.participants).toEqual([{ id: bob.selfId, name: 'Bob', state: 'connected' }]);
+    expect(ada.participants).toEqual([
+      {
+        id: bob.selfId,
+        name: 'Bob',
+        tag: bob.selfId.slice(0, 4),
+        state: 'connected',
+        proof: 'proven',
+        safetyCode: expect.stringMatching(/^\d{4} \d{4} \d{4}$/),
+        verified: false,
+        identityChanged: false,
+      },
+    ]);
+    // Both sides compute the same safety code for their connection.
+    expect(bob.participants[0]?.safetyCode).toBe(ada.participants[0]?.safetyCode);
     expect(() => ((ada.participants[0] as { state: string }).state = 'failed')).toThrow(TypeError);
 
     const received = once(bob, 'message', (message) => !message.own);
@@ -109,7 +124,7 @@ describe('ParleyRoom (Node peers)', () => {
     expect(ada.roomId).not.toBe(eve.roomId);
     const bob = openRoom('Bob', 'first-room-key-aaaaaaaaaaaa');
     await until(bob, allConnected(bob, 1));
-    expect(bob.participants.map((peer) => peer.name)).toEqual(['Ada']);
+    await until(bob, () => bob.participants[0]?.name === 'Ada');
     expect(eve.participants).toEqual([]);
   });
 
@@ -156,38 +171,41 @@ describe('ParleyRoom (Node peers)', () => {
   });
 
   // A bare protocol client stands in for the other side, so what the room sends is visible.
-  const joinAsBareClient = async (name: string): Promise<TestClient> => {
+  // It knows the room id (as the server does), not the key.
+  const joinAsBareClient = async (): Promise<TestClient> => {
     const client = await TestClient.connect(server.signalUrl);
-    await client.join(deriveRoomId(ROOM_KEY), name, createSessionSecret());
+    await client.join((await deriveRoomKeys(ROOM_KEY)).roomId);
     return client;
   };
 
   it('offers to a newcomer as soon as it joins; a newcomer offers itself only if no offer comes', async () => {
     const ada = openRoom('Ada');
     await until(ada, () => ada.status.phase === 'joined');
-    const newcomer = await joinAsBareClient('Newcomer');
-    const offer = await newcomer.next('signal', (message) => message.data.type === 'offer', 5000);
+    const newcomer = await joinAsBareClient();
+    const offer = await newcomer.next('signal', (message) => message.data.k === 'offer', 5000);
     expect(offer.from).toBe(ada.selfId);
+    // Sealed: a member with only the room id cannot read the SDP.
+    expect(JSON.stringify(offer.data)).not.toMatch(/sdp|fingerprint|candidate/);
     newcomer.close();
     ada.close();
 
     // A member that never offers (a page from before this rule): the newcomer waits, then offers.
-    const silent = await joinAsBareClient('Silent');
+    const silent = await joinAsBareClient();
     const bob = openRoom('Bob');
     await until(bob, () => bob.status.phase === 'joined');
     const joinedAt = Date.now();
-    const fallback = await silent.next('signal', (message) => message.data.type === 'offer', OFFER_FALLBACK_MS + 5000);
+    const fallback = await silent.next('signal', (message) => message.data.k === 'offer', OFFER_FALLBACK_MS + 5000);
     expect(fallback.from).toBe(bob.selfId);
     expect(Date.now() - joinedAt).toBeGreaterThanOrEqual(OFFER_FALLBACK_MS - 50);
     silent.close();
   });
 
   it('offers at once after a reload, to members that may still hold a link to the previous page', async () => {
-    const member = await joinAsBareClient('Member');
+    const member = await joinAsBareClient();
     const reloaded = openRoom('Bob', ROOM_KEY, { ...ephemeralIdentity(), resumed: true });
     await until(reloaded, () => reloaded.status.phase === 'joined');
     const joinedAt = Date.now();
-    const offer = await member.next('signal', (message) => message.data.type === 'offer', OFFER_FALLBACK_MS + 5000);
+    const offer = await member.next('signal', (message) => message.data.k === 'offer', OFFER_FALLBACK_MS + 5000);
     expect(offer.from).toBe(reloaded.selfId);
     // That it offers at once rather than after the fallback is the supervisor's schedule, asserted
     // with fake timers in link-supervisor.test.ts; here, over real parts, the time is a measurement.
@@ -279,8 +297,8 @@ describe('ParleyRoom (Node peers)', () => {
     ada.send('while Bob was away');
 
     const bobAgain = openRoom('Bob', ROOM_KEY, identity);
-    expect(bobAgain.selfId).toBe(bob.selfId);
     await until(bobAgain, () => bobAgain.messages.length === 2);
+    expect(bobAgain.selfId).toBe(bob.selfId);
     expect(bobAgain.messages.map((m) => [m.text, m.own])).toEqual([
       ['before the reload', true],
       ['while Bob was away', false],
@@ -292,5 +310,63 @@ describe('ParleyRoom (Node peers)', () => {
     // The message Bob missed is now confirmed by him.
     const missed = ada.messages.find((m) => m.text === 'while Bob was away')!;
     await until(ada, () => ada.deliveryOf(missed.id)?.delivered === 1);
+  });
+});
+
+describe('ParleyRoom against members without the key (Node peers)', () => {
+  it('gives a member that only knows the room id nothing it can read, and reports what it sends', async () => {
+    const ada = openRoom('Ada');
+    await until(ada, () => ada.status.phase === 'joined');
+    const security: string[] = [];
+    ada.on('security', (event) => security.push(`${event.kind} ${'failure' in event ? event.failure : ''}`));
+    // The attacker joins with the room id (the server saw it) and answers Ada's offer as best it can.
+    const intruder = await TestClient.connect(server.signalUrl);
+    const welcome = await intruder.join(ada.roomId);
+    const offer = await intruder.next('signal', (message) => message.data.k === 'offer', 5000);
+    expect(JSON.stringify(offer.data)).not.toMatch(/sdp|fingerprint|candidate/);
+    intruder.send({ type: 'signal', to: ada.selfId, data: { type: 'answer', sdp: 'v=0\r\n' } });
+    intruder.send({ type: 'signal', to: ada.selfId, data: { ...offer.data, k: 'answer' } });
+    await until(ada, () => ada.refusedSignals === 2);
+    expect(security).toEqual(['signal-refused malformed', 'signal-refused forged']);
+    expect(ada.participants).toMatchObject([{ id: welcome.id, name: '', proof: 'pending', problem: 'tampered-signaling' }]);
+    // Ada never sent it anything but sealed offers and candidates.
+    const sent = intruder.received.filter((message) => message.type === 'signal');
+    expect(sent.every((message) => message.type === 'signal' && /^(offer|candidate|other)$/.test(String(message.data.k)))).toBe(true);
+    intruder.close();
+  });
+
+  it('refuses a room key too short to be secret, with a clear message', async () => {
+    const weak = openRoom('Ada', 'team-standup');
+    await until(weak, () => weak.status.phase === 'rejected');
+    expect(weak.status).toMatchObject({ phase: 'rejected', code: 'bad-room-key' });
+    expect(weak.status.detail).toMatch(/at least 22 characters/);
+  });
+});
+
+describe('ParleyRoom verification (Node peers)', () => {
+  it('remembers a verified peer for the room, and flags a newcomer that shows its name with another key', async () => {
+    const contactsStore = new Map<string, string>();
+    const storage = {
+      getItem: (key: string) => contactsStore.get(key) ?? null,
+      setItem: (key: string, value: string) => void contactsStore.set(key, value),
+    } as unknown as Storage;
+    const ada = new ParleyRoom({ roomKey: ROOM_KEY, name: 'Ada', signalingUrl: server.signalUrl, contactsStore: storage, WebSocketImpl: WebSocket as unknown as new (url: string) => globalThis.WebSocket });
+    rooms.push(ada);
+    ada.start();
+    await until(ada, () => ada.status.phase === 'joined');
+    const bob = openRoom('Bob');
+    await until(ada, allConnected(ada, 1));
+    expect(ada.setVerified(bob.selfId, true)).toBe(true);
+    expect(ada.participants[0]).toMatchObject({ name: 'Bob', verified: true, identityChanged: false });
+    bob.close();
+    await until(ada, () => ada.participants.length === 0);
+
+    // Someone else, with a new key, calls itself Bob.
+    const impostor = openRoom('Bob');
+    await until(ada, allConnected(ada, 1));
+    expect(impostor.selfId).not.toBe(bob.selfId);
+    expect(ada.participants[0]).toMatchObject({ name: 'Bob', verified: false, identityChanged: true });
+    // A peer that is not proven cannot be marked.
+    expect(ada.setVerified('x'.repeat(22), true)).toBe(false);
   });
 });

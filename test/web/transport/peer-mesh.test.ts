@@ -10,6 +10,7 @@ import type { SignalData } from '../../../protocol/signaling.js';
 const SELF = 'm'.repeat(22);
 const LOWER = 'a'.repeat(22);
 const HIGHER = 'z'.repeat(22);
+const FINGERPRINTS = { local: 'sha-256 AA:AA', remote: 'sha-256 BB:BB' };
 
 interface FakeLink extends PeerLink {
   options: PeerLinkOptions;
@@ -53,7 +54,7 @@ beforeEach(() => {
   });
   events = [];
   mesh.on('state', ({ id, state }) => events.push(`state ${id[0]} ${state}`));
-  mesh.on('open', ({ id }) => events.push(`open ${id[0]}`));
+  mesh.on('open', ({ id, fingerprints }) => events.push(`open ${id[0]} ${fingerprints?.remote ?? 'no fingerprints'}`));
   mesh.on('closed', ({ id, error }) => events.push(`closed ${id[0]} ${error ?? ''}`.trim()));
   mesh.on('signal', ({ to, data }) => events.push(`signal ${to[0]} ${String(data.type)}`));
 });
@@ -86,7 +87,7 @@ describe('offer collisions', () => {
 
   it('answers a new offer on a working link (the other side rebuilt it)', () => {
     mesh.connect(HIGHER);
-    links[0]!.handlers.channelOpen(new FakeChannel());
+    links[0]!.handlers.channelOpen(new FakeChannel(), FINGERPRINTS);
     mesh.handleSignal(HIGHER, offer, true);
     expect(links).toHaveLength(2);
     expect(links[1]!.options.initiator).toBe(false);
@@ -107,12 +108,12 @@ describe('a link', () => {
     expect(mesh.send(HIGHER, 'too early')).toBe(false);
     links[0]!.handlers.signal({ type: 'offer' });
     const channel = new FakeChannel();
-    links[0]!.handlers.channelOpen(channel);
+    links[0]!.handlers.channelOpen(channel, FINGERPRINTS);
     expect(mesh.isConnected(HIGHER)).toBe(true);
     expect(mesh.send(HIGHER, 'one')).toBe(true);
     mesh.send(HIGHER, 'two');
     expect(channel.frames).toEqual(['one', 'two']);
-    expect(events).toEqual(['state z connecting', 'signal z offer', 'state z connected', 'open z']);
+    expect(events).toEqual(['state z connecting', 'signal z offer', 'state z connected', 'open z sha-256 BB:BB']);
   });
 
   it(`is given up when it has not opened after ${CONNECT_TIMEOUT_MS / 1000} s`, () => {
@@ -127,7 +128,7 @@ describe('a link', () => {
 
   it(`rides out an ICE disconnection shorter than ${ICE_DISCONNECTED_GRACE_MS / 1000} s, and gives up on a longer one`, () => {
     mesh.connect(HIGHER);
-    links[0]!.handlers.channelOpen(new FakeChannel());
+    links[0]!.handlers.channelOpen(new FakeChannel(), FINGERPRINTS);
     links[0]!.handlers.iceStateChange('disconnected');
     expect(mesh.stateOf(HIGHER)).toBe('unstable');
     vi.advanceTimersByTime(ICE_DISCONNECTED_GRACE_MS - 1);
