@@ -172,6 +172,41 @@ describe('Parley in real browsers', () => {
     await ada.screenshot({ path: `${ARTIFACTS}/room-desktop.png` });
   });
 
+  it('shows both people the same safety code, and remembers a verification across a reload', async () => {
+    const codeShown = async (page: Page, name: string): Promise<string> => {
+      await participant(page, name).getByRole('button').click();
+      const details = page.getByRole('region', { name: `About ${name}` });
+      await details.waitFor();
+      return details.locator('.safety-code').innerText();
+    };
+    const atAda = await codeShown(ada, 'Bob');
+    const atBob = await codeShown(bob, 'Ada');
+    expect(atAda).toMatch(/^\d{4} \d{4} \d{4}$/);
+    expect(atBob).toBe(atAda);
+    // Each message shows a tag from its author's key next to the name.
+    const bobsTag = await participant(ada, 'Bob').locator('.tag').innerText();
+    expect(bobsTag).toMatch(/^#[A-Za-z0-9_-]{4}$/);
+    expect(await log(ada).getByRole('article').filter({ hasText: 'Welcome, Cy' }).locator('.tag').innerText()).toBe(bobsTag);
+
+    await ada.getByRole('button', { name: 'Mark Bob as verified' }).click();
+    await participant(ada, 'Bob').filter({ hasText: 'Verified · connected' }).waitFor();
+    await ada.screenshot({ path: `${ARTIFACTS}/safety-code-desktop.png` });
+    await codeShown(cy, 'Ada');
+    await cy.screenshot({ path: `${ARTIFACTS}/safety-code-phone.png` });
+    await bob.emulateMedia({ colorScheme: 'dark' });
+    await bob.screenshot({ path: `${ARTIFACTS}/safety-code-dark.png` });
+    await bob.emulateMedia({ colorScheme: 'light' });
+    // Escape closes the details and gives the focus back to the participant.
+    await bob.keyboard.press('Escape');
+    await expect.poll(() => bob.getByRole('region', { name: 'About Ada' }).count()).toBe(0);
+    await cy.keyboard.press('Escape');
+
+    // Ada reloads: same participant, same key, so Bob is still verified, on a new connection.
+    await ada.reload();
+    await participant(ada, 'Bob').filter({ hasText: 'Verified · connected' }).waitFor({ timeout: 15_000 });
+    await participant(ada, 'Cy').filter({ hasText: 'Connected' }).waitFor();
+  });
+
   it('a fourth browser is told the room is full', async () => {
     const dee = await openPage();
     await dee.goto(roomLink);
