@@ -111,6 +111,8 @@ export class Conversation extends Emitter<ConversationEvents> {
   /** Signatures of our messages still being made, by message id. */
   readonly #signing = new Map<string, Promise<string>>();
   readonly #historyAllowance = new Map<string, HistoryAllowance>();
+  /** Our messages leave in the order they were sent, whichever signature is ready first. */
+  #sending: Promise<unknown> = Promise.resolve();
   #sweepTimer: IntervalHandle | undefined;
   #stopped = false;
 
@@ -168,7 +170,7 @@ export class Conversation extends Emitter<ConversationEvents> {
     this.#delivery.track(message.id, recipients, this.#clock.now());
     const signing = this.#authority.sign({ id: message.id, text, sentAt, name: authorName });
     this.#signing.set(message.id, signing);
-    void signing.then((sig) => {
+    this.#sending = Promise.all([signing, this.#sending]).then(([sig]) => {
       message.signature = sig;
       this.#signing.delete(message.id);
       if (this.#stopped) return;

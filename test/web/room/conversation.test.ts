@@ -4,7 +4,7 @@
 // over real connections.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Conversation, ChatSendError, HISTORY_WINDOW_MS, MAX_FUTURE_MS, type ChatMessage, type RefusalReason } from '../../../web/room/conversation.js';
-import { AuthorDirectory } from '../../../web/room/author-directory.js';
+import { AuthorDirectory, type MessageAuthority } from '../../../web/room/author-directory.js';
 import { createRoomKey, createSessionSecret, deriveRoomKeys } from '../../../web/security/room-keys.js';
 import { generateSigningKeys, signingIdentity, type SigningIdentity } from '../../../web/security/identity-keys.js';
 import { decodePeerMessage, encodeHistoryFrames, HISTORY_LIMIT, type HistoryAuthor, type HistoryEntry, type PeerMessage } from '../../../protocol/peer.js';
@@ -81,9 +81,9 @@ afterEach(() => {
 
 /** Lets WebCrypto finish: polls `check` between turns of the event loop. */
 async function eventually(check: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 500; turn += 1) {
+  for (let turn = 0; turn < 1000; turn += 1) {
     if (check()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, turn < 100 ? 0 : 5));
   }
   throw new Error('condition not reached');
 }
@@ -291,5 +291,29 @@ describe('receipts over time', () => {
     vi.advanceTimersByTime(60_000);
     expect(conversation.deliveryOf(message.id)).toEqual({ delivered: 0, total: 1, undeliverable: [] });
     expect(receipts).toBeGreaterThan(0);
+  });
+});
+
+describe('sending order', () => {
+  it('sends messages in the order they were written, whichever signature is ready first', async () => {
+    const directory = new AuthorDirectory(roomId, self.identity);
+    // The first message's signature takes longest.
+    const slowFirst: MessageAuthority = {
+      sign: async (fields) => {
+        if (fields.id.endsWith(':1')) await new Promise((resolve) => setTimeout(resolve, 30));
+        return directory.sign(fields);
+      },
+      verify: (...args) => directory.verify(...args),
+      learn: (author) => directory.learn(author),
+      recordOf: (id) => directory.recordOf(id),
+    };
+    let seq = 0;
+    const ordered = new Conversation({ selfId: self.identity.peerId, nextSequence: () => (seq += 1), peers: port, authority: slowFirst, maxMessages: 100 });
+    for (let index = 1; index <= 5; index += 1) ordered.send(`message ${index}`, 'Me', [ada.identity.peerId]);
+    await eventually(() => port.to(ada.identity.peerId).length === 5);
+    expect(port.to(ada.identity.peerId).map((message) => (message.type === 'chat' ? message.text : ''))).toEqual(
+      Array.from({ length: 5 }, (_, index) => `message ${index + 1}`),
+    );
+    ordered.stop();
   });
 });

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import WebSocket from 'ws';
 import { RTCPeerConnection as NodePeerConnection } from 'webrtc-polyfill';
 import { OFFER_FALLBACK_MS } from '../../../web/room/link-supervisor.js';
-import { ChatSendError, ParleyRoom, type ChatMessage, type RoomEvents } from '../../../web/room/room.js';
+import { ChatSendError, ParleyRoom, type ChatMessage } from '../../../web/room/room.js';
+import { onceRoom as once, untilRoom as until } from '../../support/room-waits.js';
 import { deriveRoomKeys } from '../../../web/security/room-keys.js';
 import { TestClient } from '../../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../../web/room/session-identity.js';
@@ -27,26 +28,6 @@ function openRoom(name: string, roomKey = ROOM_KEY, identity: SessionIdentity = 
   rooms.push(room);
   room.start();
   return room;
-}
-
-function once<K extends keyof RoomEvents>(room: ParleyRoom, type: K, predicate: (payload: RoomEvents[K]) => boolean = () => true, timeoutMs = 10_000): Promise<RoomEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${String(type)}`));
-    }, timeoutMs);
-    const off = room.on(type, (payload) => {
-      if (!predicate(payload)) return;
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
-}
-
-async function until(room: ParleyRoom, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  if (condition()) return;
-  await once(room, 'change', condition, timeoutMs);
 }
 
 /** Every peer is proven, connected and has said its name. */
