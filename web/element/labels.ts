@@ -59,6 +59,8 @@ export function peerStatusLabel(peer: Participant): PeerStatusLabel {
   if (peer.proof === 'refused' && peer.problem) return { text: PEER_PROBLEM_LABEL[peer.problem].short, tone: 'bad' };
   if (peer.identityChanged) return { text: `Not the ${peer.name} you verified`, tone: 'bad' };
   if (peer.state !== 'connected' && peer.problem) return { text: PEER_PROBLEM_LABEL[peer.problem].short, tone: 'bad' };
+  // Tampered data aimed at a working link was thrown away: the link is fine, but say it happened.
+  if (peer.state === 'connected' && peer.problem === 'tampered-signaling') return { text: 'Connected · tampered data blocked', tone: 'busy' };
   if (peer.state === 'connected') return { text: peer.verified ? 'Verified · connected' : 'Connected', tone: 'ok' };
   return { text: PEER_STATE_LABEL[peer.state], tone: peer.state === 'failed' ? 'bad' : 'busy' };
 }
@@ -68,13 +70,17 @@ const UNDELIVERABLE_REASON = {
   'outbox-full': 'too many messages waiting for them',
 } as const;
 
-/** The room's status line; `peerCount` is the number of other people, `now` the Date.now() clock. */
-export function statusLabel(status: RoomStatus, peerCount: number, now: number): string {
+/**
+ * The room's status line; `peerCount` is the number of other people, `connectedCount` how many of
+ * them are connected (proven), `now` the Date.now() clock.
+ */
+export function statusLabel(status: RoomStatus, peerCount: number, now: number, connectedCount = peerCount): string {
   switch (status.phase) {
     case 'connecting':
       return 'Connecting to the signaling server…';
     case 'joined':
-      return peerCount === 0 ? 'Connected · waiting for others to open the room link' : 'Connected · chat goes directly between browsers';
+      if (peerCount === 0) return 'Connected · waiting for others to open the room link';
+      return connectedCount === 0 ? 'Connected to the server · connecting to the others directly…' : 'Connected · chat goes directly between browsers';
     case 'reconnecting': {
       const seconds = status.retryAt === undefined ? 0 : Math.ceil((status.retryAt - now) / 1000);
       const retry = seconds > 0 ? `retrying in ${seconds} s` : 'reconnecting…';

@@ -259,7 +259,7 @@ export class ParleyChat extends LitElement {
     const canSend = room.status.phase !== 'rejected' && room.status.phase !== 'closed';
     return html`
       <div class="chat">
-        ${this.renderStatus(room.status, participants.length)}
+        ${this.renderStatus(room.status, participants)}
         <section class="participants" part="participants" aria-label="Participants" @keydown=${this.onParticipantsKeydown}>
           <h2 class="section-title">In this room <span class="count">${participants.length + 1}</span></h2>
           <ul>
@@ -297,8 +297,9 @@ export class ParleyChat extends LitElement {
     `;
   }
 
-  private renderStatus(status: RoomStatus, peerCount: number): TemplateResult {
-    const text = statusLabel(status, peerCount, Date.now());
+  private renderStatus(status: RoomStatus, participants: readonly Participant[]): TemplateResult {
+    const connected = participants.filter((peer) => peer.state === 'connected').length;
+    const text = statusLabel(status, participants.length, Date.now(), connected);
     return html`<p class="status" part="status" role="status" data-phase=${status.phase}>
       <span class="dot" aria-hidden="true"></span>${text}
     </p>`;
@@ -330,7 +331,7 @@ export class ParleyChat extends LitElement {
   private renderPeerDetails(peer: Participant | undefined): TemplateResult | typeof nothing {
     if (!peer) return nothing;
     const name = peerName(peer);
-    const problem = peer.problem && (peer.proof === 'refused' || peer.state !== 'connected') ? PEER_PROBLEM_LABEL[peer.problem].long : undefined;
+    const problem = peer.problem ? PEER_PROBLEM_LABEL[peer.problem].long : undefined;
     return html`
       <div id="peer-details" class="peer-details" part="peer-details" role="region" aria-label=${`About ${name}`}>
         <p class="peer-details-title"><bdi>${name}</bdi>${this.renderTag(peer.id)}</p>

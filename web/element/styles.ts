@@ -155,11 +155,21 @@ export const parleyChatStyles = css`
   }
   .participant-name {
     grid-area: name;
+    display: flex;
+    align-items: baseline;
+    min-width: 0;
+    white-space: nowrap;
+    font-weight: 500;
+  }
+  /* A long name gives way, not its tag: the tag is what tells two people of one name apart. */
+  .participant-name bdi {
     min-width: 0;
     overflow: hidden;
-    white-space: nowrap;
     text-overflow: ellipsis;
-    font-weight: 500;
+  }
+  .participant-name .tag,
+  .participant-name .verified-mark {
+    flex: none;
   }
   .participant-name bdi,
   .author {
@@ -167,11 +177,14 @@ export const parleyChatStyles = css`
   }
   .peer-state {
     grid-area: state;
-    display: flex;
-    align-items: center;
-    gap: 6px;
+    display: block;
     font-size: 12px;
     color: var(--_muted);
+  }
+  .peer-state .dot {
+    display: inline-block;
+    margin-inline-end: 6px;
+    vertical-align: middle;
   }
   .peer-state[data-tone='ok'] .dot {
     background: var(--_ok);

@@ -6,7 +6,9 @@
  *
  * Offer collisions: when both sides offer at once, the side with the smaller peer id keeps its own
  * offer and ignores the other's; the other side drops its offer and answers. So any two peers
- * always end up with one connection, whoever started.
+ * always end up with one connection, whoever started. An offer of ours still unanswered after
+ * STALE_OFFER_MS was most likely lost on the way (or dropped by the server): then we answer theirs
+ * instead of waiting for the connect timeout.
  */
 import { Emitter } from '../shared/emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
@@ -23,6 +25,15 @@ export const ICE_DISCONNECTED_GRACE_MS = 4000;
 
 /** A connection that has not opened by then (a lost offer, no route) is given up and rebuilt. */
 export const CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * Frames that arrive before the link reports its channel open (the offering side reports it only
+ * once the answer is applied) wait, up to this many, and follow the 'open' event in order.
+ */
+export const MAX_EARLY_FRAMES = 64;
+
+/** An offer of ours this old when theirs arrives has most likely been lost: theirs is taken. */
+export const STALE_OFFER_MS = 1500;
 
 interface PeerMeshEvents {
   /** A signaling payload to deliver to `to` through the signaling server. */
@@ -47,8 +58,12 @@ interface PeerEntry {
   link: PeerLink;
   state: LinkState;
   initiator: boolean;
+  /** When the link was made (clock.now()). */
+  createdAt: number;
   /** Set once the data channel is open. */
   writer?: ChannelWriter;
+  /** Frames that came before the channel was reported open (see MAX_EARLY_FRAMES). */
+  early?: unknown[];
   /** The ICE grace period or the connect timeout, whichever is running. */
   timer?: TimerHandle;
 }
@@ -89,7 +104,8 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     if (data.type === 'offer') {
       if (!isKnownMember) return;
       const collision = entry?.initiator === true && entry.state !== 'connected';
-      if (collision && this.#selfId < from) return; // our offer wins; theirs is dropped
+      const ourOfferIsFresh = entry !== undefined && this.#clock.now() - entry.createdAt < STALE_OFFER_MS;
+      if (collision && this.#selfId < from && ourOfferIsFresh) return; // our offer wins; theirs is dropped
       // No connection, a working one the other side restarted, or a collision we yield on.
       entry = this.create(from, false);
     }
@@ -151,7 +167,7 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     };
 
     // In the map before the link exists, so a handler the factory calls at once finds it current.
-    const entry: PeerEntry = { link: NO_LINK, state: 'connecting', initiator };
+    const entry: PeerEntry = { link: NO_LINK, state: 'connecting', initiator, createdAt: clock.now() };
     this.#peers.set(id, entry);
     entry.timer = clock.setTimeout(() => end('connect-timeout'), CONNECT_TIMEOUT_MS);
     entry.link = this.#createLink(
@@ -166,9 +182,14 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
           entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
           setState('connected');
           this.emit('open', { id, fingerprints });
+          const early = entry.early ?? [];
+          entry.early = undefined;
+          for (const data of early) if (isCurrent()) this.emit('data', { from: id, data });
         },
         data: (data) => {
-          if (isCurrent()) this.emit('data', { from: id, data });
+          if (!isCurrent()) return;
+          if (entry.writer) this.emit('data', { from: id, data });
+          else if ((entry.early ??= []).length < MAX_EARLY_FRAMES) entry.early.push(data);
         },
         iceStateChange: (iceState) => {
           if (!isCurrent() || entry.state === 'connecting') return;

@@ -19,8 +19,15 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
   };
   const opened = (channel: RTCDataChannel): void => {
     if (closed || channelReported) return;
+    const pc = peer._pc;
+    // The offering side's channel can open before its setRemoteDescription(answer) has resolved,
+    // and the proof needs the fingerprints of both descriptions as applied: wait for the answer.
+    if (pc && (!pc.localDescription || !pc.remoteDescription)) {
+      pc.addEventListener('signalingstatechange', () => opened(channel), { once: true });
+      return;
+    }
     channelReported = true;
-    handlers.channelOpen(channel, connectionFingerprints(peer._pc));
+    handlers.channelOpen(channel, connectionFingerprints(pc));
   };
   // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
   // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a

@@ -55,6 +55,11 @@ describe('status line', () => {
     expect(statusLabel(status, peers, now)).toBe(text);
   });
 
+  it('does not say chat goes directly while nobody is connected yet', () => {
+    expect(statusLabel({ phase: 'joined' }, 2, now, 0)).toBe('Connected to the server · connecting to the others directly…');
+    expect(statusLabel({ phase: 'joined' }, 2, now, 1)).toBe('Connected · chat goes directly between browsers');
+  });
+
   it('has a word for every connection state', () => {
     expect(Object.values(PEER_STATE_LABEL)).toEqual(['Connecting…', 'Connected', 'Reconnecting…', 'Connection failed']);
   });
@@ -86,6 +91,8 @@ describe('what a participant row says about who the peer is', () => {
   it('flags tampered signaling until the link works, and a name verified before with another key', () => {
     expect(peerStatusLabel(peer({ state: 'connecting', proof: 'pending', problem: 'tampered-signaling' }))).toEqual({ text: 'Connection data was tampered with', tone: 'bad' });
     expect(peerStatusLabel(peer({ identityChanged: true }))).toEqual({ text: 'Not the Ada you verified', tone: 'bad' });
+    // Aimed at a working link, it was thrown away: the link is fine, and the row says so.
+    expect(peerStatusLabel(peer({ problem: 'tampered-signaling' }))).toEqual({ text: 'Connected · tampered data blocked', tone: 'busy' });
   });
 
   it('names a peer that has not said its name yet', () => {

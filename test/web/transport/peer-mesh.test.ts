@@ -2,7 +2,7 @@
 // timeout, ICE's grace period and what it reports. Real connections: the Node room test and the
 // browser tests.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CONNECT_TIMEOUT_MS, ICE_DISCONNECTED_GRACE_MS, PeerMesh } from '../../../web/transport/peer-mesh.js';
+import { CONNECT_TIMEOUT_MS, ICE_DISCONNECTED_GRACE_MS, PeerMesh, STALE_OFFER_MS } from '../../../web/transport/peer-mesh.js';
 import type { PeerLink, PeerLinkHandlers, PeerLinkOptions } from '../../../web/transport/peer-link.js';
 import type { WritableChannel } from '../../../web/transport/channel-writer.js';
 import type { SignalData } from '../../../protocol/signaling.js';
@@ -75,6 +75,19 @@ describe('offer collisions', () => {
     expect(links[0]!.received).toEqual([]);
   });
 
+  it(`answers theirs all the same once its own offer has gone unanswered for ${STALE_OFFER_MS} ms (it was lost)`, () => {
+    mesh.connect(HIGHER);
+    vi.advanceTimersByTime(STALE_OFFER_MS - 1);
+    mesh.handleSignal(HIGHER, offer, true);
+    expect(links).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    mesh.handleSignal(HIGHER, offer, true);
+    expect(links).toHaveLength(2);
+    expect(links[0]!.closed).toBe(true);
+    expect(links[1]!.options.initiator).toBe(false);
+    expect(links[1]!.received).toEqual([offer]);
+  });
+
   it('yields to a peer with a smaller id: drops its offer and answers theirs', () => {
     mesh.connect(LOWER);
     mesh.handleSignal(LOWER, offer, true);
@@ -114,6 +127,19 @@ describe('a link', () => {
     mesh.send(HIGHER, 'two');
     expect(channel.frames).toEqual(['one', 'two']);
     expect(events).toEqual(['state z connecting', 'signal z offer', 'state z connected', 'open z sha-256 BB:BB']);
+  });
+
+  it('holds frames that arrive before its channel is reported open, and hands them on after the open', () => {
+    const received: string[] = [];
+    mesh.on('data', ({ data }) => received.push(`${String(data)} after ${events.filter((event) => event.startsWith('open')).length} open`));
+    mesh.connect(HIGHER);
+    // The other side's proof can come before this side has applied the answer (and so reports open).
+    links[0]!.handlers.data('early 1');
+    links[0]!.handlers.data('early 2');
+    expect(received).toEqual([]);
+    links[0]!.handlers.channelOpen(new FakeChannel(), FINGERPRINTS);
+    links[0]!.handlers.data('later');
+    expect(received).toEqual(['early 1 after 1 open', 'early 2 after 1 open', 'later after 1 open']);
   });
 
   it(`is given up when it has not opened after ${CONNECT_TIMEOUT_MS / 1000} s`, () => {
