@@ -262,13 +262,15 @@ export class Conversation extends Emitter<ConversationEvents> {
       return this.refuse(from, 'unasked-history');
     }
     allowance.remaining -= entries.length;
-    for (const author of authors) await this.#authority.learn(author);
+    // Checked all at once (each check waits on WebCrypto), then taken in order.
+    await Promise.all(authors.map((author) => this.#authority.learn(author)));
+    const verdicts = await Promise.all(entries.map((entry) => this.check(authorOf(entry.id), entry, entry.sig)));
     const ownIds: string[] = [];
     const byAuthor = new Map<string, string[]>();
     let refused = false;
-    for (const entry of entries) {
+    for (const [index, entry] of entries.entries()) {
       const author = authorOf(entry.id);
-      const verdict = await this.check(author, entry, entry.sig);
+      const verdict = verdicts[index]!;
       if (verdict !== 'ok') {
         refused = true;
         this.emit('refused', { from, reason: verdict });

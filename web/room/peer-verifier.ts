@@ -103,17 +103,20 @@ export class PeerVerifier extends Emitter<PeerVerifierEvents> {
     const check = this.#links.get(peerId);
     // A proof from an earlier connection says nothing about this one.
     if (!check?.view || check.settled || check.number !== linkNumber) return;
-    const result = await checkProof(check.view, frame, this.#options.membershipKey);
+    const { self } = this.#options;
+    // The safety code is worked out alongside the check (it is only shown if the proof holds).
+    const [result, code] = await Promise.all([
+      checkProof(check.view, frame, this.#options.membershipKey),
+      safetyCode(
+        { id: self.peerId, key: self.publicKey, fingerprint: check.view.localFingerprint },
+        { id: peerId, key: frame.key, fingerprint: check.view.remoteFingerprint },
+      ),
+    ]);
     if (this.#links.get(peerId) !== check || check.settled) return;
     if (!result.ok) {
       this.refuse(peerId, check, result.failure);
       return;
     }
-    const { self } = this.#options;
-    const code = await safetyCode(
-      { id: self.peerId, key: self.publicKey, fingerprint: check.view.localFingerprint },
-      { id: peerId, key: frame.key, fingerprint: check.view.remoteFingerprint },
-    );
     if (this.#links.get(peerId) !== check || check.settled) return;
     this.#clock.clearTimeout(check.timer);
     check.settled = true;

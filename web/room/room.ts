@@ -24,7 +24,7 @@ import { ephemeralIdentity, loadSessionIdentity, type SessionIdentity } from './
 import { VerifiedContacts } from './verified-contacts.js';
 import type { DeliverySummary } from './delivery-tracker.js';
 import { deriveRoomKeys, hasWebCrypto, RoomKeyError, type RoomKeys } from '../security/room-keys.js';
-import { signingIdentity, type SigningIdentity } from '../security/identity-keys.js';
+import { generateSigningKeys, signingIdentity, type SigningIdentity } from '../security/identity-keys.js';
 import { SignalSeal, type UnsealFailure } from '../security/signal-seal.js';
 import { PeerMesh } from '../transport/peer-mesh.js';
 import type { PeerLinkFactory } from '../transport/peer-link.js';
@@ -332,9 +332,12 @@ export class ParleyRoom extends Emitter<RoomEvents> {
 
   private async prepare(): Promise<void> {
     const options = this.#options;
+    // A new key pair is made alongside the room's keys; a tab that has one already leaves it unused.
+    const fresh = generateSigningKeys();
+    fresh.catch(() => undefined); // its failure is met where it is used, if it is
     const keys = await deriveRoomKeys(options.roomKey);
     const session = options.identity ?? (options.persistIdentity ? loadSessionIdentity(keys.roomId) : ephemeralIdentity());
-    const { keys: signingKeys, stored } = await session.signingKeys(keys.roomId);
+    const { keys: signingKeys, stored } = await session.signingKeys(keys.roomId, fresh);
     const self = await signingIdentity(keys.roomId, session.secret, signingKeys);
     const clock = this.#clock;
     const mesh = new PeerMesh({ selfId: self.peerId, createLink: options.createLink ?? createSimplePeerLink, clock });

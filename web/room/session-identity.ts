@@ -7,7 +7,7 @@
  */
 import { createSessionSecret } from '../security/room-keys.js';
 import { generateSigningKeys } from '../security/identity-keys.js';
-import { loadOrCreateSigningKeys } from '../security/signing-key-store.js';
+import { loadOrCreateSigningKeys, storeSigningKeysLater } from '../security/signing-key-store.js';
 import { SESSION_SECRET_PATTERN } from '../../protocol/ids.js';
 
 const SESSION_SECRET = new RegExp(SESSION_SECRET_PATTERN);
@@ -23,9 +23,10 @@ export interface SessionIdentity {
   nextSequence(): number;
   /**
    * The tab's signing key pair in the room `roomId`; `stored`: it is the one this tab used before
-   * (without it, the peer id is new, and the tab is a new participant after all).
+   * (without it, the peer id is new, and the tab is a new participant after all). `fresh` is a
+   * new pair, made beforehand, to use when the tab has none.
    */
-  signingKeys(roomId: string): Promise<{ keys: CryptoKeyPair; stored: boolean }>;
+  signingKeys(roomId: string, fresh?: Promise<CryptoKeyPair>): Promise<{ keys: CryptoKeyPair; stored: boolean }>;
 }
 
 interface Stored {
@@ -42,9 +43,9 @@ export function ephemeralIdentity(): SessionIdentity {
     secret,
     resumed: false,
     nextSequence: () => (sequence += 1),
-    async signingKeys() {
+    async signingKeys(_roomId, fresh) {
       const stored = keys !== undefined;
-      keys ??= generateSigningKeys();
+      keys ??= fresh ?? generateSigningKeys();
       return { keys: await keys, stored };
     },
   };
@@ -89,6 +90,14 @@ export function loadSessionIdentity(roomId: string): SessionIdentity {
       save();
       return state.sequence;
     },
-    signingKeys: (room) => loadOrCreateSigningKeys(`${room}:${state.secret}`, generateSigningKeys),
+    async signingKeys(room, fresh) {
+      const slot = `${room}:${state.secret}`;
+      // A reload looks its keys up (it is the same participant only with them). A new tab has none
+      // to find: it makes its keys and joins at once, and they are stored while it does.
+      if (stored) return loadOrCreateSigningKeys(slot, () => fresh ?? generateSigningKeys());
+      const keys = await (fresh ?? generateSigningKeys());
+      storeSigningKeysLater(slot, keys);
+      return { keys, stored: false };
+    },
   };
 }

@@ -68,8 +68,9 @@ export interface SigningIdentity {
 
 /** Builds this participant's identity in a room from its session secret and key pair. */
 export async function signingIdentity(roomId: string, sessionSecret: string, keys: CryptoKeyPair): Promise<SigningIdentity> {
+  const commitWork = sessionCommit(sessionSecret);
   const publicKey = await exportPublicKey(keys.publicKey);
-  const [commit, digest] = await Promise.all([sessionCommit(sessionSecret), publicKeyDigest(publicKey)]);
+  const [commit, digest] = await Promise.all([commitWork, publicKeyDigest(publicKey)]);
   const peerId = (await sha256Base64url(peerIdHashInput(roomId, digest, commit))).slice(0, PEER_ID_LENGTH);
   return { peerId, publicKey, publicKeyDigest: digest, commit, keys };
 }

@@ -50,7 +50,6 @@ export type ProofResult = { ok: true; publicKey: CryptoKey } | { ok: false; fail
 
 /** Checks the peer's `prove` frame against this connection as we see it. */
 export async function checkProof(view: ConnectionView, frame: ProveFrame, membershipKey: CryptoKey): Promise<ProofResult> {
-  if ((await peerIdFor(view.roomId, frame.key, frame.commit)) !== view.peerId) return { ok: false, failure: 'wrong-id' };
   const transcript = proofTranscript({
     roomId: view.roomId,
     proverId: view.peerId,
@@ -60,14 +59,14 @@ export async function checkProof(view: ConnectionView, frame: ProveFrame, member
     proverKey: frame.key,
     proverCommit: frame.commit,
   });
-  let macOk = false;
-  try {
-    macOk = await crypto.subtle.verify('HMAC', membershipKey, fromBase64url(frame.proof), utf8(transcript));
-  } catch {
-    macOk = false;
-  }
+  // The checks are independent: run together, they cost one wait instead of one each.
+  const [peerId, macOk, publicKey] = await Promise.all([
+    peerIdFor(view.roomId, frame.key, frame.commit),
+    crypto.subtle.verify('HMAC', membershipKey, fromBase64url(frame.proof), utf8(transcript)).catch(() => false),
+    importPublicKey(frame.key),
+  ]);
+  if (peerId !== view.peerId) return { ok: false, failure: 'wrong-id' };
   if (!macOk) return { ok: false, failure: 'no-room-key' };
-  const publicKey = await importPublicKey(frame.key);
   if (!publicKey || !(await verifySignature(publicKey, frame.sig, transcript))) return { ok: false, failure: 'bad-signature' };
   return { ok: true, publicKey };
 }

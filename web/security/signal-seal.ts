@@ -68,18 +68,29 @@ export class SignalSeal {
     })();
   }
 
-  /** Opens a payload the server delivered from `from`; results come in the order of the calls. */
+  /**
+   * Opens a payload the server delivered from `from`; results come in the order of the calls.
+   * Payloads are decrypted as they come (in parallel), and their counters are checked and taken
+   * one at a time, in arrival order.
+   */
   open(from: string, sealed: unknown): Promise<UnsealResult> {
-    const result = this.#openQueue.then(() => this.openNow(from, sealed));
+    const decrypted = this.decrypt(from, sealed);
+    const result = this.#openQueue.then(async (): Promise<UnsealResult> => {
+      const outcome = await decrypted;
+      if (!outcome.ok) return outcome;
+      if (outcome.counter <= (this.#opened.get(from) ?? 0)) return { ok: false, failure: 'replayed' };
+      this.#opened.set(from, outcome.counter);
+      return { ok: true, data: outcome.data };
+    });
     this.#openQueue = result;
     return result;
   }
 
-  private async openNow(from: string, sealed: unknown): Promise<UnsealResult> {
+  /** The payload's contents and counter, if it opens; its counter is not checked here. */
+  private async decrypt(from: string, sealed: unknown): Promise<{ ok: true; data: SignalData; counter: number } | { ok: false; failure: UnsealFailure }> {
     const parsed = v.safeParse(SealedSignalSchema, sealed);
     if (!parsed.success) return { ok: false, failure: 'malformed' };
     const { k: kind, n: counter, c: text } = parsed.output;
-    if (counter <= (this.#opened.get(from) ?? 0)) return { ok: false, failure: 'replayed' };
     let bytes: Uint8Array<ArrayBuffer>;
     try {
       bytes = fromBase64url(text);
@@ -105,7 +116,6 @@ export class SignalSeal {
     if (typeof data !== 'object' || data === null || Array.isArray(data) || signalKindOf(data as SignalData) !== kind) {
       return { ok: false, failure: 'forged' };
     }
-    this.#opened.set(from, counter);
-    return { ok: true, data: data as SignalData };
+    return { ok: true, data: data as SignalData, counter };
   }
 }

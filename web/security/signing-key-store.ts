@@ -35,6 +35,24 @@ function withTimeout<T>(work: Promise<T>): Promise<T | undefined> {
 }
 
 /**
+ * Keeps a new key pair for `slot` (room id and session secret) in the background: nothing waits
+ * for IndexedDB, which can take a few hundred milliseconds while a page is loading.
+ */
+export function storeSigningKeysLater(slot: string, keys: CryptoKeyPair): void {
+  if (typeof indexedDB === 'undefined') return;
+  void withTimeout(
+    (async () => {
+      const db = await openDatabase();
+      try {
+        db.transaction(STORE, 'readwrite').objectStore(STORE).put({ keys, usedAt: Date.now() } satisfies StoredKeys, slot);
+      } finally {
+        db.close();
+      }
+    })(),
+  ).catch(() => undefined); // storage refused: a reload of this tab will be a new participant
+}
+
+/**
  * The key pair stored for `slot` (room id and session secret), marked as used now; when there is
  * none, `create` makes one, which is stored for next time. `stored`: it was there before.
  */
