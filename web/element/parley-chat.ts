@@ -388,6 +388,9 @@ export class ParleyChat extends LitElement {
       <article class="message ${message.own ? 'own' : ''}" part="message">
         <header class="message-meta">
           <bdi class="author">${message.own ? 'You' : message.authorName}</bdi>${message.own ? nothing : this.renderTag(message.authorId)}
+          ${this.#controller.room?.showsVerifiedNameFalsely(message)
+            ? html`<span class="impostor">Not the <bdi>${message.authorName}</bdi> you verified</span>`
+            : nothing}
           <time datetime=${sentAt.toISOString()} title=${times.full}>${times.short}</time>
         </header>
         <p class="text" dir="auto">${message.text}</p>

@@ -239,6 +239,11 @@ export const parleyChatStyles = css`
   .peer-details-title .tag {
     margin-inline-start: 6px;
   }
+  .impostor {
+    color: var(--_bad);
+    font-weight: 600;
+    white-space: nowrap;
+  }
   .verified-mark {
     margin-inline-start: 4px;
     color: var(--_ok);

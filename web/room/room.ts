@@ -310,6 +310,17 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     return true;
   }
 
+  /**
+   * Whether a received message carries the name of someone verified in this room while its author
+   * is not that person (another key): "Ada" written by someone who is not the Ada you verified.
+   */
+  showsVerifiedNameFalsely(message: ChatMessage): boolean {
+    const parts = this.#parts;
+    if (!parts || message.own) return false;
+    const author = parts.directory.recordOf(message.authorId);
+    return author !== undefined && parts.contacts.isImpostorOf(message.authorName, author.key);
+  }
+
   /** Leaves the room: closes every peer connection and the signaling connection. */
   close(): void {
     if (this.#status.phase === 'closed') return;

@@ -339,6 +339,9 @@ describe('ParleyRoom verification (Node peers)', () => {
     await until(ada, allConnected(ada, 1));
     expect(ada.setVerified(bob.selfId, true)).toBe(true);
     expect(ada.participants[0]).toMatchObject({ name: 'Bob', verified: true, identityChanged: false });
+    const fromBob = once(ada, 'message', (message) => !message.own);
+    bob.send('the real Bob');
+    expect(ada.showsVerifiedNameFalsely(await fromBob)).toBe(false);
     bob.close();
     await until(ada, () => ada.participants.length === 0);
 
@@ -347,6 +350,13 @@ describe('ParleyRoom verification (Node peers)', () => {
     await until(ada, allConnected(ada, 1));
     expect(impostor.selfId).not.toBe(bob.selfId);
     expect(ada.participants[0]).toMatchObject({ name: 'Bob', verified: false, identityChanged: true });
+    // Its messages carry the verified name, and are marked as not from that person.
+    const received = once(ada, 'message', (message) => !message.own);
+    impostor.send('it is me, Bob');
+    const message = await received;
+    expect(message.authorName).toBe('Bob');
+    expect(ada.showsVerifiedNameFalsely(message)).toBe(true);
+    expect(ada.showsVerifiedNameFalsely(ada.send('mine'))).toBe(false);
     // A peer that is not proven cannot be marked.
     expect(ada.setVerified('x'.repeat(22), true)).toBe(false);
   });
