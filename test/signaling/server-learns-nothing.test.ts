@@ -5,7 +5,7 @@
 // candidates or credentials, or a session secret once its join is done (docs/security.md, "What
 // the server can still learn"). The room id, which the server is meant to know, is looked for too,
 // to show that the search finds what is there.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { RTCPeerConnection as NodePeerConnection } from 'webrtc-polyfill';
 import { ParleyRoom } from '../../web/room/room.js';
 import { createRoomKey } from '../../web/security/room-keys.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../web/room/session-identity.js';
-import { SERVER_ENTRY } from '../support/server-process.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { linkTap, type LinkTap } from '../support/link-tap.js';
 import { readHeapSnapshot, waitForSnapshotFile, type HeapSnapshot } from '../support/heap-snapshot.js';
 import { allConnected, until, untilRoom } from '../support/room-waits.js';
@@ -36,28 +36,11 @@ afterEach(() => {
   leftover = {};
 });
 
-/** The server as an operator starts it, plus a heap snapshot on SIGUSR2, written into `cwd`. */
-async function startServerWithHeapSnapshots(cwd: string): Promise<{ child: ChildProcess; port: number; output: () => string; exited: Promise<unknown> }> {
-  const child = spawn(
-    process.execPath,
-    // Strings are cut at 1024 characters in a snapshot by default; keep them whole, so a secret
-    // inside a long string (a log line, a frame) is found too.
-    ['--heapsnapshot-signal=SIGUSR2', '--heap-snapshot-string-limit=1000000', SERVER_ENTRY, '--host', '127.0.0.1', '--port', '0'],
-    { cwd, env: { ...process.env, LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const listening = (): number => Number(/listening on [^\s]+:(\d+)\)/.exec(output)?.[1] ?? 0);
-  try {
-    await until(() => listening() > 0 || child.exitCode !== null, 'the server to listen');
-    if (!listening()) throw new Error('it exited');
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`server did not start (${(error as Error).message}):\n${output}`);
-  }
-  return { child, port: listening(), output: () => output, exited };
+/** The server as an operator starts it, logging everything, plus a heap snapshot on SIGUSR2, written into `cwd`. */
+function startServerWithHeapSnapshots(cwd: string): Promise<ServerProcess> {
+  // Strings are cut at 1024 characters in a snapshot by default; keep them whole, so a secret
+  // inside a long string (a log line, a frame) is found too.
+  return startServerProcess(['--log-level', 'debug'], {}, { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--heap-snapshot-string-limit=1000000'], cwd });
 }
 
 const ROOM_KEY = createRoomKey();

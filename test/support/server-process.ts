@@ -11,11 +11,18 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** How to run Node itself: its own flags (before the entry), and the working directory. */
+export interface NodeProcessOptions {
+  nodeArgs?: string[];
+  cwd?: string;
+}
+
 /** Starts the server on a free loopback port and resolves once it prints where it listens. */
-export async function startServerProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_ENTRY, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...args], {
+export async function startServerProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, { nodeArgs = [], cwd }: NodeProcessOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
