@@ -39,6 +39,8 @@ function commandFor(kind: ServerKind, port: number): { file: string; args: strin
           // are only raised so the load generator, one address sending far faster than any
           // browser, is measured rather than refused.
           '--max-connections-per-ip', '100000', '--rate-limit-per-second', '1000000', '--rate-limit-burst', '1000000',
+          '--max-connections', '1000000', '--max-rooms', '1000000', '--max-room-members-per-ip', '256',
+          '--joins-per-minute-per-ip', '1000000', '--joins-per-minute-per-room', '1000000',
         ],
       };
     case 'peerjs':

@@ -64,6 +64,13 @@ export const ErrorCode = {
   UnknownPeer: 'unknown-peer',
   /** Too many frames too fast; this frame was dropped. Persistent flooding closes with 4008. */
   RateLimited: 'rate-limited',
+  /**
+   * Too many joins from this address, or into this room, in the last minute. The error carries
+   * `retryAfterMs`; the socket is then closed with 4029, and a client tries again no sooner.
+   */
+  JoinRateLimited: 'join-rate-limited',
+  /** The server holds as many rooms as it allows. As with join-rate-limited: `retryAfterMs`, then 4029. */
+  ServerFull: 'server-full',
   /** Something failed on the server; the frame was dropped. Details are in the server log only. */
   Internal: 'internal',
 } as const;
@@ -95,6 +102,8 @@ export const CloseCode = {
   JoinTimeout: 4004,
   /** The connection kept flooding the server after `rate-limited` errors. */
   RateLimited: 4008,
+  /** The join was refused for now (join-rate-limited, server-full); the error said when to try again. */
+  TryLater: 4029,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -113,6 +122,8 @@ export const HttpRefusal = {
   OriginNotAllowed: { status: 403, error: 'origin-not-allowed', message: 'This page is not allowed to use this Parley server.' },
   /** The client's address already holds MAX_CONNECTIONS_PER_IP connections. */
   TooManyConnections: { status: 429, error: 'too-many-connections', message: 'Too many open connections from your address.' },
+  /** The server already holds MAX_CONNECTIONS connections (a Retry-After header says when to try again). */
+  ServerFull: { status: 503, error: 'server-full', message: 'This server is at its connection limit; try again in a minute.' },
   /** The server is shutting down: the socket is closed after this status line, with no body. */
   ShuttingDown: { status: 503, error: 'shutting-down', message: 'The server is shutting down.' },
 } as const;
@@ -204,6 +215,8 @@ export interface ErrorMessage {
   message: string;
   /** The `type` of the frame that caused the error, when it had a readable one. */
   ref?: string;
+  /** For join-rate-limited and server-full: how long to wait before joining again. */
+  retryAfterMs?: number;
 }
 
 export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalDelivery | ErrorMessage;

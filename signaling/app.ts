@@ -4,12 +4,14 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
-import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import fastifyHelmet from '@fastify/helmet';
+import { DEFAULT_CONFIG, type ServerConfig, type TrustProxy } from './config.js';
 import { RoomRegistry } from './rooms.js';
 import type { SignalingSession } from './session.js';
 import { healthRoute } from './routes/health.js';
 import { signalRoute } from './routes/signal.js';
 import { webAppRoute } from './routes/web-app.js';
+import { securityHeaderOptions } from './routes/security-headers.js';
 import { WebSocketShutdown } from './websocket-shutdown.js';
 import { handleSocketError } from './socket-errors.js';
 
@@ -18,15 +20,27 @@ export interface BuildAppOptions extends Partial<ServerConfig> {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** Fastify's trustProxy for the setting: a count of proxies is the hops nearest the server. */
+function trustedHops(setting: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { logger, ...overrides } = options;
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
-    trustProxy: config.trustProxy,
+    trustProxy: trustedHops(config.trustProxy),
+    http: {
+      // A connection that dribbles its request headers (or sends none) holds a socket and its
+      // buffers; Node's default waits a minute, and checks only every 30 s.
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
   });
 
-  const rooms = new RoomRegistry<SignalingSession>(config.roomCapacity);
+  const rooms = new RoomRegistry<SignalingSession>(config.roomCapacity, config.maxRooms);
 
   await app.register(fastifyWebsocket, {
     options: {
@@ -44,8 +58,12 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     },
   });
   const webSocketShutdown = new WebSocketShutdown(app.server, app.websocketServer);
-  await app.register(healthRoute, { rooms });
   await app.register(signalRoute, { config, rooms });
-  await app.register(webAppRoute, { webRoot: config.webRoot });
+  // Pages get security headers; the WebSocket upgrade, outside this scope, pays for no hooks.
+  await app.register(async (pages) => {
+    await pages.register(fastifyHelmet, securityHeaderOptions(config.webRoot));
+    await pages.register(healthRoute, { rooms });
+    await pages.register(webAppRoute, { webRoot: config.webRoot });
+  });
   return app;
 }

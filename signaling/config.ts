@@ -3,6 +3,7 @@
  * help text and its validation. `loadConfig()` turns argv + env into one typed, frozen object, or
  * throws ConfigError with a message that names the offending setting.
  */
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -32,18 +33,40 @@ export interface ServerConfig {
   rateLimitBurst: number;
   /** Frames refused in a row, while over the limit, before the connection is closed (4008). */
   rateLimitStrikes: number;
-  /** Open WebSocket connections allowed from one client address. */
+  /** Open WebSocket connections allowed from one client address (an IPv6 /64 counts as one). */
   maxConnectionsPerIp: number;
-  /** Origins allowed to open the WebSocket, or ['*'] for any. The server's own origin always is. */
+  /** Open WebSocket connections allowed in all; beyond, the upgrade is refused with 503. */
+  maxConnections: number;
+  /** Rooms allowed at once; a join that would open one more is refused with `server-full`. */
+  maxRooms: number;
+  /** Members one client address may have in one room, so that no one address fills a room. */
+  maxRoomMembersPerIp: number;
+  /** Joins one client address may make per minute (also the burst allowed at once). */
+  joinsPerMinutePerIp: number;
+  /** Joins one room may take per minute, after a burst of twice its capacity (everyone rejoining). */
+  joinsPerMinutePerRoom: number;
+  /** A connection must have sent its request's headers within this long, or it is closed. */
+  headersTimeoutMs: number;
+  /**
+   * Origins, besides the server's own, whose pages may open the WebSocket; ['*'] for any. Empty:
+   * only the server's own origin (as the browser addressed it, through a trusted proxy too).
+   */
   allowedOrigins: string[];
   /** On SIGTERM/SIGINT, exit after at most this long even if connections linger. */
   shutdownTimeoutMs: number;
   /** Folder with the built web app, served at `/`. */
   webRoot: string;
   logLevel: LogLevel;
-  /** Trust X-Forwarded-* headers from a reverse proxy (client addresses, host, protocol). */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-* hops to believe (client address, host, protocol): false for none; a number
+   * of proxies in front (the address that many hops back is the client); or the proxies' own
+   * addresses and ranges (every hop from one of them is believed). Never "any": the client writes
+   * the leftmost entries of X-Forwarded-For itself.
+   */
+  trustProxy: TrustProxy;
 }
+
+export type TrustProxy = false | number | string[];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -65,7 +88,13 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   rateLimitBurst: 200,
   rateLimitStrikes: 50,
   maxConnectionsPerIp: 64,
-  allowedOrigins: ['*'],
+  maxConnections: 10_000,
+  maxRooms: 5_000,
+  maxRoomMembersPerIp: 8,
+  joinsPerMinutePerIp: 20,
+  joinsPerMinutePerRoom: 60,
+  headersTimeoutMs: 5_000,
+  allowedOrigins: [],
   shutdownTimeoutMs: 5000,
   webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
   logLevel: 'info',
@@ -102,11 +131,33 @@ function nonEmpty(raw: string, setting: { env: string; flag: string }): string {
   return raw.trim();
 }
 
-function booleanValue(raw: string, setting: { env: string; flag: string }): boolean {
-  const normalised = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(normalised)) return false;
-  throw new ConfigError(`${label(setting)} must be true or false; got ${JSON.stringify(raw)}`);
+/** Names proxy-addr knows for whole address ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const MAX_PROXY_HOPS = 10;
+
+function trustProxy(raw: string, setting: { env: string; flag: string }): TrustProxy {
+  const value = raw.trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  // One proxy in front is what "on" has always meant; trusting every hop never is right.
+  if (['true', 'yes', 'on'].includes(value)) return 1;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > MAX_PROXY_HOPS) throw new ConfigError(`${label(setting)} must be a number of proxies from 1 to ${MAX_PROXY_HOPS}, or their addresses; got ${JSON.stringify(raw)}`);
+    return hops;
+  }
+  return value.split(',').map((entry) => {
+    const trimmed = entry.trim();
+    if (PROXY_RANGE_NAMES.includes(trimmed)) return trimmed;
+    const [address = '', prefix, ...rest] = trimmed.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(
+        `${label(setting)} must be the number of proxies in front of Parley (1 for one nginx), or a comma-separated list of their addresses or ranges (e.g. 10.0.0.2, 10.1.0.0/16, ${PROXY_RANGE_NAMES.join(', ')}); ${JSON.stringify(trimmed)} is neither`,
+      );
+    }
+    return trimmed;
+  });
 }
 
 const validateIceServers = new Ajv({ allErrors: false }).compile<IceServer[]>(IceServerListSchema);
@@ -133,7 +184,9 @@ function origins(raw: string, setting: { env: string; flag: string }): string[] 
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
-  if (list.length === 0) throw new ConfigError(`${label(setting)} must list at least one origin, or *`);
+  // "none" is the default written out: only the server's own origin.
+  if (list.length === 1 && list[0]!.toLowerCase() === 'none') return [];
+  if (list.length === 0) throw new ConfigError(`${label(setting)} must list at least one origin, or * for any, or none`);
   return list.map((entry) => {
     if (entry === '*') return entry;
     let url: URL;
@@ -165,18 +218,24 @@ const SETTINGS: readonly AnySetting[] = [
   { key: 'host', env: 'HOST', flag: 'host', arg: 'NAME', help: 'interface to bind (default localhost; 0.0.0.0 or :: for all)', parse: nonEmpty },
   { key: 'roomCapacity', env: 'ROOM_CAPACITY', flag: 'room-capacity', arg: 'N', help: 'members per room, 2-256 (default 16)', parse: integer(2, 256) },
   { key: 'iceServers', env: 'ICE_SERVERS', flag: 'ice-servers', arg: 'JSON', help: 'RTCIceServer list for clients (default [] = none)', parse: iceServers },
-  { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', arg: 'LIST', help: 'comma-separated origins that may connect, or * (default *)', parse: origins },
-  { key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: 'max-connections-per-ip', arg: 'N', help: 'open connections per client address (default 64)', parse: integer(1, 100_000) },
+  { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', arg: 'LIST', help: 'comma-separated origins that may connect besides this server\'s own, or * (default: none)', parse: origins },
+  { key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: 'max-connections-per-ip', arg: 'N', help: 'open connections per client address or IPv6 /64 (default 64)', parse: integer(1, 100_000) },
+  { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: 'max-connections', arg: 'N', help: 'open connections in all (default 10000)', parse: integer(1, 1_000_000) },
+  { key: 'maxRooms', env: 'MAX_ROOMS', flag: 'max-rooms', arg: 'N', help: 'rooms at once (default 5000)', parse: integer(1, 1_000_000) },
+  { key: 'maxRoomMembersPerIp', env: 'MAX_ROOM_MEMBERS_PER_IP', flag: 'max-room-members-per-ip', arg: 'N', help: 'members of one room from one client address (default 8)', parse: integer(1, 256) },
+  { key: 'joinsPerMinutePerIp', env: 'JOINS_PER_MINUTE_PER_IP', flag: 'joins-per-minute-per-ip', arg: 'N', help: 'joins per client address per minute (default 20)', parse: integer(1, 1_000_000) },
+  { key: 'joinsPerMinutePerRoom', env: 'JOINS_PER_MINUTE_PER_ROOM', flag: 'joins-per-minute-per-room', arg: 'N', help: 'joins per room per minute after a burst (default 60)', parse: integer(1, 1_000_000) },
   { key: 'rateLimitPerSecond', env: 'RATE_LIMIT_PER_SECOND', flag: 'rate-limit-per-second', arg: 'N', help: 'sustained frames per second per connection (default 50)', parse: integer(1, 1_000_000) },
   { key: 'rateLimitBurst', env: 'RATE_LIMIT_BURST', flag: 'rate-limit-burst', arg: 'N', help: 'frames allowed in a burst (default 200)', parse: integer(1, 1_000_000) },
   { key: 'rateLimitStrikes', env: 'RATE_LIMIT_STRIKES', flag: 'rate-limit-strikes', arg: 'N', help: 'refused frames in a row before closing with 4008 (default 50)', parse: integer(1, 1_000_000) },
   { key: 'maxFrameBytes', env: 'MAX_FRAME_BYTES', flag: 'max-frame-bytes', arg: 'N', help: 'largest accepted frame in bytes (default 65536)', parse: integer(1024, 1024 * 1024) },
   { key: 'heartbeatIntervalMs', env: 'HEARTBEAT_INTERVAL_MS', flag: 'heartbeat-interval-ms', arg: 'N', help: 'ping interval; dead sockets drop within 2x (default 30000)', parse: integer(100, 600_000) },
+  { key: 'headersTimeoutMs', env: 'HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', arg: 'N', help: 'close connections that have not sent their headers after this (default 5000)', parse: integer(500, 120_000) },
   { key: 'joinTimeoutMs', env: 'JOIN_TIMEOUT_MS', flag: 'join-timeout-ms', arg: 'N', help: 'close connections that have not joined after this (default 15000)', parse: integer(100, 3_600_000) },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', arg: 'N', help: 'longest graceful shutdown before exiting anyway (default 5000)', parse: integer(0, 600_000) },
   { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', arg: 'DIR', help: 'built web app to serve at / (default dist/web)', parse: nonEmpty },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', arg: 'LEVEL', help: `${LOG_LEVELS.join(', ')} (default info)`, parse: logLevel },
-  { key: 'trustProxy', env: 'TRUST_PROXY', flag: 'trust-proxy', help: 'trust X-Forwarded-* headers from a reverse proxy', parse: booleanValue },
+  { key: 'trustProxy', env: 'TRUST_PROXY', flag: 'trust-proxy', arg: 'N|LIST', help: 'proxies in front whose X-Forwarded-* to believe: a count, or addresses (default: none)', parse: trustProxy },
 ];
 
 /** The `--help` text: every flag with its environment variable, from the settings table. */

@@ -15,22 +15,35 @@ export class RoomFullError extends Error {
   }
 }
 
+/** Joining would open a room beyond the server's MAX_ROOMS. */
+export class TooManyRoomsError extends Error {
+  override name = 'TooManyRoomsError';
+  constructor(readonly maxRooms: number) {
+    super(`This server already holds ${maxRooms} rooms, the most it allows. Try again in a minute.`);
+  }
+}
+
 export class RoomRegistry<T> {
   readonly #rooms = new Map<string, Map<string, RoomMember<T>>>();
   #memberCount = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly maxRooms: number = Number.POSITIVE_INFINITY,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`room capacity must be a positive integer, got ${capacity}`);
   }
 
   /**
    * Adds a member and returns the members that were there before it (the newcomer connects to
-   * them). Throws RoomFullError when the room is at capacity; throws if the id is already present.
+   * them). Throws RoomFullError when the room is at capacity, TooManyRoomsError when it would be a
+   * new room beyond maxRooms; throws if the id is already present.
    */
   join(roomId: string, member: RoomMember<T>): RoomMember<T>[] {
     let room = this.#rooms.get(roomId);
     if (room?.has(member.id)) throw new Error(`member ${member.id} is already in room ${roomId}`);
     if (room && room.size >= this.capacity) throw new RoomFullError(this.capacity);
+    if (!room && this.#rooms.size >= this.maxRooms) throw new TooManyRoomsError(this.maxRooms);
     const existing = room ? [...room.values()] : [];
     if (!room) {
       room = new Map();
@@ -56,6 +69,13 @@ export class RoomRegistry<T> {
   /** The member with this id in this room, if any. */
   get(roomId: string, memberId: string): RoomMember<T> | undefined {
     return this.#rooms.get(roomId)?.get(memberId);
+  }
+
+  /** How many members of a room, other than `exceptId`, satisfy `predicate`. */
+  countOthers(roomId: string, exceptId: string, predicate: (member: RoomMember<T>) => boolean): number {
+    let count = 0;
+    for (const member of this.#rooms.get(roomId)?.values() ?? []) if (member.id !== exceptId && predicate(member)) count += 1;
+    return count;
   }
 
   /** Every member of a room except `exceptId`. */

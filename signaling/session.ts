@@ -27,7 +27,8 @@ import {
   type WelcomeMessage,
 } from '../protocol/signaling.js';
 import { PEER_ID_LENGTH, peerIdHashInput, sessionCommitHashInput } from '../protocol/ids.js';
-import { RoomFullError, type RoomMember, type RoomRegistry } from './rooms.js';
+import { RoomFullError, TooManyRoomsError, type RoomMember, type RoomRegistry } from './rooms.js';
+import type { JoinVerdict } from './connections/join-rate-limit.js';
 import { TokenBucket } from './token-bucket.js';
 
 /**
@@ -57,6 +58,10 @@ export interface SessionContext {
   rateLimitStrikes: number;
   /** Told whenever a connection is in no room: when it connects, and when it leaves its room. */
   joinTimeout: JoinDeadlines;
+  /** Most members one client address (an IPv6 /64) may have in one room. */
+  maxRoomMembersPerIp: number;
+  /** Whether a join from this address into this room may happen now (connections/join-rate-limit.ts). */
+  joinRateLimit: { admit(addressKey: string, roomId: string): JoinVerdict };
   /** The server's logger; a session adds its request id to each line rather than keep a child logger. */
   log: FastifyBaseLogger;
 }
@@ -66,6 +71,9 @@ export function derivePeerId(roomId: string, keyDigest: string, sessionSecret: s
   const commit = createHash('sha256').update(sessionCommitHashInput(sessionSecret)).digest('base64url');
   return createHash('sha256').update(peerIdHashInput(roomId, keyDigest, commit)).digest('base64url').slice(0, PEER_ID_LENGTH);
 }
+
+/** How long a client is asked to wait when the server holds as many rooms as it allows. */
+export const SERVER_FULL_RETRY_MS = 60_000;
 
 export class SignalingSession {
   #id: string | undefined;
@@ -80,7 +88,10 @@ export class SignalingSession {
     private readonly context: SessionContext,
     /** The id of the upgrade request, as in the server's request log lines. */
     readonly requestId: string,
-    /** The client's address, as the server sees it (behind a trusted proxy, the forwarded one). */
+    /**
+     * The key the client's address is counted under (signaling/client-address.ts): behind a
+     * trusted proxy the forwarded address, and an IPv6 address as its /64.
+     */
     readonly address: string,
   ) {
     this.#bucket = new TokenBucket(context.rateLimitPerSecond, context.rateLimitBurst);
@@ -171,7 +182,26 @@ export class SignalingSession {
       this.sendError(ErrorCode.AlreadyJoined, 'This connection is already in a room; leave it first.', message.type);
       return;
     }
+    const verdict = this.context.joinRateLimit.admit(this.address, message.room);
+    if (!verdict.allowed) {
+      const what = verdict.scope === 'address' ? 'from your address' : 'into this room';
+      this.context.log.debug({ reqId: this.requestId, scope: verdict.scope }, 'refused a join over the join rate limit');
+      this.refuseJoinForNow(ErrorCode.JoinRateLimited, `Too many joins ${what} in the last minute.`, verdict.retryAfterMs);
+      return;
+    }
     const id = derivePeerId(message.room, message.key, message.session);
+    // One address may not take every place in a room (its own earlier connection, replaced
+    // below, does not count).
+    const fromHere = this.context.rooms.countOthers(message.room, id, (member) => member.handle.address === this.address);
+    if (fromHere >= this.context.maxRoomMembersPerIp) {
+      this.sendError(
+        ErrorCode.RoomFull,
+        `This room already has ${fromHere} people connecting from your network, the most this server allows from one address.`,
+        message.type,
+      );
+      this.socket.close(CloseCode.RoomFull, 'room full');
+      return;
+    }
     const previous = this.context.rooms.get(message.room, id);
     if (previous) {
       // Same secret, same room: the same participant is back. The others keep their direct
@@ -184,6 +214,11 @@ export class SignalingSession {
     try {
       existing = this.context.rooms.join(message.room, member);
     } catch (error) {
+      if (error instanceof TooManyRoomsError) {
+        this.context.log.warn({ reqId: this.requestId, maxRooms: error.maxRooms }, 'refused a join over MAX_ROOMS');
+        this.refuseJoinForNow(ErrorCode.ServerFull, error.message, SERVER_FULL_RETRY_MS);
+        return;
+      }
       if (!(error instanceof RoomFullError)) throw error;
       this.sendError(ErrorCode.RoomFull, error.message, message.type);
       this.socket.close(CloseCode.RoomFull, 'room full');
@@ -193,7 +228,8 @@ export class SignalingSession {
     this.#roomId = message.room;
     this.#member = member;
     this.context.joinTimeout.cancel(this.socket);
-    this.context.log.info(
+    // Debug, not info: a line per join costs a busy server a third more CPU per join.
+    this.context.log.debug(
       { reqId: this.requestId, peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
       'peer joined room',
     );
@@ -236,7 +272,13 @@ export class SignalingSession {
     this.#member = undefined;
     const remaining = this.context.rooms.leave(roomId, id);
     broadcast(remaining, { type: ServerMessageType.PeerLeft, id, reason } satisfies PeerLeftMessage);
-    this.context.log.info({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
+    this.context.log.debug({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
+  }
+
+  /** A join that may succeed later: say when, then close (4029) so the socket is not held meanwhile. */
+  private refuseJoinForNow(code: ErrorCode, message: string, retryAfterMs: number): void {
+    this.send({ type: ServerMessageType.Error, code, message, ref: ClientMessageType.Join, retryAfterMs } satisfies ErrorMessage);
+    this.socket.close(CloseCode.TryLater, 'try again later');
   }
 
   send(message: ServerMessage): void {

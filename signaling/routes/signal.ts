@@ -1,6 +1,6 @@
 /**
- * GET /signal: the WebSocket endpoint. Before the upgrade it checks the Origin allow-list and the
- * per-address connection cap; after it, each socket is wired to a SignalingSession that writes
+ * GET /signal: the WebSocket endpoint. Before the upgrade it checks the Origin (the server's own,
+ * or on ALLOWED_ORIGINS), the total and per-address connection caps; after it, each socket is wired to a SignalingSession that writes
  * through a SocketWriter, and to the connection registry, the heartbeat and the join timeout.
  */
 import type { ServerResponse } from 'node:http';
@@ -15,6 +15,8 @@ import { ConnectionRegistry } from '../connections/connection-registry.js';
 import { Heartbeat } from '../connections/heartbeat.js';
 import { JoinTimeout } from '../connections/join-timeout.js';
 import { SocketWriter } from '../connections/socket-writer.js';
+import { JoinRateLimit } from '../connections/join-rate-limit.js';
+import { clientAddressKey } from '../client-address.js';
 import type { ServerConfig } from '../config.js';
 
 export interface SignalRouteOptions {
@@ -22,26 +24,39 @@ export interface SignalRouteOptions {
   rooms: RoomRegistry<SignalingSession>;
 }
 
-/** Same origin as the request's host, or on the allow-list (or the list is `*`). */
+/**
+ * The page's origin is the server's own (the host the browser addressed, which a trusted proxy
+ * passes on), or on the allow-list, or the list is `*`.
+ */
 function originAllowed(origin: string | undefined, host: string, allowed: readonly string[]): boolean {
   // Browsers always send Origin on a WebSocket upgrade; other clients can claim anything anyway.
   if (origin === undefined || allowed.includes('*')) return true;
   if (allowed.includes(origin)) return true;
   try {
-    return new URL(origin).host === host;
+    return new URL(origin).host === host.toLowerCase();
   } catch {
     return false;
   }
 }
 
+/** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After). */
+const SERVER_FULL_RETRY_SECONDS = 60;
+
 export async function signalRoute(app: FastifyInstance, { config, rooms }: SignalRouteOptions): Promise<void> {
   const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
   const heartbeat = new Heartbeat(connections, { intervalMs: config.heartbeatIntervalMs });
   const joinTimeout = new JoinTimeout<SessionSocket>({ timeoutMs: config.joinTimeoutMs });
+  const joinRateLimit = new JoinRateLimit({
+    perAddressPerMinute: config.joinsPerMinutePerIp,
+    perRoomPerMinute: config.joinsPerMinutePerRoom,
+    roomBurst: 2 * config.roomCapacity,
+  });
   app.addHook('onClose', async () => {
     heartbeat.stop();
     joinTimeout.stop();
+    joinRateLimit.stop();
   });
+  let warnedAboutUntrustedProxy = false;
   const context: SessionContext = {
     rooms,
     iceServers: config.iceServers,
@@ -50,17 +65,29 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     rateLimitBurst: config.rateLimitBurst,
     rateLimitStrikes: config.rateLimitStrikes,
     joinTimeout,
+    maxRoomMembersPerIp: config.maxRoomMembersPerIp,
+    joinRateLimit,
     log: app.log,
   };
 
   async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!originAllowed(request.headers.origin, request.host, config.allowedOrigins)) {
-      request.log.info({ origin: request.headers.origin }, 'refused a connection from an origin not on ALLOWED_ORIGINS');
+      request.log.info({ origin: request.headers.origin, host: request.host }, 'refused a connection from an origin that is neither this server\'s nor on ALLOWED_ORIGINS');
       await refuse(reply, HttpRefusal.OriginNotAllowed);
       return;
     }
-    if (!connections.admits(request.ip)) {
-      request.log.warn({ ip: request.ip }, 'refused a connection over MAX_CONNECTIONS_PER_IP');
+    if (config.trustProxy === false && !warnedAboutUntrustedProxy && request.headers['x-forwarded-for'] !== undefined && isLoopback(request.ip)) {
+      warnedAboutUntrustedProxy = true;
+      request.log.warn('connections arrive through a proxy on this machine but TRUST_PROXY is not set: every client counts as the proxy\'s address for the per-address limits');
+    }
+    if (connections.size >= config.maxConnections) {
+      request.log.warn({ maxConnections: config.maxConnections }, 'refused a connection over MAX_CONNECTIONS');
+      reply.header('Retry-After', String(SERVER_FULL_RETRY_SECONDS));
+      await refuse(reply, HttpRefusal.ServerFull);
+      return;
+    }
+    if (!connections.admits(clientAddressKey(request.ip))) {
+      request.log.warn('refused a connection over MAX_CONNECTIONS_PER_IP');
       await refuse(reply, HttpRefusal.TooManyConnections);
     }
   }
@@ -83,7 +110,7 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
   app.get(SIGNAL_PATH, { websocket: true, preValidation: admit }, (socket, request) => {
     // The upgrade request's TCP socket is the one the WebSocket writes to.
     const writer = new SocketWriter(socket, request.raw.socket);
-    const session = new SignalingSession(writer, context, request.id, request.ip);
+    const session = new SignalingSession(writer, context, request.id, clientAddressKey(request.ip));
     // Listeners are attached synchronously, before any frame can arrive.
     connections.add(socket, session);
     heartbeat.watch(socket);
@@ -109,6 +136,10 @@ function releaseHttpExchange(socket: WebSocket, request: FastifyRequest, onError
 
 async function refuse(reply: FastifyReply, { status, error, message }: HttpRefusal): Promise<void> {
   await reply.code(status).send({ error, message });
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -10,9 +10,11 @@ export async function webAppRoute(app: FastifyInstance, { webRoot }: { webRoot: 
   }
   await app.register(fastifyStatic, {
     root: webRoot,
-    // <script type="module"> from another origin is a CORS request: the embed must allow it.
     setHeaders(response, path) {
+      // The embeddable script and its assets are loaded by pages on other origins: a module
+      // <script> from another origin is a CORS request, and the resource policy must allow it.
       response.header('Access-Control-Allow-Origin', '*');
+      response.header('Cross-Origin-Resource-Policy', 'cross-origin');
       if (path.includes('/assets/')) response.header('Cache-Control', 'public, max-age=31536000, immutable');
       else response.header('Cache-Control', 'no-cache');
     },

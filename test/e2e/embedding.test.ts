@@ -142,6 +142,28 @@ async function recordPolicyViolations(page: Page): Promise<() => Promise<string[
   return () => page.evaluate(() => (window as unknown as { policyViolations: string[] }).policyViolations);
 }
 
+/**
+ * Ada makes a room on `server` in the app and Bob opens its link; they chat both ways. Returns the
+ * pages, the policy violations both recorded, and how long Bob's link took to connect.
+ */
+async function chatInRoomOf(server: RunningServer): Promise<{ ada: Page; bob: Page; violations: string[]; connectedMs: number }> {
+  const ada = await browser.openPage();
+  const adaViolations = await recordPolicyViolations(ada);
+  const link = await createRoom(ada, server.origin);
+  await setName(ada, 'Ada');
+  // Bob opens the link: the page the head start and the warm-up worker are for.
+  const bob = await browser.openPage();
+  const bobViolations = await recordPolicyViolations(bob);
+  const opened = performance.now();
+  await bob.goto(link);
+  await setName(bob, 'Bob');
+  await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+  await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+  const connectedMs = performance.now() - opened;
+  await chatBothWays(ada, bob);
+  return { ada, bob, violations: [...(await adaViolations()), ...(await bobViolations())], connectedMs };
+}
+
 describe('<parley-chat> on other pages', () => {
   it('fires its events on the element, bubbling out of shadow roots, with the documented detail', async () => {
     const room = randomBytes(24).toString('base64url');
@@ -219,6 +241,36 @@ describe('<parley-chat> on other pages', () => {
   });
 });
 
+describe("the app under Parley's own security headers", () => {
+  it('joins and chats with its inline head start allowed by hash, and nothing refused', async () => {
+    const { bob, violations } = await chatInRoomOf(await serve());
+    expect(violations).toEqual([]);
+    // The inline script ran (it leaves its socket for the app, which takes it).
+    expect(await bob.evaluate(() => 'parleyPreconnectedSignaling' in window)).toBe(true);
+    expect((await bob.evaluate(() => document.querySelector('parley-chat')?.shadowRoot?.adoptedStyleSheets.length)) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('cannot be framed by a page of another site (which could overlay it and trick clicks)', async () => {
+    const parley = await serve();
+    const site = await serve({}, (app) => {
+      app.get('/framing.html', (_request, reply) =>
+        reply.type('text/html').send(`<!doctype html><title>Framing</title><iframe id="framed" src="${parley.origin}/" width="800" height="600"></iframe>`),
+      );
+    });
+    const page = await browser.openPage();
+    await page.goto(`${site.origin}/framing.html`);
+    const framed = page.frames().find((frame) => frame !== page.mainFrame());
+    expect(framed).toBeDefined();
+    // Chromium replaces a frame its policy forbids with an error page: the app never loads there.
+    await expect.poll(() => framed!.url()).not.toBe(`${parley.origin}/`);
+    expect(await framed!.locator('#new-room').count()).toBe(0);
+    // The same page opened directly does load.
+    const direct = await browser.openPage();
+    await direct.goto(`${parley.origin}/`);
+    await direct.locator('#new-room').waitFor();
+  });
+});
+
 describe('the app behind a Content-Security-Policy', () => {
   it.each([
     {
@@ -240,23 +292,10 @@ describe('the app behind a Content-Security-Policy', () => {
         reply.header('Content-Security-Policy', policy);
       });
     });
-    const ada = await browser.openPage();
-    const adaViolations = await recordPolicyViolations(ada);
-    const link = await createRoom(ada, server.origin);
-    await setName(ada, 'Ada');
-    // Bob opens the link: the page the head start and the warm-up worker are for.
-    const bob = await browser.openPage();
-    const bobViolations = await recordPolicyViolations(bob);
-    const opened = performance.now();
-    await bob.goto(link);
-    await setName(bob, 'Bob');
-    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
-    await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
-    console.log(`[timing] room link under "${policy}" opened → connected: ${Math.round(performance.now() - opened)} ms`);
-    await chatBothWays(ada, bob);
-
+    const { ada, bob, violations, connectedMs } = await chatInRoomOf(server);
+    console.log(`[timing] room link under "${policy}" opened → connected: ${Math.round(connectedMs)} ms`);
     // The policy did refuse what it names, on both pages, and nothing else…
-    expect(new Set([...(await adaViolations()), ...(await bobViolations())])).toEqual(new Set([violation]));
+    expect(new Set(violations)).toEqual(new Set([violation]));
     // …and each message still shows when it was written.
     for (const [page, text] of [
       [bob, 'Hello from Ada'],

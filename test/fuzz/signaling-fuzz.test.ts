@@ -470,10 +470,14 @@ async function settledMemory(expectedConnections: number): Promise<ServerMemory>
 beforeAll(async () => {
   const options = {
     maxFrameBytes: MAX_FRAME_BYTES,
-    // The fuzzer sends as fast as it can: lift the flood limits so every frame reaches the parser.
+    // The fuzzer sends as fast as it can, from one address: lift the flood and join limits so
+    // every frame reaches the parser.
     rateLimitPerSecond: 1_000_000,
     rateLimitBurst: 1_000_000,
     maxConnectionsPerIp: 1000,
+    joinsPerMinutePerIp: 1_000_000,
+    joinsPerMinutePerRoom: 1_000_000,
+    maxRoomMembersPerIp: 256,
     joinTimeoutMs: 600_000,
   };
   child = fork(fileURLToPath(new URL('./server-child.mjs', import.meta.url)), [JSON.stringify(options)], {

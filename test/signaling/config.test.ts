@@ -17,8 +17,18 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'WARN',
       TRUST_PROXY: 'true',
     });
-    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', roomCapacity: 4, logLevel: 'warn', trustProxy: true });
+    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', roomCapacity: 4, logLevel: 'warn', trustProxy: 1 });
     expect(config.iceServers).toHaveLength(2);
+  });
+
+  it.each([
+    ['off', false],
+    ['0', false],
+    ['true', 1],
+    ['2', 2],
+    ['127.0.0.1, 10.1.0.0/16, ::1, 2001:db8::/32, loopback', ['127.0.0.1', '10.1.0.0/16', '::1', '2001:db8::/32', 'loopback']],
+  ])('reads TRUST_PROXY=%s as %o: a count of proxies, or their addresses', (raw, expected) => {
+    expect(loadConfig([], { TRUST_PROXY: raw }).config.trustProxy).toEqual(expected);
   });
 
   it('lets flags override environment variables', () => {
@@ -36,6 +46,10 @@ describe('loadConfig', () => {
     [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /ICE_SERVERS.*array/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '11' }, /TRUST_PROXY.*1 to 10/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY.*"10.0.0.0\/33" is neither/],
+    [{ TRUST_PROXY: '10.0.0.1, example.org' }, /TRUST_PROXY.*"example.org"/],
+    [{ ALLOWED_ORIGINS: ' , ' }, /ALLOWED_ORIGINS.*at least one origin/],
     [{ HOST: ' ' }, /HOST/],
   ])('rejects %o with a clear message', (env, message) => {
     expect(() => loadConfig([], env)).toThrow(ConfigError);

@@ -42,7 +42,7 @@ export class FakeSessionSocket implements SessionSocket {
 
 const silentLog: FastifyBaseLogger = Fastify({ logger: false }).log;
 
-/** A context as the route builds it, with generous limits and no join timeout unless given. */
+/** A context as the route builds it, with generous limits and no join timeout or join rate limit unless given. */
 export function sessionContext(overrides: Partial<SessionContext> = {}): SessionContext {
   return {
     rooms: new RoomRegistry<SignalingSession>(16),
@@ -52,6 +52,8 @@ export function sessionContext(overrides: Partial<SessionContext> = {}): Session
     rateLimitBurst: 1000,
     rateLimitStrikes: 50,
     joinTimeout: { expectJoin: () => undefined, cancel: () => undefined },
+    maxRoomMembersPerIp: 256,
+    joinRateLimit: { admit: () => ({ allowed: true }) },
     log: silentLog,
     ...overrides,
   };

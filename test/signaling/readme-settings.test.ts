@@ -5,13 +5,14 @@
 // Elsewhere: parsing details in config.test.ts; PORT, HOST and SHUTDOWN_TIMEOUT_MS in
 // server-process.test.ts; HEARTBEAT_INTERVAL_MS, JOIN_TIMEOUT_MS and RATE_LIMIT_* at work in
 // signal-route.test.ts.
+import { createConnection } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type WebSocket from 'ws';
+import WebSocketClient from 'ws';
 import { CloseCode, ErrorCode, HttpRefusal, PROTOCOL_VERSION } from '../../protocol/signaling.js';
 import { CONFIG_HELP, ConfigError, DEFAULT_CONFIG, loadConfig, type ServerConfig } from '../../signaling/config.js';
 import { newParticipant } from '../support/participant.js';
@@ -48,7 +49,7 @@ function documentedSettings(): DocumentedSetting[] {
 
 /** What --help lists: each flag, its variable, and whether the flag is a switch (shown as VAR=1). */
 function helpSettings(): { flag: string; env: string; isSwitch: boolean }[] {
-  return [...CONFIG_HELP.matchAll(/^ {2}(--[a-z-]+)(?: [A-Z]+)? +([A-Z_]+)(=1)? /gm)].map(([, flag = '', env = '', switchMark]) => ({
+  return [...CONFIG_HELP.matchAll(/^ {2}(--[a-z-]+)(?: [A-Z|]+)? +([A-Z_]+)(=1)? /gm)].map(([, flag = '', env = '', switchMark]) => ({
     flag,
     env,
     isSwitch: switchMark !== undefined,
@@ -63,6 +64,12 @@ const EXAMPLES: Record<string, { valid: string; invalid: string }> = {
   ICE_SERVERS: { valid: '[{"urls":"turn:127.0.0.1:3478","username":"u","credential":"c"}]', invalid: '[{"urls":"http://127.0.0.1"}]' },
   ALLOWED_ORIGINS: { valid: 'https://a.example, https://b.example:8443', invalid: 'https://a.example/chat' },
   MAX_CONNECTIONS_PER_IP: { valid: '2', invalid: '0' },
+  MAX_CONNECTIONS: { valid: '2', invalid: '-5' },
+  MAX_ROOMS: { valid: '1', invalid: 'many' },
+  MAX_ROOM_MEMBERS_PER_IP: { valid: '2', invalid: '257' },
+  JOINS_PER_MINUTE_PER_IP: { valid: '2', invalid: '0.5' },
+  JOINS_PER_MINUTE_PER_ROOM: { valid: '1', invalid: '0' },
+  HEADERS_TIMEOUT_MS: { valid: '1000', invalid: '100' },
   RATE_LIMIT_PER_SECOND: { valid: '7', invalid: '2.5' },
   RATE_LIMIT_BURST: { valid: '9', invalid: '-1' },
   RATE_LIMIT_STRIKES: { valid: '3', invalid: '' },
@@ -190,7 +197,7 @@ afterEach(async () => {
 
 afterAll(() => rmSync(WEB_ROOT, { recursive: true, force: true }));
 
-async function connect(running: RunningServer, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+async function connect(running: RunningServer, options: WebSocketClient.ClientOptions = {}): Promise<TestClient> {
   const client = await TestClient.connect(running.signalUrl, options);
   clients.push(client);
   return client;
@@ -201,7 +208,29 @@ function sendJoin(client: TestClient): void {
   client.send({ type: 'join', v: PROTOCOL_VERSION, room: ROOM, ...newParticipant() });
 }
 
-const forwardedFor = (address: string): WebSocket.ClientOptions => ({ headers: { 'X-Forwarded-For': address } });
+const forwardedFor = (address: string): WebSocketClient.ClientOptions => ({ headers: { 'X-Forwarded-For': address } });
+
+/** The HTTP answer to an upgrade the server refuses: its status and Retry-After header. */
+function refusedUpgrade(running: RunningServer): Promise<{ status: number; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocketClient(running.signalUrl);
+    socket.once('unexpected-response', (_request, response) => {
+      resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] });
+      response.resume();
+      socket.terminate();
+    });
+    socket.once('open', () => reject(new Error('the upgrade was accepted')));
+    socket.once('error', () => undefined);
+  });
+}
+
+/** Joins `room` on a fresh connection and resolves with the error and close it gets. */
+async function refusedJoin(running: RunningServer, room: string): Promise<{ code: string; retryAfterMs: number | undefined; closeCode: number }> {
+  const client = await connect(running);
+  client.send({ type: 'join', v: PROTOCOL_VERSION, room, ...newParticipant() });
+  const error = await client.next('error');
+  return { code: error.code, retryAfterMs: error.retryAfterMs, closeCode: (await client.closed).code };
+}
 
 /** A frame of exactly `bytes` bytes that the server answers with an error of its own kind. */
 const frameOf = (bytes: number): string => JSON.stringify({ type: 'padding', text: 'x'.repeat(bytes - 28) });
@@ -241,11 +270,109 @@ const EFFECTS: { env: Record<string, string>; does: string; check(running: Runni
   },
   {
     env: { MAX_CONNECTIONS_PER_IP: '1', TRUST_PROXY: '1' },
-    does: 'connections are counted per address the proxy forwarded',
+    does: 'connections are counted per address the proxy forwarded, the last entry, whatever the client wrote before it',
     async check(running) {
       await connect(running, forwardedFor('198.51.100.1'));
       await connect(running, forwardedFor('198.51.100.2'));
       await expect(connect(running, forwardedFor('198.51.100.1'))).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+      // The client prepended a made-up address; the proxy appended the one it saw.
+      await expect(connect(running, forwardedFor('203.0.113.77, 198.51.100.1'))).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+    },
+  },
+  {
+    env: { MAX_CONNECTIONS_PER_IP: '1', TRUST_PROXY: '127.0.0.1' },
+    does: 'hops from the listed proxy address are believed, the first other address is the client',
+    async check(running) {
+      await connect(running, forwardedFor('203.0.113.77, 198.51.100.1'));
+      await expect(connect(running, forwardedFor('203.0.113.78, 198.51.100.1'))).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+      await connect(running, forwardedFor('198.51.100.2'));
+    },
+  },
+  {
+    env: { MAX_CONNECTIONS_PER_IP: '2', TRUST_PROXY: '1' },
+    does: 'an IPv6 /64 counts as one address',
+    async check(running) {
+      await connect(running, forwardedFor('2001:db8:0:1::1'));
+      await connect(running, forwardedFor('2001:db8:0:1:ffff::2'));
+      await expect(connect(running, forwardedFor('2001:db8:0:1::3'))).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
+      // The next /64 is someone else.
+      await connect(running, forwardedFor('2001:db8:0:2::1'));
+    },
+  },
+  {
+    env: { MAX_CONNECTIONS: '2' },
+    does: 'a third connection, from any address, is refused with 503 and Retry-After',
+    async check(running) {
+      await connect(running);
+      await connect(running, forwardedFor('198.51.100.9'));
+      expect(await refusedUpgrade(running)).toEqual({ status: HttpRefusal.ServerFull.status, retryAfter: '60' });
+    },
+  },
+  {
+    env: { MAX_ROOMS: '1' },
+    does: 'a join that would open a second room gets server-full, retry after a minute, and 4029',
+    async check(running) {
+      const first = await connect(running);
+      await first.join(ROOM);
+      expect(await refusedJoin(running, 's'.repeat(43))).toEqual({ code: ErrorCode.ServerFull, retryAfterMs: 60_000, closeCode: CloseCode.TryLater });
+      // The room that exists still takes members.
+      await (await connect(running)).join(ROOM);
+    },
+  },
+  {
+    env: { MAX_ROOM_MEMBERS_PER_IP: '2' },
+    does: 'a third member of one room from one address gets room-full; another room still works',
+    async check(running) {
+      for (let member = 0; member < 2; member += 1) await (await connect(running)).join(ROOM);
+      const third = await refusedJoin(running, ROOM);
+      expect(third).toMatchObject({ code: ErrorCode.RoomFull, closeCode: CloseCode.RoomFull });
+      await (await connect(running)).join('s'.repeat(43));
+    },
+  },
+  {
+    env: { JOINS_PER_MINUTE_PER_IP: '2' },
+    does: 'a third join within a minute from one address gets join-rate-limited with retryAfterMs, and 4029',
+    async check(running) {
+      const client = await connect(running);
+      await client.join(ROOM);
+      client.send({ type: 'leave' });
+      await client.join(ROOM);
+      client.send({ type: 'leave' });
+      const third = await refusedJoin(running, ROOM);
+      expect(third).toMatchObject({ code: ErrorCode.JoinRateLimited, closeCode: CloseCode.TryLater });
+      // The next join is due in half a minute (two a minute), less the moments this test took.
+      expect(third.retryAfterMs).toBeGreaterThan(25_000);
+      expect(third.retryAfterMs).toBeLessThanOrEqual(30_000);
+    },
+  },
+  {
+    env: { JOINS_PER_MINUTE_PER_ROOM: '1', ROOM_CAPACITY: '2' },
+    does: 'a room takes a burst of twice its capacity, then joins get join-rate-limited',
+    async check(running) {
+      const churner = await connect(running);
+      for (let join = 0; join < 4; join += 1) {
+        await churner.join(ROOM);
+        churner.send({ type: 'leave' });
+      }
+      expect(await refusedJoin(running, ROOM)).toMatchObject({ code: ErrorCode.JoinRateLimited, closeCode: CloseCode.TryLater });
+      // Another room is not held back by this one.
+      await (await connect(running)).join('s'.repeat(43));
+    },
+  },
+  {
+    env: { HEADERS_TIMEOUT_MS: '1000' },
+    does: 'a connection that never finishes its request headers is closed',
+    async check(running) {
+      const socket = createConnection({ host: '127.0.0.1', port: running.port });
+      socket.on('error', () => undefined);
+      // Read what the server answers (a 408), or the close is never seen.
+      socket.resume();
+      socket.write('GET /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+      const started = performance.now();
+      await new Promise((resolve) => socket.once('close', resolve));
+      // Closed after the timeout (checked every second), not at once and not a minute later.
+      expect(performance.now() - started).toBeGreaterThan(900);
+      expect(performance.now() - started).toBeLessThan(4000);
     },
   },
   {
@@ -267,6 +394,22 @@ const EFFECTS: { env: Record<string, string>; does: string; check(running: Runni
       await connect(running, { origin: 'https://a.example' });
       await connect(running, { origin: 'https://b.example:8443' });
       await expect(connect(running, { origin: 'https://b.example' })).rejects.toThrow(String(HttpRefusal.OriginNotAllowed.status));
+      await connect(running, { origin: running.origin });
+    },
+  },
+  {
+    env: { ALLOWED_ORIGINS: 'none' },
+    does: 'only pages of the server itself connect (the default)',
+    async check(running) {
+      await connect(running, { origin: running.origin });
+      await expect(connect(running, { origin: 'https://a.example' })).rejects.toThrow(String(HttpRefusal.OriginNotAllowed.status));
+    },
+  },
+  {
+    env: { ALLOWED_ORIGINS: '*' },
+    does: 'pages from any origin connect',
+    async check(running) {
+      await connect(running, { origin: 'https://anything.example' });
     },
   },
   {
@@ -297,8 +440,8 @@ describe('what the settings do, on a server configured from environment variable
   );
 
   it.each([
-    ['info', true],
-    ['warn', false],
+    ['debug', true],
+    ['info', false],
   ])('--log-level %s: joins are logged: %s', async (level, logsJoins) => {
     // The built server as its own process: the log goes to its standard output. The last
     // --log-level given wins over the helper's own.
@@ -309,6 +452,7 @@ describe('what the settings do, on a server configured from environment variable
     sendJoin(client);
     await client.next('welcome');
     // A refusal is logged as a warning at both levels, after the join: once it shows, so would the join.
+    // Joins are debug lines: one per join costs a busy server about a third more CPU per join.
     await expect(TestClient.connect(url)).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
     await expect.poll(() => serverProcess!.output()).toContain('refused a connection over MAX_CONNECTIONS_PER_IP');
     expect(serverProcess.output().includes('peer joined room')).toBe(logsJoins);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoomFullError, RoomRegistry } from '../../signaling/rooms.js';
+import { RoomFullError, RoomRegistry, TooManyRoomsError } from '../../signaling/rooms.js';
 
 const member = (id: string) => ({ id, handle: `handle-${id}` });
 
@@ -30,6 +30,23 @@ describe('RoomRegistry', () => {
     expect(rooms.size('r')).toBe(2);
     rooms.leave('r', 'a');
     expect(rooms.join('r', member('c')).map((m) => m.id)).toEqual(['b']);
+  });
+
+  it('opens no room beyond maxRooms, while the rooms it holds still take members', () => {
+    const rooms = new RoomRegistry<string>(4, 2);
+    rooms.join('r1', member('a'));
+    rooms.join('r2', member('b'));
+    expect(() => rooms.join('r3', member('c'))).toThrow(TooManyRoomsError);
+    expect(rooms.join('r1', member('c')).map((m) => m.id)).toEqual(['a']);
+    rooms.leave('r2', 'b');
+    expect(rooms.join('r3', member('d'))).toEqual([]);
+  });
+
+  it('counts the other members that match', () => {
+    const rooms = new RoomRegistry<string>(4);
+    for (const id of ['a', 'b', 'c']) rooms.join('r', member(id));
+    expect(rooms.countOthers('r', 'a', (m) => m.id !== 'c')).toBe(1);
+    expect(rooms.countOthers('nowhere', 'a', () => true)).toBe(0);
   });
 
   it('returns the remaining members on leave and forgets empty rooms', () => {

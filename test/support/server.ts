@@ -18,12 +18,19 @@ const SLOW_CLOSE_MS = 10_000;
 
 export const BUILT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
+/**
+ * Every test client connects from 127.0.0.1, standing in for many people on many networks: the
+ * per-address join limits would count them all as one visitor. Tests of those limits set them
+ * (readme-settings.test.ts, edge-attacks.test.ts); every other setting keeps its default.
+ */
+export const LOOPBACK_STANDS_FOR_MANY = { joinsPerMinutePerIp: 100_000, maxRoomMembersPerIp: 256 } as const;
+
 /** `addRoutes` may add routes of its own (the bench's pages) before the server listens. */
 export async function startServer(
   options: BuildAppOptions = {},
   addRoutes: (app: FastifyInstance) => void = () => undefined,
 ): Promise<RunningServer> {
-  const app = await buildApp({ logger: false, webRoot: BUILT_WEB_ROOT, ...options });
+  const app = await buildApp({ logger: false, webRoot: BUILT_WEB_ROOT, ...LOOPBACK_STANDS_FOR_MANY, ...options });
   addRoutes(app);
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

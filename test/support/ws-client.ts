@@ -62,21 +62,32 @@ export class TestClient {
   ): Promise<Extract<ServerMessage, { type: T }>> {
     const matches = (message: ServerMessage): boolean =>
       message.type === type && predicate(message as Extract<ServerMessage, { type: T }>);
+    return (await this.nextMatching(matches, timeoutMs, `a "${type}" message`)) as Extract<ServerMessage, { type: T }>;
+  }
+
+  /** Resolves with the next message (after those already consumed) that `matches`. */
+  private nextMatching(matches: (message: ServerMessage) => boolean, timeoutMs: number, what = 'a matching message'): Promise<ServerMessage> {
     while (this.#cursor < this.received.length) {
       const message = this.received[this.#cursor++]!;
-      if (matches(message)) return message as Extract<ServerMessage, { type: T }>;
+      if (matches(message)) return Promise.resolve(message);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for a "${type}" message`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
       this.#waiters.push({
         predicate: matches,
         resolve: (message) => {
           clearTimeout(timer);
           this.#cursor = this.received.length;
-          resolve(message as Extract<ServerMessage, { type: T }>);
+          resolve(message);
         },
       });
     });
+  }
+
+  /** The answer to a join just sent: its welcome, or the error refusing it. */
+  async joinAnswer(timeoutMs = 3000): Promise<Extract<ServerMessage, { type: 'welcome' | 'error' }>> {
+    const answer = await this.nextMatching((message) => message.type === 'welcome' || message.type === 'error', timeoutMs);
+    return answer as Extract<ServerMessage, { type: 'welcome' | 'error' }>;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { DeliverySummary, Participant, PeerConnectionState, PeerProblem, RoomStatus } from '../room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../room/delivery-tracker.js';
+import { CloseCode } from '../../protocol/signaling.js';
 
 export const PEER_STATE_LABEL: Record<PeerConnectionState, string> = {
   connecting: 'Connecting…',
@@ -84,6 +85,7 @@ export function statusLabel(status: RoomStatus, peerCount: number, now: number, 
     case 'reconnecting': {
       const seconds = status.retryAt === undefined ? 0 : Math.ceil((status.retryAt - now) / 1000);
       const retry = seconds > 0 ? `retrying in ${seconds} s` : 'reconnecting…';
+      if (status.code === CloseCode.TryLater) return `The signaling server is busy · ${retry}`;
       return peerCount === 0
         ? `Signaling server unreachable · ${retry}`
         : `Signaling server unreachable · ${retry} · chat continues with the people already connected`;

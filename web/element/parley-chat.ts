@@ -33,6 +33,7 @@
  * @cssprop --parley-font - Font family. Default: the system UI font.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { customProperty } from './custom-property.js';
 import { ChatSendError, tagOf, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
 import { RoomController } from './room-controller.js';
 import { deliveryLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
@@ -367,11 +368,11 @@ export class ParleyChat extends LitElement {
 
   /** The short tag from a peer id (and so from its key): tells two people of the same name apart. */
   private renderTag(id: string): TemplateResult {
-    return html`<span class="tag" style="--hue: ${hueOf(id)}" title="Identity tag" translate="no">#${tagOf(id)}</span>`;
+    return html`<span class="tag" ${customProperty('--hue', String(hueOf(id)))} title="Identity tag" translate="no">#${tagOf(id)}</span>`;
   }
 
   private renderAvatar(id: string, name: string): TemplateResult {
-    return html`<span class="avatar" aria-hidden="true" style="--hue: ${hueOf(id)}">${initialOf(name)}</span>`;
+    return html`<span class="avatar" aria-hidden="true" ${customProperty('--hue', String(hueOf(id)))}>${initialOf(name)}</span>`;
   }
 
   private renderDelivery(delivery: DeliverySummary | undefined): TemplateResult | typeof nothing {

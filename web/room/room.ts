@@ -522,6 +522,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         return;
       case ServerMessageType.Error:
         this.#lastError = message;
+        if (message.retryAfterMs !== undefined) this.#signaling.retryNoSoonerThan(Date.now() + message.retryAfterMs);
         console.warn(`parley: signaling server error ${message.code}: ${message.message}`);
         return;
       default: {

@@ -47,6 +47,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #attempt = 0;
   /** When the current outage began (Date.now()), while disconnected. */
   #outageStartedAt: number | undefined;
+  /** The server asked for no attempt before this (Date.now()), for the next retry only. */
+  #notBefore = 0;
 
   constructor(
     readonly url: string,
@@ -73,6 +75,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     if (!socket || socket.readyState !== SOCKET_OPEN) return false;
     socket.send(JSON.stringify(message));
     return true;
+  }
+
+  /**
+   * The server said when to try again (a join refused for now): the next attempt after this
+   * connection closes waits at least until then (Date.now() clock).
+   */
+  retryNoSoonerThan(at: number): void {
+    this.#notBefore = Math.max(this.#notBefore, at);
   }
 
   /** Closes the connection for good. */
@@ -138,7 +148,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const now = Date.now();
     this.#outageStartedAt ??= now;
     this.#attempt += 1;
-    const delay = reconnectDelay(this.#attempt, now - this.#outageStartedAt);
+    const delay = Math.max(reconnectDelay(this.#attempt, now - this.#outageStartedAt), this.#notBefore - now);
+    this.#notBefore = 0;
     this.#retryTimer = setTimeout(() => this.open(), delay);
     this.setState({ state: 'waiting', code, reason, retryAt: now + delay });
   }

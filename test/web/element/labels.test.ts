@@ -48,6 +48,7 @@ describe('status line', () => {
     [{ phase: 'reconnecting', retryAt: now + 2500 }, 0, 'Signaling server unreachable · retrying in 3 s'],
     [{ phase: 'reconnecting' }, 1, 'Signaling server unreachable · reconnecting… · chat continues with the people already connected'],
     [{ phase: 'reconnecting', retryAt: now - 10 }, 0, 'Signaling server unreachable · reconnecting…'],
+    [{ phase: 'reconnecting', code: 4029, retryAt: now + 29_500 }, 2, 'The signaling server is busy · retrying in 30 s'],
     [{ phase: 'rejected', detail: 'This room is full.' }, 0, 'This room is full.'],
     [{ phase: 'rejected' }, 0, 'The server refused to let you join this room.'],
     [{ phase: 'closed' }, 0, 'You left this room.'],

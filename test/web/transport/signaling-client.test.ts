@@ -80,6 +80,20 @@ describe('SignalingClient', () => {
     },
   );
 
+  it('waits at least as long as the server asked (a join refused for now), once', () => {
+    client.retryNoSoonerThan(Date.now() + 30_000);
+    FakeSocket.opened[0]!.drop(CloseCode.TryLater);
+    expect(states.at(-1)).toMatchObject({ state: 'waiting', code: CloseCode.TryLater });
+    expect(states.at(-1)!.retryAt! - Date.now()).toBe(30_000);
+    vi.advanceTimersByTime(29_999);
+    expect(FakeSocket.opened).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.opened).toHaveLength(2);
+    // The request was for one retry: the next drop backs off as usual.
+    FakeSocket.opened[1]!.drop(CloseCode.Abnormal);
+    expect(states.at(-1)!.retryAt! - Date.now()).toBeLessThanOrEqual(1500);
+  });
+
   it('keeps retrying through an outage, and the backoff resets once connected', () => {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       FakeSocket.opened.at(-1)!.drop(CloseCode.Abnormal);
