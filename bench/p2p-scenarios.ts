@@ -2,7 +2,11 @@
  * The peer-to-peer path in real Chromium (flags from shared/TESTING.md), served by the real
  * Parley server: link opened → data channel open → first message, against a raw RTCPeerConnection
  * page on the same server in the same browser run; chat latency; full-mesh formation.
- * Pages are observed through an init script that records timestamps; nothing is replaced.
+ * Parley's pages are observed through an init script that records timestamps (nothing is
+ * replaced); the raw page records its own. The server's limits are raised as for the load
+ * generator (parley-limits.ts): every page comes from this machine's one address, and the
+ * per-address join limit would refuse pages partway through a run (Parley's pages wait and retry,
+ * the raw page stops).
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser.js';
 import { chatStatus } from '../test/support/chat-page.js';
 import { startServer } from '../test/support/server.js';
+import { RAISED_LIMITS } from './parley-limits.js';
 import { percentile } from './stats.js';
 import { RAW_BASELINE_PAGE, TRANSPORT_BENCH_SCRIPT, WEB_ROOT } from './paths.js';
 
@@ -88,22 +93,32 @@ function milestone(page: Page, name: string, timeoutMs = 20_000): Promise<BenchS
   return reached;
 }
 
-/** What a page that missed a milestone was doing, for the error (a crashed page cannot say). */
+/**
+ * What a page that missed a milestone was doing, for the error (a crashed page cannot say). Parley
+ * pages and the raw baseline page keep different marks in `window.bench` (the raw page keeps a
+ * trail of what happened, shown in full); other lists are shown by their length.
+ */
 function describePage(page: Page): Promise<string> {
   return page
     .evaluate(() => {
       const chat = document.querySelector('parley-chat');
-      const bench = (window as unknown as { bench: BenchState }).bench;
-      const { latencies, ...marks } = bench;
+      const bench = (window as unknown as { bench?: Record<string, unknown> }).bench ?? {};
+      const marks = Object.fromEntries(
+        Object.entries(bench).flatMap(([name, value]): [string, unknown][] => {
+          if (Array.isArray(value)) return [[name, value.every((item) => typeof item === 'string') ? value.slice(-40) : `${value.length} items`]];
+          return typeof value === 'object' || typeof value === 'function' ? [] : [[name, value]];
+        }),
+      );
       const shown = chat ? { status: chat.status, participants: chat.participants } : { text: document.body.innerText.slice(0, 300) };
-      return JSON.stringify({ ...shown, bench: { ...marks, latencies: latencies.length } });
+      return JSON.stringify({ ...shown, bench: marks });
     })
     .catch((error: unknown) => `nothing (${error instanceof Error ? error.message : String(error)})`);
 }
 
-async function newPage(browser: Browser): Promise<Page> {
+/** Parley's pages are instrumented; the raw baseline page keeps its own marks and runs as it is. */
+async function newPage(browser: Browser, flavour: 'parley' | 'raw'): Promise<Page> {
   const context = await browser.newContext();
-  await context.addInitScript(instrumentParleyPage);
+  if (flavour === 'parley') await context.addInitScript(instrumentParleyPage);
   return context.newPage();
 }
 
@@ -114,8 +129,8 @@ const LINK_SAMPLES_PER_REP = 3;
 
 /** Link opened in a second browser → its data channel open, and → the first message shown. */
 async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'parley' | 'raw'): Promise<{ open: number; first: number }> {
-  const first = await newPage(browser);
-  const second = await newPage(browser);
+  const first = await newPage(browser, flavour);
+  const second = await newPage(browser, flavour);
   try {
     if (flavour === 'parley') {
       const link = `${origin}/#${roomKey()}`;
@@ -144,8 +159,8 @@ async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'pa
 
 /** One-way chat latency through Parley (framing, validation, log, receipts), 200 messages. */
 async function chatLatency(browser: Browser, origin: string, count: number): Promise<number[]> {
-  const sender = await newPage(browser);
-  const receiver = await newPage(browser);
+  const sender = await newPage(browser, 'parley');
+  const receiver = await newPage(browser, 'parley');
   try {
     const link = `${origin}/#${roomKey()}`;
     await sender.goto(link);
@@ -190,8 +205,8 @@ interface BulkPage {
 
 /** 32 MiB in 64 KiB chunks through Parley's transport (PeerMesh) or a raw channel: MiB/s. */
 async function bulkThroughput(browser: Browser, origin: string, flavour: 'parley' | 'raw', bytes: number): Promise<number> {
-  const sender = await newPage(browser);
-  const receiver = await newPage(browser);
+  const sender = await newPage(browser, flavour);
+  const receiver = await newPage(browser, flavour);
   const handle = flavour === 'parley' ? 'transportBench' : 'bench';
   const path = flavour === 'parley' ? '/bench/transport.html' : '/bench/raw.html';
   const room = roomId();
@@ -231,7 +246,7 @@ async function bulkThroughput(browser: Browser, origin: string, flavour: 'parley
  * each other page.
  */
 async function meshFormation(browser: Browser, origin: string, size: number, flavour: 'parley' | 'raw'): Promise<number> {
-  const pages = await Promise.all(Array.from({ length: size }, () => newPage(browser)));
+  const pages = await Promise.all(Array.from({ length: size }, () => newPage(browser, flavour)));
   try {
     const link = `${origin}/#${roomKey()}`;
     const room = roomId();
@@ -270,7 +285,7 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
   const add = (metric: string, who: 'parley' | 'raw', value: number): void => void ((samples[metric] ??= {})[who] ??= []).push(value);
   const rawPage = readFileSync(RAW_BASELINE_PAGE, 'utf8');
   const transportScript = readFileSync(TRANSPORT_BENCH_SCRIPT, 'utf8');
-  const server = await startServer({ webRoot: WEB_ROOT }, (app) => {
+  const server = await startServer({ webRoot: WEB_ROOT, ...RAISED_LIMITS }, (app) => {
     app.get('/bench/raw.html', async (_request, reply) => reply.type('text/html').send(rawPage));
     app.get('/bench/transport.html', async (_request, reply) =>
       reply.type('text/html').send('<!doctype html><meta charset="utf-8"><title>Parley transport bench</title><script type="module" src="/bench/transport.js"></script>'),

@@ -1,10 +1,12 @@
 /**
  * Starts each compared signaling server as its own process on a free loopback port: Parley (the
- * built server, validation and limits on), PeerJS (its CLI) and the two floor relays (bench/).
+ * built server at its defaults, limits raised for the load generator: parley-limits.ts), PeerJS
+ * (its CLI) and the two least-work floor relays (bench/).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/free-port.js';
+import { raisedLimitFlags } from './parley-limits.js';
 import { PARLEY_SERVER_ENTRY, PEERJS_CLI } from './paths.js';
 import type { ServerKind } from './signal-clients.js';
 
@@ -15,34 +17,14 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export const SERVER_LABEL: Record<ServerKind, string> = { parley: 'Parley', peerjs: 'PeerJS', bare: 'bare relay', ws: 'ws alone' };
+export const SERVER_LABEL: Record<ServerKind, string> = { parley: 'Parley', peerjs: 'PeerJS', bare: 'least-work Fastify relay', ws: 'least-work ws relay' };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function commandFor(kind: ServerKind, port: number): { file: string; args: string[] } {
   switch (kind) {
     case 'parley':
-      return {
-        file: PARLEY_SERVER_ENTRY,
-        args: [
-          '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn',
-          // Limits stay on (every frame still goes through the bucket and the cap checks); they
-          // are only raised so the load generator, one address sending far faster than any
-          // browser, is measured rather than refused.
-          '--max-connections-per-ip', '100000', '--rate-limit-per-second', '1000000', '--rate-limit-burst', '1000000',
-          '--max-connections', '1000000', '--max-rooms', '1000000', '--max-room-members-per-ip', '256',
-          '--joins-per-minute-per-ip', '1000000', '--joins-per-minute-per-room', '1000000',
-        ],
-      };
+      // Its defaults (logging at info included), with only the load generator's limits raised.
+      return { file: PARLEY_SERVER_ENTRY, args: ['--host', '127.0.0.1', '--port', String(port), ...raisedLimitFlags()] };
     case 'peerjs':
       return {
         file: PEERJS_CLI,
