@@ -14,6 +14,7 @@ import { webAppRoute } from './routes/web-app.js';
 import { securityHeaderOptions } from './routes/security-headers.js';
 import { WebSocketShutdown } from './websocket-shutdown.js';
 import { handleSocketError } from './socket-errors.js';
+import { QuietRequestLog } from './request-log.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
   /** Pino options (level, stream, …) or false; defaults to the configured log level. */
@@ -32,6 +33,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     trustProxy: trustedHops(config.trustProxy),
+    logController: new QuietRequestLog(),
     http: {
       // A connection that dribbles its request headers (or sends none) holds a socket and its
       // buffers; Node's default waits a minute, and checks only every 30 s.

@@ -4,10 +4,16 @@
  * every connection, so an IPv6 address counts as its /64. An IPv4 address written in IPv6 form
  * (`::ffff:192.0.2.1`, as a dual-stack socket reports it) counts as the IPv4 address.
  */
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
+
+const IPV4_MAPPED_PREFIX = '::ffff:';
 
 /** The /64 prefix, or the IPv4 address; anything unparseable is counted as written. */
 export function clientAddressKey(address: string): string {
+  // The common cases without a parse: once per connection, on the join path.
+  if (isIPv4(address)) return address;
+  if (address.startsWith(IPV4_MAPPED_PREFIX) && isIPv4(address.slice(IPV4_MAPPED_PREFIX.length))) return address.slice(IPV4_MAPPED_PREFIX.length);
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();

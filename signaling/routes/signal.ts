@@ -32,11 +32,10 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
   // Browsers always send Origin on a WebSocket upgrade; other clients can claim anything anyway.
   if (origin === undefined || allowed.includes('*')) return true;
   if (allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === host.toLowerCase();
-  } catch {
-    return false;
-  }
+  // Browsers send an origin serialised (scheme://host[:port], lower case, no default port), and
+  // "null" for opaque ones: the part after the scheme is the host, or it is not ours.
+  const schemeEnd = origin.indexOf('://');
+  return schemeEnd > 0 && origin.slice(schemeEnd + 3) === host.toLowerCase();
 }
 
 /** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After). */
