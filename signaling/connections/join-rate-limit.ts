@@ -74,7 +74,7 @@ export class JoinRateLimit {
     return { allowed: true };
   }
 
-  /** Buckets held (for tests and the health gauges). */
+  /** Buckets held (for tests). */
   get trackedKeys(): number {
     return this.#perAddress.size + this.#perRoom.size;
   }

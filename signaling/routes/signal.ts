@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
 import type { RoomRegistry } from '../rooms.js';
-import { SignalingSession, type SessionContext, type SessionSocket } from '../session.js';
+import { SERVER_FULL_RETRY_MS, SignalingSession, type SessionContext, type SessionSocket } from '../session.js';
 import { handleSocketError } from '../socket-errors.js';
 import { ConnectionRegistry } from '../connections/connection-registry.js';
 import { Heartbeat } from '../connections/heartbeat.js';
@@ -38,8 +38,8 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
   return schemeEnd > 0 && origin.slice(schemeEnd + 3) === host.toLowerCase();
 }
 
-/** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After). */
-const SERVER_FULL_RETRY_SECONDS = 60;
+/** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After): as over MAX_ROOMS. */
+const SERVER_FULL_RETRY_SECONDS = SERVER_FULL_RETRY_MS / 1000;
 
 export async function signalRoute(app: FastifyInstance, { config, rooms }: SignalRouteOptions): Promise<void> {
   const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
