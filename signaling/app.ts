@@ -3,9 +3,10 @@
  * point (server.ts) listens; tests call buildApp() and listen on a random port.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import fastifyWebsocket from '@fastify/websocket';
+import { WebSocketServer } from 'ws';
 import fastifyHelmet from '@fastify/helmet';
-import { DEFAULT_CONFIG, type ServerConfig, type TrustProxy } from './config.js';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { proxyTrust } from './proxy-trust.js';
 import { RoomRegistry } from './rooms.js';
 import type { SignalingSession } from './session.js';
 import { healthRoute } from './routes/health.js';
@@ -13,7 +14,6 @@ import { signalRoute } from './routes/signal.js';
 import { webAppRoute } from './routes/web-app.js';
 import { securityHeaderOptions } from './routes/security-headers.js';
 import { WebSocketShutdown } from './websocket-shutdown.js';
-import { handleSocketError } from './socket-errors.js';
 import { QuietRequestLog } from './request-log.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
@@ -21,10 +21,11 @@ export interface BuildAppOptions extends Partial<ServerConfig> {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Fastify's trustProxy for the setting: a count of proxies is the hops nearest the server. */
-function trustedHops(setting: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof setting !== 'number') return setting;
-  return (_address, hop) => hop < setting;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSocket side of the server: every open signaling connection is one of its clients. */
+    websocketServer: WebSocketServer;
+  }
 }
 
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -32,7 +33,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
-    trustProxy: trustedHops(config.trustProxy),
+    trustProxy: proxyTrust(config.trustProxy),
     logController: new QuietRequestLog(),
     http: {
       // A connection that dribbles its request headers (or sends none) holds a socket and its
@@ -44,24 +45,20 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
 
   const rooms = new RoomRegistry<SignalingSession>(config.roomCapacity, config.maxRooms);
 
-  await app.register(fastifyWebsocket, {
-    options: {
-      maxPayload: config.hardFrameLimitBytes,
-      // Signaling frames are small and latency-sensitive; compression costs more than it saves.
-      perMessageDeflate: false,
-    },
-    // Errors on a socket before the route took it over, and errors thrown by the route.
-    errorHandler(error, socket, request) {
-      handleSocketError(error, socket, request.log);
-    },
-    preClose(done) {
-      webSocketShutdown.begin();
-      done();
-    },
+  const webSocketServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.hardFrameLimitBytes,
+    // Signaling frames are small and latency-sensitive; compression costs more than it saves.
+    perMessageDeflate: false,
   });
-  const webSocketShutdown = new WebSocketShutdown(app.server, app.websocketServer);
-  await app.register(signalRoute, { config, rooms });
-  // Pages get security headers; the WebSocket upgrade, outside this scope, pays for no hooks.
+  app.decorate('websocketServer', webSocketServer);
+  const webSocketShutdown = new WebSocketShutdown(app.server, webSocketServer);
+  app.addHook('preClose', (done) => {
+    webSocketShutdown.begin();
+    done();
+  });
+  await app.register(signalRoute, { config, rooms, webSocketServer });
+  // Pages get security headers (the WebSocket upgrade never passes through Fastify's routes).
   await app.register(async (pages) => {
     await pages.register(fastifyHelmet, securityHeaderOptions(config.webRoot));
     await pages.register(healthRoute, { rooms });

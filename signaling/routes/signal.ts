@@ -1,12 +1,16 @@
 /**
- * GET /signal: the WebSocket endpoint. Before the upgrade it checks the Origin (the server's own,
- * or on ALLOWED_ORIGINS), the total and per-address connection caps; after it, each socket is wired to a SignalingSession that writes
+ * GET /signal: the WebSocket endpoint, served on the HTTP server's 'upgrade' event straight to
+ * `ws`, as PeerJS's server does, not through Fastify's request lifecycle: a Fastify request,
+ * reply, routing and hooks per upgrade were a fifth of what a join cost (docs/performance.md).
+ * Before the upgrade it checks the Origin (the server's own, or on ALLOWED_ORIGINS), the total and
+ * per-address connection caps; after it, each socket is wired to a SignalingSession that writes
  * through a SocketWriter, and to the connection registry, the heartbeat and the join timeout.
  */
-import type { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RawData, WebSocket } from 'ws';
+import type { FastifyInstance } from 'fastify';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
 import type { RoomRegistry } from '../rooms.js';
 import { SERVER_FULL_RETRY_MS, SignalingSession, type SessionContext, type SessionSocket } from '../session.js';
@@ -17,11 +21,15 @@ import { JoinTimeout } from '../connections/join-timeout.js';
 import { SocketWriter } from '../connections/socket-writer.js';
 import { JoinRateLimit } from '../connections/join-rate-limit.js';
 import { clientAddressKey } from '../client-address.js';
+import { forwardedClient, proxyTrust } from '../proxy-trust.js';
+import { refuseUpgrade } from '../upgrade-refusal.js';
 import type { ServerConfig } from '../config.js';
 
 export interface SignalRouteOptions {
   config: ServerConfig;
   rooms: RoomRegistry<SignalingSession>;
+  /** In noServer mode: this route hands it the upgrades it admits. */
+  webSocketServer: WebSocketServer;
 }
 
 /**
@@ -41,7 +49,7 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
 /** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After): as over MAX_ROOMS. */
 const SERVER_FULL_RETRY_SECONDS = SERVER_FULL_RETRY_MS / 1000;
 
-export async function signalRoute(app: FastifyInstance, { config, rooms }: SignalRouteOptions): Promise<void> {
+export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer }: SignalRouteOptions): Promise<void> {
   const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
   const heartbeat = new Heartbeat(connections, { intervalMs: config.heartbeatIntervalMs });
   const joinTimeout = new JoinTimeout<SessionSocket>({ timeoutMs: config.joinTimeoutMs });
@@ -55,7 +63,10 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     joinTimeout.stop();
     joinRateLimit.stop();
   });
+  const trust = proxyTrust(config.trustProxy);
   let warnedAboutUntrustedProxy = false;
+  /** Request ids for upgrades, as Fastify numbers its requests (`req-1`, …) but apart from them. */
+  let upgradeCount = 0;
   const context: SessionContext = {
     rooms,
     iceServers: config.iceServers,
@@ -69,26 +80,26 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     log: app.log,
   };
 
-  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!originAllowed(request.headers.origin, request.host, config.allowedOrigins)) {
-      request.log.info({ origin: request.headers.origin, host: request.host }, 'refused a connection from an origin that is neither this server\'s nor on ALLOWED_ORIGINS');
-      await refuse(reply, HttpRefusal.OriginNotAllowed);
-      return;
+  /** Why this upgrade may not become a connection, or undefined if it may. */
+  function refusalOf(request: IncomingMessage, requestId: string, ip: string, addressKey: string, host: string): HttpRefusal | undefined {
+    const origin = request.headers.origin;
+    if (!originAllowed(origin, host, config.allowedOrigins)) {
+      app.log.info({ reqId: requestId, origin, host }, 'refused a connection from an origin that is neither this server\'s nor on ALLOWED_ORIGINS');
+      return HttpRefusal.OriginNotAllowed;
     }
-    if (config.trustProxy === false && !warnedAboutUntrustedProxy && request.headers['x-forwarded-for'] !== undefined && isLoopback(request.ip)) {
+    if (trust === false && !warnedAboutUntrustedProxy && request.headers['x-forwarded-for'] !== undefined && isLoopback(ip)) {
       warnedAboutUntrustedProxy = true;
-      request.log.warn('connections arrive through a proxy on this machine but TRUST_PROXY is not set: every client counts as the proxy\'s address for the per-address limits');
+      app.log.warn({ reqId: requestId }, 'connections arrive through a proxy on this machine but TRUST_PROXY is not set: every client counts as the proxy\'s address for the per-address limits');
     }
     if (connections.size >= config.maxConnections) {
-      request.log.warn({ maxConnections: config.maxConnections }, 'refused a connection over MAX_CONNECTIONS');
-      reply.header('Retry-After', String(SERVER_FULL_RETRY_SECONDS));
-      await refuse(reply, HttpRefusal.ServerFull);
-      return;
+      app.log.warn({ reqId: requestId, maxConnections: config.maxConnections }, 'refused a connection over MAX_CONNECTIONS');
+      return HttpRefusal.ServerFull;
     }
-    if (!connections.admits(clientAddressKey(request.ip))) {
-      request.log.warn('refused a connection over MAX_CONNECTIONS_PER_IP');
-      await refuse(reply, HttpRefusal.TooManyConnections);
+    if (!connections.admits(addressKey)) {
+      app.log.warn({ reqId: requestId }, 'refused a connection over MAX_CONNECTIONS_PER_IP');
+      return HttpRefusal.TooManyConnections;
     }
+    return undefined;
   }
 
   // One listener of each kind shared by every socket (`this` is the socket), not closures per
@@ -105,36 +116,61 @@ export async function signalRoute(app: FastifyInstance, { config, rooms }: Signa
     const session = connections.sessionOf(this);
     handleSocketError(error, this, session ? app.log.child({ reqId: session.requestId }) : app.log);
   }
+  /** Node removes its own error listener before 'upgrade'; until ws takes the socket, this one guards it. */
+  function onHandshakeError(this: Duplex): void {
+    this.destroy();
+  }
 
-  app.get(SIGNAL_PATH, { websocket: true, preValidation: admit }, (socket, request) => {
+  function onUpgrade(request: IncomingMessage, tcp: Duplex, head: Buffer): void {
+    tcp.on('error', onHandshakeError);
+    const requestId = `ws-${(upgradeCount += 1).toString(36)}`;
+    const url = request.url ?? '';
+    app.log.debug({ reqId: requestId, url }, 'websocket upgrade');
+    const query = url.indexOf('?');
+    if ((query === -1 ? url : url.slice(0, query)) !== SIGNAL_PATH) {
+      serveAsHttp(app, request, tcp);
+      return;
+    }
+    const { ip, host } = forwardedClient(request, trust);
+    const addressKey = clientAddressKey(ip);
+    const refusal = refusalOf(request, requestId, ip, addressKey, host);
+    if (refusal) {
+      refuseUpgrade(tcp, refusal, refusal === HttpRefusal.ServerFull ? { 'Retry-After': String(SERVER_FULL_RETRY_SECONDS) } : {});
+      return;
+    }
+    // ws guards the socket with its own error listener from here on.
+    webSocketServer.handleUpgrade(request, tcp, head, (socket) => {
+      tcp.removeListener('error', onHandshakeError);
+      accept(socket, tcp as Socket, requestId, addressKey);
+      webSocketServer.emit('connection', socket, request);
+    });
+  }
+
+  function accept(socket: WebSocket, tcp: Socket, requestId: string, addressKey: string): void {
     // The upgrade request's TCP socket is the one the WebSocket writes to.
-    const writer = new SocketWriter(socket, request.raw.socket);
-    const session = new SignalingSession(writer, context, request.id, clientAddressKey(request.ip));
+    const session = new SignalingSession(new SocketWriter(socket, tcp), context, requestId, addressKey);
     // Listeners are attached synchronously, before any frame can arrive.
     connections.add(socket, session);
     heartbeat.watch(socket);
     socket.on('message', onMessage);
     socket.on('close', onClose);
-    releaseHttpExchange(socket, request, onError);
-  });
+    socket.on('error', onError);
+  }
+
+  app.server.on('upgrade', onUpgrade);
 }
 
 /**
- * Lets the upgrade's HTTP request and response be garbage-collected; nothing needs them once the
- * socket is open. Two references would keep them (about 2.5 KB) for the connection's whole life:
- * @fastify/websocket's 'error' listener on the socket, a closure over request and reply, which
- * `onError` replaces; and the TCP socket's current-message slot, which still holds the response
- * the plugin assigned to it.
+ * A request to another path that asks to upgrade (to a WebSocket, or `h2c` as some clients ask on
+ * any request): Fastify answers it as the plain request it also is, then the socket is closed,
+ * since the HTTP server gave it up when it emitted 'upgrade'.
  */
-function releaseHttpExchange(socket: WebSocket, request: FastifyRequest, onError: (this: WebSocket, error: Error) => void): void {
-  socket.removeAllListeners('error');
-  socket.on('error', onError);
-  const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
-  tcp._httpMessage?.detachSocket(tcp);
-}
-
-async function refuse(reply: FastifyReply, { status, error, message }: HttpRefusal): Promise<void> {
-  await reply.code(status).send({ error, message });
+function serveAsHttp(app: FastifyInstance, request: IncomingMessage, tcp: Duplex): void {
+  const response = new ServerResponse(request);
+  response.shouldKeepAlive = false;
+  response.assignSocket(tcp as Socket);
+  response.once('finish', () => tcp.destroy());
+  app.routing(request, response);
 }
 
 function isLoopback(address: string): boolean {

@@ -456,8 +456,8 @@ describe('what the settings do, on a server configured from environment variable
     await expect(TestClient.connect(url)).rejects.toThrow(String(HttpRefusal.TooManyConnections.status));
     await expect.poll(() => serverProcess!.output()).toContain('refused a connection over MAX_CONNECTIONS_PER_IP');
     expect(serverProcess.output().includes('peer joined room')).toBe(logsJoins);
-    // Requests (the upgrade is one) are logged with joins, and never with the client's address.
-    expect(serverProcess.output().includes('incoming request')).toBe(logsJoins);
+    // Upgrades are logged with joins, and never with the client's address.
+    expect(serverProcess.output().includes('websocket upgrade')).toBe(logsJoins);
     expect(serverProcess.output()).not.toMatch(/remoteAddress|remotePort/);
   });
 });

@@ -430,7 +430,46 @@ describe('HTTP', () => {
     expect(await element.text()).toContain('parley-chat');
   });
 
+  // The upgrade is served outside Fastify's routes (routes/signal.ts); other paths must not lose
+  // their answers to it.
+  it('answers a page request that asks to upgrade (h2c, as some clients do) as the page, then closes', async () => {
+    const reply = await rawExchange(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`);
+    expect(reply.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply.text).toContain('"status":"ok"');
+    expect(reply.closedByServer).toBe(true);
+  });
+
+  it('refuses a WebSocket upgrade to any path but /signal with 404', async () => {
+    const reply = await rawExchange(upgradeRequest().replace('GET /signal ', 'GET /signals '));
+    expect(reply.text).toMatch(/^HTTP\/1\.1 404 /);
+    expect(reply.text).not.toContain('101 Switching Protocols');
+    expect(reply.closedByServer).toBe(true);
+  });
+
+  it('accepts /signal with a query string', async () => {
+    const reply = await rawExchange(upgradeRequest().replace('GET /signal ', 'GET /signal?from=test '));
+    expect(reply.text).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  });
+
 });
+
+/** Writes `request` on a raw connection; what came back within a second, and whether the server closed. */
+async function rawExchange(request: string): Promise<{ text: string; closedByServer: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(server.port, '127.0.0.1', () => socket.write(request));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closedByServer: false });
+    }, 1000);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closedByServer: true });
+    });
+  });
+}
 
 /** A WebSocket upgrade request for /signal, as a client would write it on a raw connection. */
 function upgradeRequest(): string {
