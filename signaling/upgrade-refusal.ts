@@ -5,15 +5,10 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-
-export interface UpgradeRefusal {
-  status: number;
-  error: string;
-  message: string;
-}
+import type { HttpRefusal } from '../protocol/signaling.js';
 
 /** Writes the response (with a JSON body, or none) and closes the socket once it is sent. */
-export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, headers: Record<string, string> = {}, withBody = true): void {
+export function refuseUpgrade(socket: Duplex, refusal: HttpRefusal, headers: Record<string, string> = {}, withBody = true): void {
   const body = withBody ? JSON.stringify({ error: refusal.error, message: refusal.message }) : '';
   const lines = [`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}`, 'Connection: close'];
   if (withBody) lines.push('Content-Type: application/json; charset=utf-8');
@@ -23,7 +18,7 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, headers: 
 }
 
 /** Sends what is queued (and `last`, if given), then closes the socket without waiting for the peer. */
-export function closeAfter(socket: Duplex, last?: string): void {
+function closeAfter(socket: Duplex, last?: string): void {
   if (socket.destroyed) return;
   socket.once('finish', () => socket.destroy());
   socket.end(last);
