@@ -24,7 +24,7 @@ export interface BuildAppOptions extends Partial<ServerConfig> {
 declare module 'fastify' {
   interface FastifyInstance {
     /** The WebSocket side of the server: every open signaling connection is one of its clients. */
-    websocketServer: WebSocketServer;
+    signalingSockets: WebSocketServer;
   }
 }
 
@@ -51,7 +51,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     // Signaling frames are small and latency-sensitive; compression costs more than it saves.
     perMessageDeflate: false,
   });
-  app.decorate('websocketServer', webSocketServer);
+  app.decorate('signalingSockets', webSocketServer);
   const webSocketShutdown = new WebSocketShutdown(app.server, webSocketServer);
   app.addHook('preClose', (done) => {
     webSocketShutdown.begin();

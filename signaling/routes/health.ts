@@ -12,6 +12,6 @@ export async function healthRoute(app: FastifyInstance, { rooms }: { rooms: Room
     rooms: rooms.roomCount,
     peers: rooms.memberCount,
     /** Open WebSocket connections, joined or not. */
-    connections: app.websocketServer.clients.size,
+    connections: app.signalingSockets.clients.size,
   }));
 }

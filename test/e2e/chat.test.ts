@@ -38,7 +38,7 @@ const openPage = (viewport?: { width: number; height: number }): Promise<Page> =
 
 beforeAll(async () => {
   server = await startServer({ roomCapacity: 3, iceServers: ICE_SERVERS });
-  server.app.websocketServer.on('connection', (socket) => {
+  server.app.signalingSockets.on('connection', (socket) => {
     socket.on('message', (data: Buffer) => framesSeenByServer.push(data.toString()));
   });
   browser = await BrowserSession.launch();
@@ -259,7 +259,7 @@ describe('Parley in real browsers', () => {
   it('starts the signaling connection from the HTML, before the app script, and only for room links', async () => {
     const another = await startServer();
     let serverConnections = 0;
-    another.app.websocketServer.on('connection', () => (serverConnections += 1));
+    another.app.signalingSockets.on('connection', () => (serverConnections += 1));
     const page = await openPage();
     // Records every WebSocket the page opens, and whether the inline head script opened it.
     await page.context().addInitScript(() => {

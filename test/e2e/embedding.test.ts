@@ -221,7 +221,7 @@ describe('<parley-chat> on other pages', () => {
     // for signaling on the site, which is not where the room is.
     const site = await serve({}, addEmbeddingPage);
     let siteConnections = 0;
-    site.app.websocketServer.on('connection', () => (siteConnections += 1));
+    site.app.signalingSockets.on('connection', () => (siteConnections += 1));
     const parley = await serve({ allowedOrigins: [site.origin] });
     expect(site.origin).not.toBe(parley.origin);
 
