@@ -12,7 +12,7 @@ process.on('message', async (message) => {
   if (message.type === 'memory') {
     for (let round = 0; round < 4; round += 1) globalThis.gc();
     const { heapUsed, rss } = process.memoryUsage();
-    process.send({ type: 'memory', heapUsed, rss, connections: app.websocketServer.clients.size });
+    process.send({ type: 'memory', heapUsed, rss, connections: app.signalingSockets.clients.size });
   } else if (message.type === 'close') {
     await app.close();
     process.exit(0);
