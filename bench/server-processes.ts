@@ -3,7 +3,8 @@
  * built server at its defaults, limits raised for the load generator: parley-limits.ts), PeerJS
  * (its CLI) and the two least-work floor relays (bench/).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/free-port.js';
 import { raisedLimitFlags } from './parley-limits.js';
@@ -93,6 +94,21 @@ async function startServerProcessOnce(kind: ServerKind, port: number): Promise<S
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Binds every thread of a process to one CPU core (taskset), so that the server and the load
+ * generator never wait for each other's core. Returns false, changing nothing, where that cannot be
+ * done (one core, or no taskset).
+ */
+export function pinToCore(pid: number, core: number): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(core), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The load generator process, talking to one server. */

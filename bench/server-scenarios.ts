@@ -4,7 +4,7 @@
  * including what other processes used, so disturbed runs can be repeated.
  */
 import { cpuWindow, processRssBytes, type CpuWindow } from './proc-stats.js';
-import { startLoadGenerator, startServerProcess } from './server-processes.js';
+import { pinToCore, startLoadGenerator, startServerProcess } from './server-processes.js';
 import { signalUrl, type ServerKind } from './signal-clients.js';
 
 export interface ScenarioResult {
@@ -27,11 +27,22 @@ function disturbanceOf(windows: CpuWindow[]): number {
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function withServer<T>(kind: ServerKind, body: (server: { pid: number }, generator: Awaited<ReturnType<typeof startLoadGenerator>>) => Promise<T>): Promise<T> {
+interface RunningServer {
+  pid: number;
+  /** Whether the server and the load generator each had a core of their own. */
+  pinned: boolean;
+}
+
+async function withServer<T>(
+  kind: ServerKind,
+  body: (server: RunningServer, generator: Awaited<ReturnType<typeof startLoadGenerator>>) => Promise<T>,
+  { pinCores = false } = {},
+): Promise<T> {
   const server = await startServerProcess(kind);
   const generator = await startLoadGenerator(kind, signalUrl(kind, server.port));
   try {
-    return await body(server, generator);
+    const pinned = pinCores && pinToCore(server.pid, 0) && pinToCore(generator.pid, 1);
+    return await body({ pid: server.pid, pinned }, generator);
   } finally {
     await generator.stop();
     await server.stop();
@@ -136,6 +147,8 @@ export async function relayScenario(kind: ServerKind, options: ServerScenarioOpt
 
 /** Latency at a fixed offered load of 5,000 messages per second. */
 export async function latencyScenario(kind: ServerKind, options: ServerScenarioOptions): Promise<ScenarioResult> {
+  // The server and the load generator on a core each: a latency tail is then the server's, not the
+  // two taking turns on one core.
   return withServer(kind, async (server, generator) => {
     let window: (() => CpuWindow) | undefined;
     const reply = await generator.run<{ p50: number; p99: number; max: number; sent: number; received: number; achievedRate: number }>(
@@ -147,12 +160,13 @@ export async function latencyScenario(kind: ServerKind, options: ServerScenarioO
     check(reply, 'latency');
     const measured = window!();
     const notes = reply.received < reply.sent ? [`${reply.sent - reply.received} of ${reply.sent} messages not received within 5 s`] : [];
+    if (!server.pinned) notes.push('the server and the load generator shared the cores (they could not be given one each)');
     return {
       figures: { 'latency.p50Ms': reply.p50, 'latency.p99Ms': reply.p99, 'latency.maxMs': reply.max, 'latency.achievedRate': reply.achievedRate },
       disturbance: disturbanceOf([measured]),
       notes,
     };
-  });
+  }, { pinCores: true });
 }
 
 /** 200 rooms × 5 peers joining at once: time until every pair has exchanged a signal. */
