@@ -72,13 +72,18 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
       // Its channel may still report the abort that closing causes: nobody is listening any more.
       peer.on('error', () => undefined);
       // simple-peer closes its RTCPeerConnection on a later timer; during pagehide there is no
-      // later, so close it now and the other side sees its data channel close at once. It is then
-      // taken from simple-peer, whose timer would close it a second time: harmless in browsers,
-      // but Node's WebRTC polyfill counts each close as one connection fewer and, at zero, stops
-      // its threads under the connections still open (tests stalled or failed on that).
+      // later, so close it now and the other side sees its data channel close at once. Its second
+      // close is made a no-op: harmless in browsers, but Node's WebRTC polyfill counts each close
+      // as one connection fewer and, at zero, stops its threads under the connections still open.
       const pc = peer._pc;
-      peer._pc = null;
-      pc?.close();
+      if (pc) {
+        pc.close();
+        pc.close = () => undefined;
+      }
+      // A negotiation step simple-peer queued (the first offer of a link closed in the tick it was
+      // made, as a reload or a restart makes them) would run on the closed connection and throw
+      // from its timer, uncaught: it must not run at all.
+      peer._createOffer = peer._createAnswer = () => undefined;
       peer.destroy();
     },
   };

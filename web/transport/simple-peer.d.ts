@@ -21,6 +21,12 @@ declare module '@thaunknown/simple-peer/lite.js' {
      * constructor on, the answerer's from its connection's 'datachannel' event, null until then.
      */
     readonly _channel: RTCDataChannel | null | undefined;
+    /**
+     * The negotiation steps, run on timers (the first offer on the tick after the constructor)
+     * that check `destroyed`, which destroy() sets only later.
+     */
+    _createOffer(): void;
+    _createAnswer(): void;
     signal(data: unknown): void;
     destroy(error?: Error): void;
     on(event: 'signal', listener: (data: Record<string, unknown>) => void): this;
