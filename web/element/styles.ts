@@ -27,6 +27,9 @@ export const parleyChatStyles = css`
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     overflow: hidden;
+    /* Where scrollbars take room (Firefox, desktop browsers), every scroller inside gets thin ones
+       in the theme's colours rather than a white track. */
+    scrollbar-color: var(--_muted) transparent;
   }
   @media (prefers-color-scheme: dark) {
     :host {
@@ -367,6 +370,7 @@ export const parleyChatStyles = css`
     unicode-bidi: isolate;
     max-height: 24em;
     overflow-y: auto;
+    scrollbar-width: thin;
   }
   .delivery {
     margin: 4px 0 0;
@@ -457,6 +461,7 @@ export const parleyChatStyles = css`
       flex-direction: row;
       overflow-x: auto;
       gap: 6px;
+      scrollbar-width: thin;
     }
     .participants li {
       flex: none;
