@@ -1,0 +1,179 @@
+// Every browser in the same room: the same scenarios, written once (support/engines.ts), run in a
+// Firefox-only room and in mixed rooms of Chromium and Firefox, against the real server. The
+// Chromium-only suites (chat, resilience, attacks, embedding) stay on Playwright; what only a mixed
+// room can break is the meeting of two WebRTC stacks: offers made by one engine and answered by the
+// other (both directions are here: Firefox offers to the Chromium that made the room, and a
+// Chromium newcomer offers to Firefox), candidates, SCTP message sizes and DTLS roles.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EngineBrowser, type ChatTab, type Engine } from '../support/engines.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+const ARTIFACTS = 'test-results/e2e/engines';
+
+const browsers = new Map<Engine, EngineBrowser>();
+const measurements: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const engine of ['chromium', 'firefox'] as const) browsers.set(engine, await EngineBrowser.launch(engine));
+  measurements.versions = Object.fromEntries(await Promise.all([...browsers].map(async ([engine, browser]) => [engine, await browser.version()])));
+});
+
+afterAll(async () => {
+  for (const browser of browsers.values()) await browser.close();
+  writeFileSync(`${ARTIFACTS}/measurements.json`, JSON.stringify(measurements, null, 2));
+});
+
+// Tabs live on through a room's steps, so a problem is blamed on the step during which it happened.
+afterEach(() => {
+  const problems = [...browsers.values()].flatMap((browser) => browser.takeProblems());
+  expect(problems).toEqual([]);
+});
+
+const HOSTILE = [
+  '<script>alert("xss")</script>',
+  '<img src=x onerror="alert(document.cookie)">',
+  '"><svg/onload=alert(1)>',
+  '\u202Egnirts desrever a si siht\u202C and this is after it',
+  'مرحبا بالجميع، هذا نص عربي',
+  '👨‍👩‍👧‍👦 🏳️‍🌈 👍🏽 🇺🇦 🧑🏿‍💻',
+  'x'.repeat(10 * 1024),
+  'line one\nline two\n\n\nline five',
+];
+
+interface RoomPlan {
+  title: string;
+  /** Engines of Ada (who makes the room), Bob (who opens the link), Cy (late) and Dee (after a restart). */
+  engines: [Engine, Engine, Engine, Engine];
+}
+
+const PLANS: RoomPlan[] = [
+  { title: 'a Firefox-only room', engines: ['firefox', 'firefox', 'firefox', 'firefox'] },
+  { title: 'a mixed room made in Chromium', engines: ['chromium', 'firefox', 'chromium', 'firefox'] },
+];
+
+for (const { title, engines: [adaEngine, bobEngine, cyEngine, deeEngine] } of PLANS) {
+  describe(title, () => {
+    const slug = title.replaceAll(' ', '-');
+    let server: RunningServer;
+    let link = '';
+    let ada: ChatTab;
+    let bob: ChatTab;
+    let cy: ChatTab;
+    const history: string[] = [];
+    const tab = (engine: Engine, viewport?: { width: number; height: number }): Promise<ChatTab> => browsers.get(engine)!.openTab(viewport);
+
+    beforeAll(async () => {
+      server = await startServer();
+    });
+
+    afterAll(async () => {
+      for (const browser of browsers.values()) await browser.closeTabs();
+      await server?.close();
+    });
+
+    it(`Ada (${adaEngine}) makes the room, Bob (${bobEngine}) opens the link, and both chat both ways`, async () => {
+      const started = performance.now();
+      ada = await tab(adaEngine);
+      link = await ada.createRoom(server.origin);
+      console.log(`[timing] ${title}: a new tab in ${adaEngine} to a room link: ${Math.round(performance.now() - started)} ms`);
+      expect(link.startsWith(`${server.origin}/#`)).toBe(true);
+      await ada.setName('Ada');
+      await ada.waitForStatus(/Connected/);
+      console.log(`[timing] ${title}: … to Ada connected to the server: ${Math.round(performance.now() - started)} ms`);
+
+      bob = await tab(bobEngine);
+      const opened = performance.now();
+      await bob.goto(link);
+      await bob.setName('Bob');
+      await bob.waitForConnected(['Ada']);
+      await bob.send('Hello from Bob');
+      await ada.waitForLastMessage('Hello from Bob');
+      const linkToFirstMessageMs = Math.round(performance.now() - opened);
+      await ada.waitForConnected(['Bob']);
+      await ada.send('Hello from Ada');
+      await bob.waitForLastMessage('Hello from Ada');
+      history.push('Hello from Bob', 'Hello from Ada');
+      for (const person of [ada, bob]) await person.waitForLog(history);
+
+      measurements[`${slug}: link opened → first message (ms)`] = linkToFirstMessageMs;
+      console.log(`[timing] ${title}: link opened in ${bobEngine} → its first message shown in ${adaEngine}: ${linkToFirstMessageMs} ms`);
+    });
+
+    it(`Cy (${cyEngine}) joins late, sees the conversation so far in order, and reaches both`, async () => {
+      cy = await tab(cyEngine);
+      await cy.goto(link);
+      await cy.setName('Cy');
+      await cy.waitForConnected(['Ada', 'Bob']);
+      await cy.waitForLog(history);
+      await cy.send('Cy here');
+      history.push('Cy here');
+      for (const person of [ada, bob, cy]) await person.waitForLog(history);
+      await ada.waitForConnected(['Bob', 'Cy']);
+      await bob.waitForConnected(['Ada', 'Cy']);
+    });
+
+    it('shows hostile text as text in every engine, and the layout holds at desktop and phone widths', async () => {
+      for (const text of HOSTILE) await bob.send(text);
+      history.push(...HOSTILE);
+      for (const person of [ada, bob, cy]) {
+        await person.waitForLog(history);
+        const page = await person.page.evaluate(() => {
+          const root = document.querySelector('parley-chat')!.shadowRoot!;
+          const log = root.querySelector('.log')!.getBoundingClientRect();
+          return {
+            injected: root.querySelectorAll('.log script, .log img, .log svg').length,
+            wider: [...root.querySelectorAll('.message')].filter((message) => {
+              const box = message.getBoundingClientRect();
+              return box.left < log.left - 1 || box.right > log.right + 1;
+            }).length,
+            scrollsSideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+          };
+        });
+        expect(page, `${person.engine}`).toEqual({ injected: 0, wider: 0, scrollsSideways: false });
+      }
+      for (const [name, person] of [['ada', ada], ['bob', bob]] as const) {
+        await person.screenshot(`${ARTIFACTS}/${slug}-${name}-${person.engine}-desktop.png`);
+        await person.setViewport(390, 760);
+        await person.screenshot(`${ARTIFACTS}/${slug}-${name}-${person.engine}-phone.png`);
+        const scrollsSideways = await person.page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+        expect(scrollsSideways, `${person.engine} at phone width`).toBe(false);
+        await person.setViewport(1280, 800);
+      }
+    });
+
+    it(`a reload: Bob (${bobEngine}) comes back as the same person, with the conversation, and no ghost is left`, async () => {
+      await bob.reload();
+      await bob.waitForConnected(['Ada', 'Cy']);
+      await bob.waitForLog(history);
+      // The others still list one Bob, connected again.
+      await ada.waitForConnected(['Bob', 'Cy']);
+      await cy.waitForConnected(['Ada', 'Bob']);
+      await bob.send('Back after a reload');
+      history.push('Back after a reload');
+      for (const person of [ada, bob, cy]) await person.waitForLog(history);
+    });
+
+    it(`the signaling server restarts: chat goes on directly, everyone rejoins, and Dee (${deeEngine}) reaches all`, async () => {
+      const port = server.port;
+      await server.close();
+      for (const person of [ada, bob, cy]) await person.waitForStatus(/unreachable/);
+      await ada.send('The server is down');
+      await cy.send('And we still talk');
+      history.push('The server is down', 'And we still talk');
+      for (const person of [ada, bob, cy]) await person.waitForLog(history);
+
+      server = await startServer({ port });
+      for (const person of [ada, bob, cy]) await person.waitForStatus(/^Connected/);
+      const dee = await tab(deeEngine);
+      await dee.goto(link);
+      await dee.setName('Dee');
+      await dee.waitForConnected(['Ada', 'Bob', 'Cy']);
+      await dee.waitForLog(history);
+      await dee.send('Dee after the restart');
+      history.push('Dee after the restart');
+      for (const person of [ada, bob, cy, dee]) await person.waitForLog(history);
+    });
+  });
+}
