@@ -22,6 +22,8 @@ const FIREFOX_PREFS: Record<string, unknown> = {
   'app.update.enabled': false,
   'datareporting.policy.dataSubmissionEnabled': false,
   'extensions.update.enabled': false,
+  // Lets a test read the clipboard back (navigator.clipboard.readText) without a paste prompt.
+  'dom.events.testing.asyncClipboard': true,
 };
 
 async function launch(engine: Engine): Promise<Browser> {
@@ -127,6 +129,16 @@ export class ChatTab {
     await this.page.locator('#display-name').fill(name);
     await this.page.focus('#display-name');
     await this.page.keyboard.press('Enter');
+  }
+
+  /** Clicks "Copy room link" and returns what the clipboard then holds. */
+  async copyRoomLink(): Promise<string> {
+    if (this.engine === 'chromium') {
+      await this.page.browserContext().overridePermissions(new URL(this.page.url()).origin, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+    }
+    await this.page.locator('#copy-link').click();
+    await this.#waitFor(() => this.page.$eval('#copy-link', (button) => button.textContent ?? ''), (text) => text.startsWith('Link copied'), 'the button to say the link was copied');
+    return this.page.evaluate(() => navigator.clipboard.readText());
   }
 
   /**
