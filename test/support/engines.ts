@@ -26,9 +26,9 @@ const FIREFOX_PREFS: Record<string, unknown> = {
   'dom.events.testing.asyncClipboard': true,
 };
 
-async function launch(engine: Engine): Promise<Browser> {
+async function launch(engine: Engine, firefoxPrefs: Record<string, unknown>): Promise<Browser> {
   if (engine === 'firefox') {
-    return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: FIREFOX_PREFS });
+    return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxPrefs } });
   }
   // Playwright adds --no-sandbox itself when run as root; puppeteer does not.
   const sandbox = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
@@ -51,8 +51,9 @@ export class EngineBrowser {
     readonly browser: Browser,
   ) {}
 
-  static async launch(engine: Engine): Promise<EngineBrowser> {
-    return new EngineBrowser(engine, await launch(engine));
+  /** `firefoxPrefs` add to (or override) the prefs above, for a test that needs one more. */
+  static async launch(engine: Engine, { firefoxPrefs = {} }: { firefoxPrefs?: Record<string, unknown> } = {}): Promise<EngineBrowser> {
+    return new EngineBrowser(engine, await launch(engine, firefoxPrefs));
   }
 
   async version(): Promise<string> {
