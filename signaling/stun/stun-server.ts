@@ -1,11 +1,14 @@
 /**
  * Parley's built-in STUN server: one UDP socket that answers Binding requests (binding.ts) with the
  * address they came from, so that browsers behind ordinary NATs find a direct path with nothing
- * contacting a third party. Answers are about as large as requests (no amplification worth the
- * name), and each source address is rate-limited, because a UDP source can be forged.
+ * contacting a third party. A UDP source can be forged, so the server must not be worth reflecting
+ * through: an answer is under three times its request (a bare request is 20 bytes, the answer
+ * to it 40 for IPv4 and 52 for IPv6), and each source address (an IPv6 /64, as everywhere in the
+ * server: client-address.ts) gets a limited rate of answers.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { bindingSuccess, parseBindingRequest, unknownAttributesError } from './binding.js';
+import { clientAddressKey } from '../client-address.js';
 import { TokenBucket } from '../token-bucket.js';
 
 export interface StunServerOptions {
@@ -82,14 +85,15 @@ export class StunServer {
   }
 
   #admit(address: string): boolean {
-    let bucket = this.#buckets.get(address);
+    const key = clientAddressKey(address);
+    let bucket = this.#buckets.get(key);
     if (!bucket) {
       if (this.#buckets.size >= this.#maxTracked) {
-        // Forget the address seen longest ago (a Map iterates in insertion order).
+        // Forget the address first seen longest ago (a Map iterates in insertion order).
         this.#buckets.delete(this.#buckets.keys().next().value!);
       }
       bucket = new TokenBucket(this.#perSecond, this.#perSecond);
-      this.#buckets.set(address, bucket);
+      this.#buckets.set(key, bucket);
     }
     return bucket.take();
   }
