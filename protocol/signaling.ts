@@ -20,6 +20,8 @@ export const ClientMessageType = {
   Join: 'join',
   Signal: 'signal',
   Leave: 'leave',
+  /** Asks for fresh ICE servers (new TURN credentials) before those of the welcome expire. */
+  RefreshIceServers: 'refresh-ice-servers',
 } as const;
 export type ClientMessageType = (typeof ClientMessageType)[keyof typeof ClientMessageType];
 
@@ -28,6 +30,8 @@ export const ServerMessageType = {
   PeerJoined: 'peer-joined',
   PeerLeft: 'peer-left',
   Signal: 'signal',
+  /** The answer to `refresh-ice-servers`. */
+  IceServers: 'ice-servers',
   Error: 'error',
 } as const;
 export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
@@ -64,6 +68,11 @@ export const ErrorCode = {
   UnknownPeer: 'unknown-peer',
   /** Too many frames too fast; this frame was dropped. Persistent flooding closes with 4008. */
   RateLimited: 'rate-limited',
+  /**
+   * `refresh-ice-servers` more often than credentials can need it (per connection or per address);
+   * the error carries `retryAfterMs`. The credentials held keep working until they expire.
+   */
+  IceRefreshLimited: 'ice-refresh-limited',
   /**
    * Too many joins from this address, or into this room, in the last minute. The error carries
    * `retryAfterMs`; the socket is then closed with 4029, and a client tries again no sooner.
@@ -176,7 +185,11 @@ export interface LeaveMessage {
   type: typeof ClientMessageType.Leave;
 }
 
-export type ClientMessage = JoinMessage | SignalRequest | LeaveMessage;
+export interface RefreshIceServersMessage {
+  type: typeof ClientMessageType.RefreshIceServers;
+}
+
+export type ClientMessage = JoinMessage | SignalRequest | LeaveMessage | RefreshIceServersMessage;
 
 // ---- server → client ------------------------------------------------------------------------
 
@@ -188,7 +201,25 @@ export interface WelcomeMessage {
   room: string;
   /** The other members already in the room; the newcomer connects to each of them. */
   members: Member[];
+  /**
+   * The ICE servers this connection should use: the operator's list, or the server's own STUN
+   * (`stun:<the host the page was loaded from>:<port>`), plus TURN with credentials made for this
+   * connection. Empty: host candidates only.
+   */
   iceServers: IceServer[];
+  /**
+   * Present when `iceServers` hold short-lived TURN credentials: how long they are good for. The
+   * client asks for fresh ones (`refresh-ice-servers`) well before, and uses those for every later
+   * connection and ICE restart.
+   */
+  iceServersValidForMs?: number;
+}
+
+/** Fresh ICE servers for this connection, as in `welcome`. */
+export interface IceServersMessage {
+  type: typeof ServerMessageType.IceServers;
+  iceServers: IceServer[];
+  iceServersValidForMs?: number;
 }
 
 export interface PeerJoinedMessage {
@@ -215,11 +246,11 @@ export interface ErrorMessage {
   message: string;
   /** The `type` of the frame that caused the error, when it had a readable one. */
   ref?: string;
-  /** For join-rate-limited and server-full: how long to wait before joining again. */
+  /** For join-rate-limited, server-full and a refused refresh-ice-servers: how long to wait before asking again. */
   retryAfterMs?: number;
 }
 
-export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalDelivery | ErrorMessage;
+export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalDelivery | IceServersMessage | ErrorMessage;
 
 // ---- the signal frame, byte for byte ----------------------------------------------------------
 // The relay is the server's hot path: it recognises a browser's signal request by its layout and

@@ -15,21 +15,32 @@ import { webAppRoute } from './routes/web-app.js';
 import { securityHeaderOptions } from './routes/security-headers.js';
 import { WebSocketShutdown } from './websocket-shutdown.js';
 import { QuietRequestLog } from './request-log.js';
+import { IceServerIssuer } from './ice/ice-server-issuer.js';
+import type { StunServer } from './stun/stun-server.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
   /** Pino options (level, stream, …) or false; defaults to the configured log level. */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * The built-in STUN server, already listening (server.ts starts it from STUN_PORT): listed in
+   * `welcome` unless ICE servers are set, and closed with the app. Absent: no STUN of our own.
+   */
+  stunServer?: StunServer;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The WebSocket side of the server: every open signaling connection is one of its clients. */
     signalingSockets: WebSocketServer;
+    /** What connections are handed as ICE servers, and how many TURN credentials went out. */
+    iceServerIssuer: IceServerIssuer;
+    /** The built-in STUN server, when it runs (its counters). */
+    stunServer: StunServer | undefined;
   }
 }
 
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const { logger, ...overrides } = options;
+  const { logger, stunServer, ...overrides } = options;
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
@@ -57,7 +68,15 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     webSocketShutdown.begin();
     done();
   });
-  await app.register(signalRoute, { config, rooms, webSocketServer });
+  const iceServers = new IceServerIssuer({
+    staticServers: config.iceServers,
+    stunPort: stunServer?.port,
+    turn: config.turnSecret === undefined || config.turnUrls.length === 0 ? undefined : { urls: config.turnUrls, secret: config.turnSecret, ttlSeconds: config.turnTtlSeconds },
+  });
+  app.decorate('iceServerIssuer', iceServers);
+  app.decorate('stunServer', stunServer);
+  if (stunServer) app.addHook('onClose', async () => stunServer.close());
+  await app.register(signalRoute, { config, rooms, webSocketServer, iceServers });
   // Pages get security headers (the WebSocket upgrade never passes through Fastify's routes).
   await app.register(async (pages) => {
     await pages.register(fastifyHelmet, securityHeaderOptions(config.webRoot));

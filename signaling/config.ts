@@ -17,8 +17,18 @@ export interface ServerConfig {
   host: string;
   /** Most members one room may hold. */
   roomCapacity: number;
-  /** ICE servers handed to every client in `welcome`; empty means host candidates only. */
+  /** ICE servers handed to every client in `welcome` instead of the built-in STUN; empty: not set. */
   iceServers: IceServer[];
+  /** UDP port of the built-in STUN server, listed in `welcome` unless ICE servers are set; 0 turns it off. */
+  stunPort: number;
+  /** Interface the STUN server binds; undefined: the same as `host`. */
+  stunHost: string | undefined;
+  /** TURN servers (turn:/turns: URLs) handed out with short-lived credentials; needs `turnSecret`. */
+  turnUrls: string[];
+  /** coturn's REST shared secret (`static-auth-secret`); credentials are made with it, never sent. */
+  turnSecret: string | undefined;
+  /** How long TURN credentials are good for, in seconds; clients refresh them before. */
+  turnTtlSeconds: number;
   /** Largest inbound frame that is parsed; larger ones get a `frame-too-large` error. */
   maxFrameBytes: number;
   /** Frames above this are not even buffered: the socket is closed with 1009. */
@@ -80,6 +90,11 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   host: 'localhost',
   roomCapacity: 16,
   iceServers: [],
+  stunPort: 3478,
+  stunHost: undefined,
+  turnUrls: [],
+  turnSecret: undefined,
+  turnTtlSeconds: 20 * 60,
   maxFrameBytes: 64 * 1024,
   hardFrameLimitBytes: 1024 * 1024,
   heartbeatIntervalMs: 30_000,
@@ -179,6 +194,29 @@ function iceServers(raw: string, setting: { env: string; flag: string }): IceSer
   return parsed;
 }
 
+function turnUrls(raw: string, setting: { env: string; flag: string }): string[] {
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of list) {
+    // turn:host[:port][?transport=udp|tcp], or turns:; the same form browsers accept.
+    if (!/^turns?:(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/i.test(entry)) {
+      throw new ConfigError(`${label(setting)}: ${JSON.stringify(entry)} is not a TURN URL such as turn:turn.example.org:3478 or turns:turn.example.org:5349?transport=tcp`);
+    }
+  }
+  return list;
+}
+
+function secret(raw: string, setting: { env: string; flag: string }): string | undefined {
+  if (raw === 'none') return undefined;
+  // coturn reads its static-auth-secret up to the end of the line; a short one is guessable offline
+  // from any credential a visitor sees.
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError(`${label(setting)} must be at least 16 characters with no spaces (the same as coturn's static-auth-secret)`);
+  return raw;
+}
+
 function origins(raw: string, setting: { env: string; flag: string }): string[] {
   const list = raw
     .split(',')
@@ -218,6 +256,11 @@ const SETTINGS: readonly AnySetting[] = [
   { key: 'host', env: 'HOST', flag: 'host', arg: 'NAME', help: 'interface to bind (default localhost; 0.0.0.0 or :: for all)', parse: nonEmpty },
   { key: 'roomCapacity', env: 'ROOM_CAPACITY', flag: 'room-capacity', arg: 'N', help: 'members per room, 2-256 (default 16)', parse: integer(2, 256) },
   { key: 'iceServers', env: 'ICE_SERVERS', flag: 'ice-servers', arg: 'JSON', help: 'RTCIceServer list for clients (default [] = none)', parse: iceServers },
+  { key: 'stunPort', env: 'STUN_PORT', flag: 'stun-port', arg: 'N', help: 'UDP port of the built-in STUN server (default 3478; 0 = off)', parse: integer(0, 65535) },
+  { key: 'stunHost', env: 'STUN_HOST', flag: 'stun-host', arg: 'NAME', help: 'interface the STUN server binds (default: the same as --host)', parse: nonEmpty },
+  { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', arg: 'LIST', help: 'comma-separated turn:/turns: URLs handed out with short-lived credentials (default: none)', parse: turnUrls },
+  { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', arg: 'SECRET', help: 'coturn\'s static-auth-secret, to make TURN credentials with (needed with TURN_URLS)', parse: secret },
+  { key: 'turnTtlSeconds', env: 'TURN_TTL', flag: 'turn-ttl', arg: 'SECONDS', help: 'how long TURN credentials last; clients refresh them (default 1200)', parse: integer(10, 86_400) },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', arg: 'LIST', help: 'comma-separated origins that may connect besides this server\'s own, or * (default: none)', parse: origins },
   { key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: 'max-connections-per-ip', arg: 'N', help: 'open connections per client address or IPv6 /64 (default 64)', parse: integer(1, 100_000) },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: 'max-connections', arg: 'N', help: 'open connections in all (default 10000)', parse: integer(1, 1_000_000) },
@@ -281,4 +324,23 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     config[setting.key] = (setting.parse as (raw: string, setting: AnySetting) => unknown)(raw, setting);
   }
   return { config: Object.freeze(config as unknown as ServerConfig), help: flags.help === true };
+}
+
+/**
+ * Settings that only make sense together. Each alone is a valid value, so the entry point checks
+ * the combination once everything is read (and stops with exit code 2 as for any invalid setting).
+ */
+export function checkSettingsTogether(config: ServerConfig): void {
+  const turnUrlsSet = config.turnUrls.length > 0;
+  if (turnUrlsSet === (config.turnSecret !== undefined)) return;
+  throw new ConfigError(
+    turnUrlsSet
+      ? 'TURN_URLS (--turn-urls) needs TURN_SECRET (--turn-secret): the shared secret of the TURN server, to make each visitor short-lived credentials'
+      : 'TURN_SECRET (--turn-secret) is set but TURN_URLS (--turn-urls) is not: list the TURN server URLs the secret is for',
+  );
+}
+
+/** The interface the STUN server binds: STUN_HOST, else HOST ("localhost" as the IPv4 loopback, one family). */
+export function stunBindHost(config: Pick<ServerConfig, 'stunHost' | 'host'>): string {
+  return config.stunHost ?? (config.host === 'localhost' ? '127.0.0.1' : config.host);
 }

@@ -6,7 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ClientMessageType } from '../protocol/signaling.js';
-import type { IceServer, JoinMessage, LeaveMessage, SignalRequest } from '../protocol/signaling.js';
+import type { IceServer, JoinMessage, LeaveMessage, RefreshIceServersMessage, SignalRequest } from '../protocol/signaling.js';
 import { DIGEST_PATTERN, PEER_ID_PATTERN, ROOM_ID_PATTERN, SESSION_SECRET_PATTERN } from '../protocol/ids.js';
 
 const PeerId = Type.String({ pattern: PEER_ID_PATTERN });
@@ -43,11 +43,14 @@ export const SignalRequestSchema = Type.Object(
 
 export const LeaveMessageSchema = Type.Object({ type: Type.Literal(ClientMessageType.Leave) }, { additionalProperties: false });
 
+export const RefreshIceServersMessageSchema = Type.Object({ type: Type.Literal(ClientMessageType.RefreshIceServers) }, { additionalProperties: false });
+
 /** The schema of each client message, by type: one compiled validator per entry. */
 export const ClientMessageSchemas = {
   [ClientMessageType.Join]: JoinMessageSchema,
   [ClientMessageType.Signal]: SignalRequestSchema,
   [ClientMessageType.Leave]: LeaveMessageSchema,
+  [ClientMessageType.RefreshIceServers]: RefreshIceServersMessageSchema,
 } as const satisfies Record<ClientMessageType, TSchema>;
 
 // ---- each schema validates exactly its protocol type ---------------------------------------
@@ -58,4 +61,5 @@ function holds<T extends true>(): T | undefined {
 holds<Same<Static<typeof JoinMessageSchema>, JoinMessage>>();
 holds<Same<Static<typeof SignalRequestSchema>, SignalRequest>>();
 holds<Same<Static<typeof LeaveMessageSchema>, LeaveMessage>>();
+holds<Same<Static<typeof RefreshIceServersMessageSchema>, RefreshIceServersMessage>>();
 holds<Same<Static<typeof IceServerSchema>, IceServer>>();

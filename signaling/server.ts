@@ -3,12 +3,32 @@
  * cleanly on SIGINT/SIGTERM.
  */
 import { buildApp } from './app.js';
-import { CONFIG_HELP, ConfigError, loadConfig } from './config.js';
+import { CONFIG_HELP, ConfigError, checkSettingsTogether, loadConfig, stunBindHost, type ServerConfig } from './config.js';
+import { StunServer } from './stun/stun-server.js';
+
+/** The built-in STUN server for STUN_PORT, or undefined when it is off; a clear error if it cannot bind. */
+async function startStun(config: ServerConfig): Promise<StunServer | undefined> {
+  if (config.stunPort === 0) return undefined;
+  const host = stunBindHost(config);
+  try {
+    return await StunServer.listen({ host, port: config.stunPort });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'is already in use (by another Parley, or a TURN server such as coturn, which answers STUN itself)'
+        : code === 'EACCES'
+          ? 'may not be bound by this user'
+          : `cannot be bound (${(error as Error).message})`;
+    throw new Error(`the STUN port ${host}:${config.stunPort} (UDP) ${why}; set STUN_PORT to another port, or to 0 to turn the built-in STUN server off`);
+  }
+}
 
 async function main(): Promise<void> {
   let loaded;
   try {
     loaded = loadConfig();
+    checkSettingsTogether(loaded.config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`parley: invalid configuration: ${error.message}\n`);
@@ -21,14 +41,21 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const app = await buildApp(config);
-  await app.listen({ port: config.port, host: config.host });
+  const stunServer = await startStun(config);
+  const app = await buildApp({ ...config, ...(stunServer ? { stunServer } : {}) });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const anyInterface = ['0.0.0.0', '::', 'localhost'].includes(config.host);
   const shownHost = anyInterface ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stdout.write(`\nParley is running: open http://${shownHost}:${port}/ (listening on ${config.host}:${port})\n\n`);
+  const stunLine = stunServer ? `built-in STUN on UDP ${stunServer.port}` : 'built-in STUN off';
+  process.stdout.write(`\nParley is running: open http://${shownHost}:${port}/ (listening on ${config.host}:${port}; ${stunLine})\n\n`);
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,6 @@
 /**
  * One client's signaling session: its peer id, the room it joined, its rate limit, and what each
- * inbound frame does (join, relay, leave). It knows members by id only: names travel between the
+ * inbound frame does (join, relay, leave, fresh ICE servers). It knows members by id only: names travel between the
  * peers, and signal payloads are sealed blobs it forwards as they came. Knows nothing of Fastify or of sockets' upkeep
  * (connections/ does that); the route hands it something to write frames to.
  */
@@ -17,7 +17,7 @@ import {
   signalDeliveryFrame,
   type ClientMessage,
   type ErrorMessage,
-  type IceServer,
+  type IceServersMessage,
   type JoinMessage,
   type Member,
   type PeerJoinedMessage,
@@ -28,6 +28,8 @@ import {
 } from '../protocol/signaling.js';
 import { PEER_ID_LENGTH, peerIdHashInput, sessionCommitHashInput } from '../protocol/ids.js';
 import { RoomFullError, TooManyRoomsError, type RoomMember, type RoomRegistry } from './rooms.js';
+import type { IssuedIceServers } from './ice/ice-server-issuer.js';
+import type { RateVerdict } from './connections/paired-rate-limit.js';
 import type { JoinVerdict } from './connections/join-rate-limit.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -51,7 +53,10 @@ export interface JoinDeadlines {
 /** What every session of a server shares (one object, not a copy per connection). */
 export interface SessionContext {
   rooms: RoomRegistry<SignalingSession>;
-  iceServers: readonly IceServer[];
+  /** The ICE servers (and TURN credentials) each joined connection is handed (ice/ice-server-issuer.ts). */
+  iceServers: { issue(browserHost: string, peerId: string): IssuedIceServers };
+  /** How often a connection, and an address, may ask for fresh ICE servers (per request id, per address key). */
+  iceRefreshLimit: { admit(connectionKey: string, addressKey: string): RateVerdict<string> };
   maxFrameBytes: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
@@ -99,6 +104,8 @@ export class SignalingSession {
      * trusted proxy the forwarded address, and an IPv6 address as its /64.
      */
     readonly address: string,
+    /** The host the page addressed (Host, or a trusted proxy's X-Forwarded-Host): where its STUN is. */
+    readonly browserHost: string,
   ) {
     this.#bucket = new TokenBucket(context.rateLimitPerSecond, context.rateLimitBurst);
     context.joinTimeout.expectJoin(socket);
@@ -171,6 +178,8 @@ export class SignalingSession {
         return this.join(message);
       case ClientMessageType.Signal:
         return this.relaySignal(message, rawData);
+      case ClientMessageType.RefreshIceServers:
+        return this.refreshIceServers();
       case ClientMessageType.Leave:
         if (!this.#roomId) return this.sendError(ErrorCode.NotJoined, 'Join a room before leaving it.', message.type);
         this.leaveRoom(LeaveReason.Left);
@@ -249,7 +258,7 @@ export class SignalingSession {
       id,
       room: message.room,
       members: existing.map(toMember),
-      iceServers: [...this.context.iceServers],
+      ...this.context.iceServers.issue(this.browserHost, id),
     } satisfies WelcomeMessage);
   }
 
@@ -279,6 +288,23 @@ export class SignalingSession {
     const remaining = this.context.rooms.leave(roomId, id);
     broadcast(remaining, { type: ServerMessageType.PeerLeft, id, reason } satisfies PeerLeftMessage);
     this.context.log.debug({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
+  }
+
+  /** Fresh ICE servers for this member, as bounded credentials: at most a few per credential lifetime. */
+  private refreshIceServers(): void {
+    if (!this.#id) return this.sendError(ErrorCode.NotJoined, 'Join a room before asking for ICE servers.', ClientMessageType.RefreshIceServers);
+    const verdict = this.context.iceRefreshLimit.admit(this.requestId, this.address);
+    if (!verdict.allowed) {
+      this.send({
+        type: ServerMessageType.Error,
+        code: ErrorCode.IceRefreshLimited,
+        message: `Fresh ICE servers were asked for too often (per ${verdict.scope}); the ones you have are still good.`,
+        ref: ClientMessageType.RefreshIceServers,
+        retryAfterMs: verdict.retryAfterMs,
+      } satisfies ErrorMessage);
+      return;
+    }
+    this.send({ type: ServerMessageType.IceServers, ...this.context.iceServers.issue(this.browserHost, this.#id) } satisfies IceServersMessage);
   }
 
   /** A join that may succeed later: say when, then close (4029) so the socket is not held meanwhile. */

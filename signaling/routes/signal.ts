@@ -24,12 +24,15 @@ import { clientAddressKey } from '../client-address.js';
 import { forwardedClient, proxyTrust } from '../proxy-trust.js';
 import { refuseUpgrade } from '../upgrade-refusal.js';
 import type { ServerConfig } from '../config.js';
+import type { IceServerIssuer } from '../ice/ice-server-issuer.js';
+import { PairedRateLimit } from '../connections/paired-rate-limit.js';
 
 export interface SignalRouteOptions {
   config: ServerConfig;
   rooms: RoomRegistry<SignalingSession>;
   /** In noServer mode: this route hands it the upgrades it admits. */
   webSocketServer: WebSocketServer;
+  iceServers: IceServerIssuer;
 }
 
 /**
@@ -49,7 +52,16 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
 /** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After): as over MAX_ROOMS. */
 const SERVER_FULL_RETRY_SECONDS = SERVER_FULL_RETRY_MS / 1000;
 
-export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer }: SignalRouteOptions): Promise<void> {
+/**
+ * Fresh ICE servers a connection and an address may ask for. A client asks once per credential
+ * lifetime; the burst covers a reconnect or two. An address may hold many connections (a shared
+ * network), so it gets a minute's worth of asking at once.
+ */
+function iceRefreshLimit(ttlSeconds: number): PairedRateLimit<'connection', 'address'> {
+  return new PairedRateLimit({ name: 'connection', perMinute: 4 * (60 / ttlSeconds), burst: 3 }, { name: 'address', perMinute: 60, burst: 60 });
+}
+
+export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer, iceServers }: SignalRouteOptions): Promise<void> {
   const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
   const heartbeat = new Heartbeat(connections, { intervalMs: config.heartbeatIntervalMs });
   const joinTimeout = new JoinTimeout<SessionSocket>({ timeoutMs: config.joinTimeoutMs });
@@ -58,10 +70,12 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
     perRoomPerMinute: config.joinsPerMinutePerRoom,
     roomBurst: 2 * config.roomCapacity,
   });
+  const refreshLimit = iceRefreshLimit(config.turnTtlSeconds);
   app.addHook('onClose', async () => {
     heartbeat.stop();
     joinTimeout.stop();
     joinRateLimit.stop();
+    refreshLimit.stop();
   });
   const trust = proxyTrust(config.trustProxy);
   let warnedAboutUntrustedProxy = false;
@@ -69,7 +83,8 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
   let upgradeCount = 0;
   const context: SessionContext = {
     rooms,
-    iceServers: config.iceServers,
+    iceServers,
+    iceRefreshLimit: refreshLimit,
     maxFrameBytes: config.maxFrameBytes,
     rateLimitPerSecond: config.rateLimitPerSecond,
     rateLimitBurst: config.rateLimitBurst,
@@ -141,14 +156,14 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
     // ws guards the socket with its own error listener from here on.
     webSocketServer.handleUpgrade(request, tcp, head, (socket) => {
       tcp.removeListener('error', onHandshakeError);
-      accept(socket, tcp as Socket, requestId, addressKey);
+      accept(socket, tcp as Socket, requestId, addressKey, host);
       webSocketServer.emit('connection', socket, request);
     });
   }
 
-  function accept(socket: WebSocket, tcp: Socket, requestId: string, addressKey: string): void {
+  function accept(socket: WebSocket, tcp: Socket, requestId: string, addressKey: string, host: string): void {
     // The upgrade request's TCP socket is the one the WebSocket writes to.
-    const session = new SignalingSession(new SocketWriter(socket, tcp), context, requestId, addressKey);
+    const session = new SignalingSession(new SocketWriter(socket, tcp), context, requestId, addressKey, host);
     // Listeners are attached synchronously, before any frame can arrive.
     connections.add(socket, session);
     heartbeat.watch(socket);

@@ -3,6 +3,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { ClientMessageType, PROTOCOL_VERSION, type ClientMessage, type JoinMessage, type ServerMessage } from '../../protocol/signaling.js';
 import { RoomRegistry } from '../../signaling/rooms.js';
+import { IceServerIssuer } from '../../signaling/ice/ice-server-issuer.js';
 import { SignalingSession, type SessionContext, type SessionSocket } from '../../signaling/session.js';
 import { newParticipant, type Participant } from '../support/participant.js';
 
@@ -46,7 +47,8 @@ const silentLog: FastifyBaseLogger = Fastify({ logger: false }).log;
 export function sessionContext(overrides: Partial<SessionContext> = {}): SessionContext {
   return {
     rooms: new RoomRegistry<SignalingSession>(16),
-    iceServers: [{ urls: 'stun:198.51.100.1:3478' }],
+    iceServers: new IceServerIssuer({ staticServers: [{ urls: 'stun:198.51.100.1:3478' }], stunPort: undefined, turn: undefined }),
+    iceRefreshLimit: { admit: () => ({ allowed: true }) },
     maxFrameBytes: 64 * 1024,
     rateLimitPerSecond: 1000,
     rateLimitBurst: 1000,
@@ -66,7 +68,7 @@ export class FakeConnection {
 
   constructor(name: string, context: SessionContext, transcript: TranscriptEntry[]) {
     this.socket = new FakeSessionSocket(name, transcript);
-    this.session = new SignalingSession(this.socket, context, `req-${name}`, '198.51.100.7');
+    this.session = new SignalingSession(this.socket, context, `req-${name}`, '198.51.100.7', 'parley.test');
   }
 
   send(message: ClientMessage | Record<string, unknown>): void {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocketClient from 'ws';
 import { CloseCode, ErrorCode, HttpRefusal, PROTOCOL_VERSION } from '../../protocol/signaling.js';
-import { CONFIG_HELP, ConfigError, DEFAULT_CONFIG, loadConfig, type ServerConfig } from '../../signaling/config.js';
+import { CONFIG_HELP, ConfigError, DEFAULT_CONFIG, loadConfig, stunBindHost, type ServerConfig } from '../../signaling/config.js';
 import { newParticipant } from '../support/participant.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -61,6 +61,11 @@ const EXAMPLES: Record<string, { valid: string; invalid: string }> = {
   PORT: { valid: '9123', invalid: '65536' },
   HOST: { valid: '127.0.0.1', invalid: ' ' },
   ROOM_CAPACITY: { valid: '5', invalid: 'lots' },
+  STUN_PORT: { valid: '3479', invalid: '70000' },
+  STUN_HOST: { valid: '0.0.0.0', invalid: ' ' },
+  TURN_URLS: { valid: 'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349', invalid: 'http://turn.example.org' },
+  TURN_SECRET: { valid: 'a-long-shared-secret-of-coturn', invalid: 'short' },
+  TURN_TTL: { valid: '600', invalid: '20m' },
   ICE_SERVERS: { valid: '[{"urls":"turn:127.0.0.1:3478","username":"u","credential":"c"}]', invalid: '[{"urls":"http://127.0.0.1"}]' },
   ALLOWED_ORIGINS: { valid: 'https://a.example, https://b.example:8443', invalid: 'https://a.example/chat' },
   MAX_CONNECTIONS_PER_IP: { valid: '2', invalid: '0' },
@@ -142,6 +147,13 @@ describe('the README settings table', () => {
         // A folder of the project as built: the built config (which `npm start` runs) looks beside itself.
         const built = (await import(BUILT_CONFIG)) as typeof import('../../signaling/config.js');
         expect(resolve(built.DEFAULT_CONFIG.webRoot)).toBe(resolve(PROJECT_ROOT, asDocumented.webRoot));
+        return;
+      }
+      if (setting.env === 'STUN_HOST') {
+        // "HOST": whatever HOST is, with localhost taken as the IPv4 loopback.
+        expect(setting.default).toBe('HOST');
+        expect(stunBindHost(loadConfig([], { HOST: '198.51.100.4' }).config)).toBe('198.51.100.4');
+        expect(stunBindHost(loadConfig([], {}).config)).toBe('127.0.0.1');
         return;
       }
       const key = keyOf(setting);

@@ -12,3 +12,16 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** A free UDP port on loopback, found the same way (and with the same caveat). */
+export async function freeUdpPort(): Promise<number> {
+  const { createSocket } = await import('node:dgram');
+  return new Promise((resolve, reject) => {
+    const probe = createSocket('udp4');
+    probe.once('error', reject);
+    probe.bind(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -20,7 +20,8 @@ export interface NodeProcessOptions {
 /** Starts the server on a free loopback port and resolves once it prints where it listens. */
 export async function startServerProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, { nodeArgs = [], cwd }: NodeProcessOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...args], {
-    env: { ...process.env, ...env },
+    // The built-in STUN server's default port is one per machine: tests that want it choose a port.
+    env: { ...process.env, STUN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(cwd ? { cwd } : {}),
   });
@@ -33,7 +34,7 @@ export async function startServerProcess(args: string[] = [], env: NodeJS.Proces
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 10_000);
     const check = (): void => {
-      const match = /listening on [^\s]+:(\d+)\)/.exec(output);
+      const match = /listening on [^\s]+:(\d+);/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));

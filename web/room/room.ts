@@ -31,6 +31,7 @@ import type { PeerLinkFactory } from '../transport/peer-link.js';
 import { createSimplePeerLink } from '../transport/simple-peer-link.js';
 import { SignalingClient, type SignalingStateChange, type WebSocketConstructor } from '../transport/signaling-client.js';
 import { warmUpWebRtc } from '../transport/webrtc-warm-up.js';
+import { IceServerRefresh } from '../transport/ice-server-refresh.js';
 import { decodePeerFrame, encodePeerMessage, PeerMessageType } from '../../protocol/peer.js';
 import { normaliseDisplayName } from '../../protocol/names.js';
 import {
@@ -144,6 +145,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   readonly #options: ParleyRoomOptions;
   readonly #clock: Clock;
   readonly #signaling: SignalingClient;
+  readonly #iceRefresh: IceServerRefresh;
   readonly #participants = new ParticipantRegistry();
   #parts: RoomParts | undefined;
   #starting: Promise<void> | undefined;
@@ -174,6 +176,11 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     this.#signaling.on('state', (change) => this.onSignalingState(change));
     this.#signaling.on('message', (message) => this.onServerMessage(message));
     this.#signaling.on('invalid', (why) => console.warn(`parley: ignored a signaling frame (${why})`));
+    this.#iceRefresh = new IceServerRefresh({
+      request: () => this.#signaling.send({ type: ClientMessageType.RefreshIceServers }),
+      apply: (iceServers) => this.#parts?.mesh.setIceServers(iceServers),
+      clock: this.#clock,
+    });
     this.#participants.on('admitted', ({ participant }) => {
       this.#parts?.conversation.peerPresent(participant.id);
       this.emit('change', undefined);
@@ -326,6 +333,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     if (this.#status.phase === 'closed') return;
     const parts = this.#parts;
     this.setStatus({ phase: 'closed' });
+    this.#iceRefresh.stop();
     if (this.#signaling.state === 'open') this.#signaling.send({ type: ClientMessageType.Leave });
     if (parts) {
       // Tell peers directly too: the others see us go at once even without a signaling server.
@@ -471,6 +479,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         warmUpWebRtc();
         return;
       case 'waiting': {
+        this.#iceRefresh.stop();
         parts.links.onSignalingLost();
         const status: RoomStatus = { phase: this.#everJoined ? 'reconnecting' : 'connecting' };
         if (change.retryAt !== undefined) status.retryAt = change.retryAt;
@@ -479,6 +488,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         return;
       }
       case 'closed': {
+        this.#iceRefresh.stop();
         parts.links.onSignalingLost();
         const status: RoomStatus = { phase: 'rejected' };
         const code = this.#lastError?.code ?? change.code;
@@ -504,7 +514,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         this.#lastError = undefined;
         if (message.id !== parts.self.peerId) console.warn('parley: the server gave this participant another id than its keys give; peers will refuse it');
         for (const member of message.members) this.#refused.delete(member.id);
-        parts.mesh.setIceServers(message.iceServers);
+        this.#iceRefresh.received(message);
         parts.links.onWelcome(message.members, firstWelcome && parts.resumed);
         this.setStatus({ phase: 'joined' });
         return;
@@ -520,7 +530,15 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       case ServerMessageType.Signal:
         void this.openSignal(parts, message.from, message.data);
         return;
+      case ServerMessageType.IceServers:
+        this.#iceRefresh.received(message);
+        return;
       case ServerMessageType.Error:
+        if (message.code === ErrorCode.IceRefreshLimited) {
+          // Not about the connection: the credentials held are still good for a while.
+          this.#iceRefresh.refused(message.retryAfterMs ?? 0);
+          return;
+        }
         this.#lastError = message;
         if (message.retryAfterMs !== undefined) this.#signaling.retryNoSoonerThan(Date.now() + message.retryAfterMs);
         console.warn(`parley: signaling server error ${message.code}: ${message.message}`);
