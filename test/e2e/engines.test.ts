@@ -103,6 +103,13 @@ for (const { title, engines: [adaEngine, bobEngine, cyEngine, deeEngine] } of PL
       await bob.waitForLastMessage('Hello from Ada');
       history.push('Hello from Bob', 'Hello from Ada');
       for (const person of [ada, bob]) await person.waitForLog(history);
+      // Two browsers on one machine, no STUN: each reached the other at its own address.
+      for (const [person, other] of [[ada, 'Bob'], [bob, 'Ada']] as const) {
+        const connection = await person.connectionOf(other);
+        console.log(`[connection] ${title}: ${person.engine} about ${other}: ${connection.text}`);
+        expect(connection.route).toBe('local-network');
+        expect(connection.text).toMatch(/^Direct on the local network( · [\d.]+ ms round trip)?$/);
+      }
 
       measurements[`${slug}: link opened → first message (ms)`] = linkToFirstMessageMs;
       console.log(`[timing] ${title}: link opened in ${bobEngine} → its first message shown in ${adaEngine}: ${linkToFirstMessageMs} ms`);

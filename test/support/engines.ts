@@ -3,7 +3,7 @@
 // puppeteer-core (playwright-core cannot drive the stock Firefox; see shared/TESTING.md). Nothing is
 // downloaded. A ChatTab drives the Parley app as a person would: it types, presses Enter and reads
 // what the page shows; it reaches into the element's (open) shadow root only to read.
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type ElementHandle, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.js';
 
 export type Engine = 'chromium' | 'firefox';
@@ -26,13 +26,25 @@ const FIREFOX_PREFS: Record<string, unknown> = {
   'dom.events.testing.asyncClipboard': true,
 };
 
-async function launch(engine: Engine, firefoxPrefs: Record<string, unknown>): Promise<Browser> {
+async function launch(engine: Engine, firefoxPrefs: Record<string, unknown>, executablePath: string | undefined): Promise<Browser> {
   if (engine === 'firefox') {
-    return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxPrefs } });
+    return puppeteer.launch({ browser: 'firefox', executablePath: executablePath ?? FIREFOX_PATH, headless: true, extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxPrefs } });
   }
   // Playwright adds --no-sandbox itself when run as root; puppeteer does not.
   const sandbox = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-  return puppeteer.launch({ browser: 'chrome', executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...sandbox] });
+  // A wrapper (such as one that starts Chromium in a network namespace) is driven over a pipe: a
+  // DevTools port would be on the wrapped browser's loopback, which may not be ours.
+  const pipe = executablePath !== undefined;
+  return puppeteer.launch({ browser: 'chrome', executablePath: executablePath ?? CHROMIUM_PATH, pipe, headless: true, args: [...CHROMIUM_ARGS, ...sandbox] });
+}
+
+/** What a participant's details say of the connection (see ChatTab.connectionOf). */
+export interface ConnectionDetails {
+  text: string;
+  /** local-network, through-nat or relayed, while connected. */
+  route?: string;
+  /** Why no path was found (a LinkFailure), while not connected. */
+  failure?: string;
 }
 
 export interface Participant {
@@ -51,9 +63,12 @@ export class EngineBrowser {
     readonly browser: Browser,
   ) {}
 
-  /** `firefoxPrefs` add to (or override) the prefs above, for a test that needs one more. */
-  static async launch(engine: Engine, { firefoxPrefs = {} }: { firefoxPrefs?: Record<string, unknown> } = {}): Promise<EngineBrowser> {
-    return new EngineBrowser(engine, await launch(engine, firefoxPrefs));
+  /**
+   * `firefoxPrefs` add to (or override) the prefs above, for a test that needs one more;
+   * `executablePath` replaces the browser binary (a network lab's wrapper, for one).
+   */
+  static async launch(engine: Engine, { firefoxPrefs = {}, executablePath }: { firefoxPrefs?: Record<string, unknown>; executablePath?: string } = {}): Promise<EngineBrowser> {
+    return new EngineBrowser(engine, await launch(engine, firefoxPrefs, executablePath));
   }
 
   async version(): Promise<string> {
@@ -201,6 +216,53 @@ export class ChatTab {
       (shown) => shown.length === names.length && names.every((name) => shown.some((peer) => peer.name === name && peer.state === 'Connected')),
       `${names.join(', ')} connected`,
     );
+  }
+
+  /**
+   * What the details of `name` (opened by clicking the name, as a person would) say of the
+   * connection: its path ("Direct on the local network · 0.3 ms round trip") or why it failed.
+   */
+  async connectionOf(name: string): Promise<ConnectionDetails> {
+    return this.waitForConnection(name, (details) => details.text !== '', `the details of ${name} to say how the connection goes`);
+  }
+
+  /** Waits until the details of `name` say this of the connection (see connectionOf). */
+  async waitForConnection(name: string, accept: (details: ConnectionDetails) => boolean, what: string, timeoutMs = 20_000): Promise<ConnectionDetails> {
+    let last: ConnectionDetails = { text: '' };
+    await this.#waitFor(async () => (last = await this.#readConnection(name)), accept, what, timeoutMs);
+    return last;
+  }
+
+  /** Opens the details of `name` if they are not open, and reads what they say of the connection. */
+  async #readConnection(name: string): Promise<ConnectionDetails> {
+    const read = (): Promise<ConnectionDetails & { open: boolean }> =>
+      this.page.evaluate((wanted) => {
+        const root = document.querySelector('parley-chat')?.shadowRoot;
+        const button = [...(root?.querySelectorAll<HTMLElement>('button.participant') ?? [])].find((candidate) => candidate.querySelector('.participant-name bdi')?.textContent === wanted);
+        const path = root?.querySelector<HTMLElement>('.peer-details .peer-connection');
+        const failure = root?.querySelector<HTMLElement>('.peer-details [data-link-failure]');
+        const details: ConnectionDetails & { open: boolean } = { open: button?.getAttribute('aria-expanded') === 'true', text: (path ?? failure)?.innerText.trim() ?? '' };
+        if (path?.dataset.route) details.route = path.dataset.route;
+        if (failure?.dataset.linkFailure) details.failure = failure.dataset.linkFailure;
+        return details;
+      }, name);
+    let details = await read();
+    if (!details.open) {
+      await (await this.#participantButton(name)).click();
+      details = await read();
+    }
+    const { open: _open, ...connection } = details;
+    return connection;
+  }
+
+  async #participantButton(name: string): Promise<ElementHandle<HTMLElement>> {
+    const handle = await this.page.evaluateHandle((wanted) => {
+      const root = document.querySelector('parley-chat')?.shadowRoot;
+      return [...(root?.querySelectorAll<HTMLElement>('button.participant') ?? [])].find((candidate) => candidate.querySelector('.participant-name bdi')?.textContent === wanted);
+    }, name);
+    const element = handle.asElement() as ElementHandle<HTMLElement> | null;
+    if (!element) throw new Error(`${this.engine}: no participant called ${name} in the list`);
+    return element;
   }
 
   /** The chat's status line. */

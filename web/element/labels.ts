@@ -3,7 +3,7 @@
  * status line, and the delivery receipt under one's own messages. Plain functions of the room's
  * state, so the wording is tested apart from the rendering.
  */
-import type { DeliverySummary, Participant, PeerConnectionState, PeerProblem, RoomStatus } from '../room/room.js';
+import type { DeliverySummary, LinkFailure, LinkPath, LinkRoute, Participant, PeerConnectionState, PeerProblem, RoomStatus } from '../room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../room/delivery-tracker.js';
 import { CloseCode } from '../../protocol/signaling.js';
 
@@ -42,6 +42,43 @@ export const PEER_PROBLEM_LABEL: Record<PeerProblem, { short: string; long: stri
   },
 };
 
+export const LINK_ROUTE_LABEL: Record<LinkRoute, string> = {
+  'local-network': 'Direct on the local network',
+  'through-nat': 'Direct through NAT',
+  relayed: 'Relayed through TURN',
+};
+
+/** Why no path was found, in a few words (the row) and in plain sentences (the details). */
+export const LINK_FAILURE_LABEL: Record<LinkFailure, { short: string; long: string }> = {
+  'no-ice-servers': {
+    short: 'No path between your networks',
+    long: 'No direct path was found, and this server offers no STUN or TURN server, so only people on the same network can connect. Its operator can turn them on.',
+  },
+  'no-turn': {
+    short: 'No direct path · no TURN server',
+    long: 'No direct path was found through the routers between you, and no TURN server is configured; people on strict networks need one. The server’s operator can add one.',
+  },
+  'turn-refused': {
+    short: 'TURN refused the credentials',
+    long: 'No direct path was found, and the TURN server refused the credentials (expired, or not made with its secret), so the connection could not be relayed.',
+  },
+  'turn-unreachable': {
+    short: 'TURN server unreachable',
+    long: 'No direct path was found, and the TURN server could not be reached from this network, so the connection could not be relayed.',
+  },
+  'no-path': {
+    short: 'No path, even relayed',
+    long: 'No path was found, not even through the TURN server. The other person’s network may block it.',
+  },
+};
+
+/** How a connection goes, in one line: "Relayed through TURN (tcp) · 12 ms round trip". */
+export function linkPathLabel(path: LinkPath): string {
+  const transport = path.route === 'relayed' && path.protocol !== 'udp' ? ` (${path.protocol})` : '';
+  const roundTrip = path.roundTripMs === undefined ? '' : ` · ${path.roundTripMs < 10 ? path.roundTripMs.toFixed(1) : Math.round(path.roundTripMs)} ms round trip`;
+  return `${LINK_ROUTE_LABEL[path.route]}${transport}${roundTrip}`;
+}
+
 /** The name to show for a peer that has not told us its name yet. */
 export const UNNAMED_PEER = 'Someone joining';
 
@@ -63,6 +100,7 @@ export function peerStatusLabel(peer: Participant): PeerStatusLabel {
   // Tampered data aimed at a working link was thrown away: the link is fine, but say it happened.
   if (peer.state === 'connected' && peer.problem === 'tampered-signaling') return { text: 'Connected · tampered data blocked', tone: 'busy' };
   if (peer.state === 'connected') return { text: peer.verified ? 'Verified · connected' : 'Connected', tone: 'ok' };
+  if (peer.linkFailure) return { text: LINK_FAILURE_LABEL[peer.linkFailure].short, tone: peer.state === 'failed' ? 'bad' : 'busy' };
   return { text: PEER_STATE_LABEL[peer.state], tone: peer.state === 'failed' ? 'bad' : 'busy' };
 }
 

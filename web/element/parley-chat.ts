@@ -36,7 +36,7 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { customProperty } from './custom-property.js';
 import { ChatSendError, tagOf, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
 import { RoomController } from './room-controller.js';
-import { deliveryLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
+import { deliveryLabel, LINK_FAILURE_LABEL, linkPathLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
 import { friendlyName } from './friendly-name.js';
 import { parleyChatStyles } from './styles.js';
 import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
@@ -337,6 +337,11 @@ export class ParleyChat extends LitElement {
       <div id="peer-details" class="peer-details" part="peer-details" role="region" aria-label=${`About ${name}`}>
         <p class="peer-details-title"><bdi>${name}</bdi>${this.renderTag(peer.id)}</p>
         ${problem ? html`<p class="peer-problem">${problem}</p>` : nothing}
+        ${peer.path && peer.state === 'connected'
+          ? html`<p class="peer-connection" data-route=${peer.path.route}>${linkPathLabel(peer.path)}</p>`
+          : peer.linkFailure
+            ? html`<p class="peer-problem" data-link-failure=${peer.linkFailure}>${LINK_FAILURE_LABEL[peer.linkFailure].long}</p>`
+            : nothing}
         ${peer.identityChanged
           ? html`<p class="peer-problem">Someone called <bdi>${peer.name}</bdi> was verified in this room before with another key. This is not that person, or they are on a new device or tab.</p>`
           : nothing}

@@ -271,6 +271,9 @@ export const parleyChatStyles = css`
   .peer-problem {
     color: var(--_bad);
   }
+  .peer-connection {
+    color: var(--_muted);
+  }
   .safety-label {
     color: var(--_muted);
     font-size: 12px;

@@ -8,6 +8,7 @@
 import { Emitter } from '../shared/emitter.js';
 import type { Member } from '../../protocol/signaling.js';
 import type { VerificationFailure } from './peer-verifier.js';
+import type { LinkFailure, LinkPath } from '../transport/link-diagnosis.js';
 
 /** 'reconnecting': the direct connection broke and is being rebuilt; 'failed': rebuilding gave up. */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -45,6 +46,10 @@ export interface Participant {
   readonly verified: boolean;
   /** Someone of this name was verified here before, with a different key. */
   readonly identityChanged: boolean;
+  /** How the direct connection goes (local network, through NAT, relayed) and its round trip, while connected. */
+  readonly path?: LinkPath;
+  /** Why the last attempt to connect found no path, until one is found. */
+  readonly linkFailure?: LinkFailure;
 }
 
 type ParticipantRecord = { -readonly [K in keyof Participant]: Participant[K] } & {
@@ -128,12 +133,12 @@ export class ParticipantRegistry extends Emitter<ParticipantEvents> {
   }
 
   /** Changes what we know of who `id` is (its proof, problem, safety code, verification). */
-  update(id: string, changes: Partial<Pick<ParticipantRecord, 'name' | 'proof' | 'problem' | 'safetyCode' | 'verified' | 'identityChanged'>>): void {
+  update(id: string, changes: Partial<Pick<ParticipantRecord, 'name' | 'proof' | 'problem' | 'safetyCode' | 'verified' | 'identityChanged' | 'path' | 'linkFailure'>>): void {
     const record = this.#records.get(id);
     if (!record) return;
     let changed = false;
     for (const [key, value] of Object.entries(changes) as [keyof typeof changes, unknown][]) {
-      if (record[key] === value) continue;
+      if (record[key] === value || (key === 'path' && samePath(record.path, value as LinkPath | undefined))) continue;
       if (value === undefined) delete record[key];
       else (record as Record<string, unknown>)[key] = value;
       changed = true;
@@ -159,4 +164,8 @@ export class ParticipantRegistry extends Emitter<ParticipantEvents> {
   clear(): void {
     this.#records.clear();
   }
+}
+
+function samePath(a: LinkPath | undefined, b: LinkPath | undefined): boolean {
+  return a !== undefined && b !== undefined && a.route === b.route && a.localCandidate === b.localCandidate && a.remoteCandidate === b.remoteCandidate && a.protocol === b.protocol && a.roundTripMs === b.roundTripMs;
 }

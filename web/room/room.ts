@@ -32,6 +32,8 @@ import { createSimplePeerLink } from '../transport/simple-peer-link.js';
 import { SignalingClient, type SignalingStateChange, type WebSocketConstructor } from '../transport/signaling-client.js';
 import { warmUpWebRtc } from '../transport/webrtc-warm-up.js';
 import { IceServerRefresh } from '../transport/ice-server-refresh.js';
+import type { LinkFailure, LinkPath } from '../transport/link-diagnosis.js';
+import { LinkPaths } from './link-paths.js';
 import { decodePeerFrame, encodePeerMessage, PeerMessageType } from '../../protocol/peer.js';
 import { normaliseDisplayName } from '../../protocol/names.js';
 import {
@@ -48,6 +50,7 @@ export { ChatSendError } from './conversation.js';
 export type { ChatMessage, RefusalReason } from './conversation.js';
 export type { Participant, PeerConnectionState, PeerProblem, ProofState } from './participants.js';
 export type { DeliverySummary } from './delivery-tracker.js';
+export type { LinkFailure, LinkPath, LinkRoute, CandidateType } from '../transport/link-diagnosis.js';
 export { tagOf } from './participants.js';
 
 /**
@@ -99,6 +102,10 @@ export interface RoomEvents {
   'peer-left': Participant;
   status: RoomStatus;
   security: SecurityEvent;
+  /** The direct connection to a participant takes this path: known once it opens, or changed. */
+  'link-path': { participant: Participant; path: LinkPath };
+  /** An attempt to connect to a participant found no path; `failure` says why. */
+  'link-failed': { participant: Participant; failure: LinkFailure };
 }
 
 export interface ParleyRoomOptions {
@@ -139,6 +146,7 @@ interface RoomParts {
   directory: AuthorDirectory;
   conversation: Conversation;
   contacts: VerifiedContacts;
+  paths: LinkPaths;
 }
 
 export class ParleyRoom extends Emitter<RoomEvents> {
@@ -188,6 +196,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     this.#participants.on('removed', (participant) => {
       this.#parts?.conversation.peerLeft(participant.id);
       this.#parts?.verifier.linkClosed(participant.id);
+      this.#parts?.paths.removed(participant.id);
       if (this.#announced.delete(participant.id)) this.emit('peer-left', participant);
       this.emit('change', undefined);
     });
@@ -340,6 +349,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       const bye = encodePeerMessage({ type: PeerMessageType.Bye });
       for (const id of this.#participants.ids()) this.sendProven(id, bye);
       parts.links.dispose();
+      parts.paths.dispose();
       parts.verifier.dispose();
       parts.conversation.stop();
       parts.mesh.destroy();
@@ -386,7 +396,20 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     });
     const seal = new SignalSeal({ roomId: keys.roomId, selfId: self.peerId, key: keys.sealKey, now: () => clock.now() });
     const contacts = new VerifiedContacts(keys.roomId, options.contactsStore);
-    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, contacts };
+    const paths = new LinkPaths({
+      participants: this.#participants,
+      probe: (id) => mesh.path(id),
+      onRoute: (id, path) => {
+        const participant = this.#participants.get(id);
+        if (participant) this.emit('link-path', { participant, path });
+      },
+      onFailure: (id, failure) => {
+        const participant = this.#participants.get(id);
+        if (participant) this.emit('link-failed', { participant, failure });
+      },
+      clock,
+    });
+    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, contacts, paths };
 
     mesh.on('signal', ({ to, data }) => {
       const sealed = seal.seal(to, data);
@@ -412,7 +435,8 @@ export class ParleyRoom extends Emitter<RoomEvents> {
           .catch((error: unknown) => console.error('parley: a peer frame could not be handled', error)),
       );
     });
-    mesh.on('closed', ({ id }) => {
+    mesh.on('closed', ({ id, failure }) => {
+      paths.closed(id, failure);
       verifier.linkClosed(id);
       if (this.#refused.has(id)) return;
       this.#participants.update(id, { proof: 'pending', safetyCode: undefined });
@@ -424,6 +448,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       this.#participants.update(peer.id, { proof: 'proven', problem: undefined, safetyCode: peer.safetyCode });
       this.refreshIdentity(peer.id);
       links.onLinkState(peer.id, 'connected');
+      paths.connected(peer.id);
       this.sendProven(peer.id, encodePeerMessage({ type: PeerMessageType.Profile, name: this.#name }));
       void conversation.linkProven(peer.id);
     });

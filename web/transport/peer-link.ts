@@ -5,6 +5,7 @@
 import type { SignalData } from '../../protocol/signaling.js';
 import type { WritableChannel } from './channel-writer.js';
 import type { ConnectionFingerprints } from './sdp-fingerprint.js';
+import type { LinkObservations, LinkPath } from './link-diagnosis.js';
 
 export interface PeerLinkOptions {
   /** This side makes the offer (and creates the data channel). */
@@ -36,6 +37,10 @@ export interface PeerLink {
   signal(data: SignalData): void;
   /** Closes the connection at once; no handler is called after this. */
   close(): void;
+  /** The path the connection takes now (its selected candidate pair), if it has one. */
+  path?(): Promise<LinkPath | undefined>;
+  /** What the connection's ICE agent saw so far: candidate kinds gathered, server errors. */
+  observations?(): LinkObservations;
 }
 
 export type PeerLinkFactory = (options: PeerLinkOptions, handlers: PeerLinkHandlers) => PeerLink;

@@ -16,6 +16,7 @@ import { ChannelWriter } from './channel-writer.js';
 import type { PeerLink, PeerLinkFactory } from './peer-link.js';
 import type { ConnectionFingerprints } from './sdp-fingerprint.js';
 import type { IceServer, SignalData } from '../../protocol/signaling.js';
+import { diagnoseFailure, type LinkFailure, type LinkPath } from './link-diagnosis.js';
 
 /** 'unstable': the connection exists but ICE lost its path; it may recover by itself. */
 export type LinkState = 'connecting' | 'connected' | 'unstable';
@@ -43,8 +44,11 @@ interface PeerMeshEvents {
   open: { id: string; fingerprints: ConnectionFingerprints | undefined };
   /** A text frame arrived on the data channel from `from` (not yet validated). */
   data: { from: string; data: unknown };
-  /** The connection to `id` ended (closed by either side, failed, or given up). */
-  closed: { id: string; error?: string };
+  /**
+   * The connection to `id` ended (closed by either side, failed, or given up). `failure`: it never
+   * opened because no path worked, and why (see LinkFailure).
+   */
+  closed: { id: string; error?: string; failure?: LinkFailure };
 }
 
 export interface PeerMeshOptions {
@@ -67,6 +71,9 @@ interface PeerEntry {
   /** The ICE grace period or the connect timeout, whichever is running. */
   timer?: TimerHandle;
 }
+
+/** Ends of a link that never opened because ICE found no working path (simple-peer's codes, and ours). */
+const NO_PATH_ERRORS: readonly string[] = ['connect-timeout', 'ERR_ICE_CONNECTION_FAILURE', 'ERR_CONNECTION_FAILURE'];
 
 /** Stands in while a link is being made. */
 const NO_LINK: PeerLink = { signal: () => undefined, close: () => undefined };
@@ -127,6 +134,11 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     return this.#peers.get(id)?.state;
   }
 
+  /** The path the connection to `id` takes now, if it is open and the browser says. */
+  async path(id: string): Promise<LinkPath | undefined> {
+    return this.#peers.get(id)?.link.path?.();
+  }
+
   isConnected(id: string): boolean {
     const state = this.#peers.get(id)?.state;
     return state === 'connected' || state === 'unstable';
@@ -156,10 +168,14 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
       entry.state = state;
       this.emit('state', { id, state });
     };
+    const iceServers = this.#iceServers;
     const end = (error?: string): void => {
       if (!isCurrent()) return;
+      const observations = NO_PATH_ERRORS.includes(error ?? '') && !entry.writer ? entry.link.observations?.() : undefined;
       this.remove(id);
-      this.emit('closed', error === undefined ? { id } : { id, error });
+      if (error === undefined) this.emit('closed', { id });
+      else if (observations) this.emit('closed', { id, error, failure: diagnoseFailure(iceServers, observations) });
+      else this.emit('closed', { id, error });
     };
     const stopTimer = (): void => {
       clock.clearTimeout(entry.timer);

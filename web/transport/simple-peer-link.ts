@@ -6,6 +6,7 @@
 import SimplePeer, { type SimplePeerError } from '@thaunknown/simple-peer/lite.js';
 import type { PeerLink, PeerLinkHandlers, PeerLinkOptions } from './peer-link.js';
 import { connectionFingerprints } from './sdp-fingerprint.js';
+import { candidateTypeOf, pathFromStats, type CandidateError, type CandidateType } from './link-diagnosis.js';
 
 export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions, handlers: PeerLinkHandlers): PeerLink {
   const peer = new SimplePeer({ initiator, trickle: true, objectMode: true, config: { iceServers } });
@@ -40,6 +41,17 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
   };
   if (peer._channel) watch(peer._channel);
   else peer._pc?.addEventListener('datachannel', (event) => watch(event.channel), { once: true });
+  // What the ICE agent meets while gathering: the material of a readable reason if no path works.
+  const gatheredTypes = new Set<CandidateType>();
+  const candidateErrors: CandidateError[] = [];
+  peer._pc?.addEventListener('icecandidate', (event) => {
+    const type = event.candidate ? candidateTypeOf(event.candidate.candidate) : undefined;
+    if (type) gatheredTypes.add(type);
+  });
+  peer._pc?.addEventListener('icecandidateerror', (event) => {
+    // Bounded: an agent retrying a dead server reports each attempt.
+    if (candidateErrors.length < 32) candidateErrors.push({ url: event.url, errorCode: event.errorCode, errorText: event.errorText });
+  });
   peer.on('connect', () => {
     if (peer._channel) opened(peer._channel);
   });
@@ -65,6 +77,15 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
         // A malformed payload from the other side; simple-peer throws synchronously for some.
         peer.destroy(error instanceof Error ? error : new Error(String(error)));
       }
+    },
+    async path() {
+      const pc = peer._pc;
+      if (closed || !pc) return undefined;
+      const report = await pc.getStats();
+      return pathFromStats(report.values() as Iterable<Record<string, unknown> & { id: string; type: string }>);
+    },
+    observations() {
+      return { gatheredTypes, candidateErrors };
     },
     close() {
       closed = true;

@@ -1,6 +1,6 @@
 // The words <parley-chat> shows for receipts, connection states and the room's status.
 import { describe, expect, it } from 'vitest';
-import { deliveryLabel, PEER_PROBLEM_LABEL, PEER_STATE_LABEL, peerName, peerStatusLabel, statusLabel } from '../../../web/element/labels.js';
+import { deliveryLabel, LINK_FAILURE_LABEL, linkPathLabel, PEER_PROBLEM_LABEL, PEER_STATE_LABEL, peerName, peerStatusLabel, statusLabel } from '../../../web/element/labels.js';
 import type { Participant } from '../../../web/room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../../../web/room/delivery-tracker.js';
 
@@ -101,7 +101,25 @@ describe('what a participant row says about who the peer is', () => {
     expect(peerName({ name: 'Ada' })).toBe('Ada');
   });
 
+  it('says why no path was found while it retries, and that it gave up', () => {
+    expect(peerStatusLabel(peer({ state: 'reconnecting', proof: 'pending', linkFailure: 'no-turn' }))).toEqual({ text: 'No direct path · no TURN server', tone: 'busy' });
+    expect(peerStatusLabel(peer({ state: 'failed', proof: 'pending', linkFailure: 'turn-refused' }))).toEqual({ text: 'TURN refused the credentials', tone: 'bad' });
+    // Once connected, an old failure is history.
+    expect(peerStatusLabel(peer({ linkFailure: 'no-turn' })).text).toBe('Connected');
+    expect(LINK_FAILURE_LABEL['no-turn'].long).toContain('no TURN server is configured; people on strict networks need one');
+  });
+
+  it('describes the path of a connection in one line', () => {
+    expect(linkPathLabel({ route: 'local-network', localCandidate: 'host', remoteCandidate: 'host', protocol: 'udp', roundTripMs: 0.4 })).toBe('Direct on the local network · 0.4 ms round trip');
+    expect(linkPathLabel({ route: 'through-nat', localCandidate: 'host', remoteCandidate: 'srflx', protocol: 'udp', roundTripMs: 23.6 })).toBe('Direct through NAT · 24 ms round trip');
+    expect(linkPathLabel({ route: 'relayed', localCandidate: 'relay', remoteCandidate: 'srflx', protocol: 'tcp' })).toBe('Relayed through TURN (tcp)');
+  });
+
   it('has a short and a long sentence for every problem', () => {
+    for (const label of Object.values(LINK_FAILURE_LABEL)) {
+      expect(label.short.length).toBeLessThan(45);
+      expect(label.long.length).toBeGreaterThan(label.short.length);
+    }
     for (const label of Object.values(PEER_PROBLEM_LABEL)) {
       expect(label.short.length).toBeLessThan(45);
       expect(label.long.length).toBeGreaterThan(label.short.length);
