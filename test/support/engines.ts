@@ -26,7 +26,7 @@ const FIREFOX_PREFS: Record<string, unknown> = {
   'dom.events.testing.asyncClipboard': true,
 };
 
-async function launch(engine: Engine, firefoxPrefs: Record<string, unknown>, executablePath: string | undefined): Promise<Browser> {
+async function launch(engine: Engine, firefoxPrefs: Record<string, unknown>, executablePath: string | undefined, chromiumArgs: readonly string[]): Promise<Browser> {
   if (engine === 'firefox') {
     return puppeteer.launch({ browser: 'firefox', executablePath: executablePath ?? FIREFOX_PATH, headless: true, extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxPrefs } });
   }
@@ -35,7 +35,7 @@ async function launch(engine: Engine, firefoxPrefs: Record<string, unknown>, exe
   // A wrapper (such as one that starts Chromium in a network namespace) is driven over a pipe: a
   // DevTools port would be on the wrapped browser's loopback, which may not be ours.
   const pipe = executablePath !== undefined;
-  return puppeteer.launch({ browser: 'chrome', executablePath: executablePath ?? CHROMIUM_PATH, pipe, headless: true, args: [...CHROMIUM_ARGS, ...sandbox] });
+  return puppeteer.launch({ browser: 'chrome', executablePath: executablePath ?? CHROMIUM_PATH, pipe, headless: true, args: [...CHROMIUM_ARGS, ...sandbox, ...chromiumArgs] });
 }
 
 /** What a participant's details say of the connection (see ChatTab.connectionOf). */
@@ -43,6 +43,8 @@ export interface ConnectionDetails {
   text: string;
   /** local-network, through-nat or relayed, while connected. */
   route?: string;
+  /** The selected candidate pair, as its tooltip says ("host ↔ srflx, udp"). */
+  candidates?: string;
   /** Why no path was found (a LinkFailure), while not connected. */
   failure?: string;
 }
@@ -65,10 +67,14 @@ export class EngineBrowser {
 
   /**
    * `firefoxPrefs` add to (or override) the prefs above, for a test that needs one more;
-   * `executablePath` replaces the browser binary (a network lab's wrapper, for one).
+   * `executablePath` replaces the browser binary (a network lab's wrapper, for one);
+   * `chromiumArgs` add to Chromium's command line.
    */
-  static async launch(engine: Engine, { firefoxPrefs = {}, executablePath }: { firefoxPrefs?: Record<string, unknown>; executablePath?: string } = {}): Promise<EngineBrowser> {
-    return new EngineBrowser(engine, await launch(engine, firefoxPrefs, executablePath));
+  static async launch(
+    engine: Engine,
+    { firefoxPrefs = {}, executablePath, chromiumArgs = [] }: { firefoxPrefs?: Record<string, unknown>; executablePath?: string; chromiumArgs?: readonly string[] } = {},
+  ): Promise<EngineBrowser> {
+    return new EngineBrowser(engine, await launch(engine, firefoxPrefs, executablePath, chromiumArgs));
   }
 
   async version(): Promise<string> {
@@ -210,11 +216,12 @@ export class ChatTab {
   }
 
   /** Waits until the participants list shows exactly these people, each connected directly. */
-  waitForConnected(names: readonly string[]): Promise<void> {
+  waitForConnected(names: readonly string[], timeoutMs?: number): Promise<void> {
     return this.#waitFor(
       () => this.participants(),
       (shown) => shown.length === names.length && names.every((name) => shown.some((peer) => peer.name === name && peer.state === 'Connected')),
       `${names.join(', ')} connected`,
+      timeoutMs,
     );
   }
 
@@ -243,6 +250,7 @@ export class ChatTab {
         const failure = root?.querySelector<HTMLElement>('.peer-details [data-link-failure]');
         const details: ConnectionDetails & { open: boolean } = { open: button?.getAttribute('aria-expanded') === 'true', text: (path ?? failure)?.innerText.trim() ?? '' };
         if (path?.dataset.route) details.route = path.dataset.route;
+        if (path?.title) details.candidates = path.title;
         if (failure?.dataset.linkFailure) details.failure = failure.dataset.linkFailure;
         return details;
       }, name);

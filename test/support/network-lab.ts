@@ -352,7 +352,10 @@ export class NetworkLab {
     await run('ip', ['-n', client, 'route', 'add', 'default', 'via', site.routerLanAddress]);
 
     // The router has no route to any other LAN (only its own two subnets), and like a home router
-    // it lets in from the WAN only what answers a connection its LAN opened.
+    // it lets in from the WAN only what answers a connection its LAN opened. Unsolicited packets to
+    // the router itself are dropped in `input` too, before conntrack confirms an entry for them: a
+    // peer's first hole-punching packet, arriving before our own went out, would otherwise hold the
+    // address and port pair our reply needs, and the reply would leave from another port.
     const masquerade = site.nat === 'symmetric' ? 'masquerade fully-random' : 'masquerade';
     const ruleset = [
       'table ip parley_lab {',
@@ -364,6 +367,10 @@ export class NetworkLab {
       '    type filter hook forward priority filter; policy drop;',
       '    ct state established,related accept',
       `    iifname "${lan}" oifname "${wan}" accept`,
+      '  }',
+      '  chain input {',
+      '    type filter hook input priority filter; policy accept;',
+      `    iifname "${wan}" ct state new drop`,
       '  }',
       '}',
       '',

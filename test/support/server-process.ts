@@ -1,5 +1,5 @@
 // Runs the built server (dist/signaling/server.js) as its own process, as an operator would.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/signaling/server.js', import.meta.url));
@@ -15,11 +15,15 @@ export interface ServerProcess {
 export interface NodeProcessOptions {
   nodeArgs?: string[];
   cwd?: string;
+  /** Starts the process some other way (in a network namespace, say); a plain spawn by default. */
+  spawnWith?: (command: string, args: string[], options: SpawnOptions) => ChildProcess;
+  /** Instead of `--host 127.0.0.1`. */
+  host?: string;
 }
 
 /** Starts the server on a free loopback port and resolves once it prints where it listens. */
-export async function startServerProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, { nodeArgs = [], cwd }: NodeProcessOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...args], {
+export async function startServerProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, { nodeArgs = [], cwd, spawnWith = spawn, host = '127.0.0.1' }: NodeProcessOptions = {}): Promise<ServerProcess> {
+  const child = spawnWith(process.execPath, [...nodeArgs, SERVER_ENTRY, '--host', host, '--port', '0', '--log-level', 'warn', ...args], {
     // The built-in STUN server's default port is one per machine: tests that want it choose a port.
     env: { ...process.env, STUN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,6 +14,11 @@
  *   name. `detail.peer` is a Participant.
  * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
  * @fires parley-status-change - The connection to the room changed. `detail.status` is a RoomStatus.
+ * @fires parley-link-path - The direct connection to someone takes a path, known once it opens or
+ *   changed: `detail.participant`, `detail.path` (route local-network / through-nat / relayed, the
+ *   candidate pair, round trip).
+ * @fires parley-link-failed - No path to someone was found: `detail.participant`, `detail.failure`
+ *   (no-ice-servers, no-turn, turn-refused, turn-unreachable, no-path).
  * @fires parley-security - Something only an attacker or a broken peer causes: a peer failed its
  *   proof, signaling was tampered with, a forged message was refused. `detail.event` is a SecurityEvent.
  *
@@ -211,6 +216,12 @@ export class ParleyChat extends LitElement {
       case 'security':
         this.dispatchEvent(new CustomEvent('parley-security', { ...init, detail: { event: payload as SecurityEvent } }));
         return;
+      case 'link-path':
+        this.dispatchEvent(new CustomEvent('parley-link-path', { ...init, detail: payload as RoomEvents['link-path'] }));
+        return;
+      case 'link-failed':
+        this.dispatchEvent(new CustomEvent('parley-link-failed', { ...init, detail: payload as RoomEvents['link-failed'] }));
+        return;
     }
   }
 
@@ -338,7 +349,7 @@ export class ParleyChat extends LitElement {
         <p class="peer-details-title"><bdi>${name}</bdi>${this.renderTag(peer.id)}</p>
         ${problem ? html`<p class="peer-problem">${problem}</p>` : nothing}
         ${peer.path && peer.state === 'connected'
-          ? html`<p class="peer-connection" data-route=${peer.path.route}>${linkPathLabel(peer.path)}</p>`
+          ? html`<p class="peer-connection" data-route=${peer.path.route} title=${`${peer.path.localCandidate} ↔ ${peer.path.remoteCandidate}, ${peer.path.protocol}`}>${linkPathLabel(peer.path)}</p>`
           : peer.linkFailure
             ? html`<p class="peer-problem" data-link-failure=${peer.linkFailure}>${LINK_FAILURE_LABEL[peer.linkFailure].long}</p>`
             : nothing}

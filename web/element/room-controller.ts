@@ -84,7 +84,7 @@ export class RoomController implements ReactiveController {
       const room = new ParleyRoom({ ...settings, persistIdentity: true });
       this.#room = room;
       room.on('change', () => this.host.requestUpdate());
-      for (const type of ['message', 'peer-joined', 'peer-left', 'status', 'security'] as const) {
+      for (const type of ['message', 'peer-joined', 'peer-left', 'status', 'security', 'link-path', 'link-failed'] as const) {
         room.on(type, (payload) => this.onRoomEvent(type, payload));
       }
       room.start();
