@@ -11,6 +11,8 @@ import { TestClient } from '../../support/ws-client.js';
 import { ephemeralIdentity, type SessionIdentity } from '../../../web/room/session-identity.js';
 import { HISTORY_LIMIT, MAX_CHAT_TEXT_LENGTH } from '../../../protocol/peer.js';
 import { startServer, type RunningServer } from '../../support/server.js';
+import { createSimplePeerLink } from '../../../web/transport/simple-peer-link.js';
+import { REFRESH_AT_SHARE } from '../../../web/transport/ice-server-refresh.js';
 
 let server: RunningServer;
 const rooms: ParleyRoom[] = [];
@@ -362,4 +364,39 @@ describe('ParleyRoom verification (Node peers)', () => {
     // A peer that is not proven cannot be marked.
     expect(ada.setVerified('x'.repeat(22), true)).toBe(false);
   });
+});
+
+describe('ParleyRoom with short-lived TURN credentials (Node peers)', () => {
+  it('asks for fresh credentials before they expire and uses them for the connections it makes later', async () => {
+    // A server whose credentials last 10 s: the room asks again at 7.5 s. The TURN server itself is
+    // not needed (nothing listens there): this is about which credentials each new connection gets.
+    const ttlSeconds = 10;
+    await server.close();
+    server = await startServer({ roomCapacity: 4, turnUrls: ['turn:127.0.0.1:9?transport=udp'], turnSecret: 'node-test-turn-secret-0123456789', turnTtlSeconds: ttlSeconds });
+    const expiries: number[] = [];
+    const ada = new ParleyRoom({
+      roomKey: ROOM_KEY,
+      name: 'Ada',
+      identity: ephemeralIdentity(),
+      signalingUrl: server.signalUrl,
+      WebSocketImpl: WebSocket as unknown as new (url: string) => globalThis.WebSocket,
+      createLink: (options, handlers) => {
+        const turn = options.iceServers.find((entry) => entry.username !== undefined);
+        expiries.push(Number(turn?.username?.split(':')[0]));
+        return createSimplePeerLink(options, handlers);
+      },
+    });
+    rooms.push(ada);
+    const joinedAt = Math.floor(Date.now() / 1000);
+    ada.start();
+    await until(ada, () => ada.status.phase === 'joined');
+    // Past the point where it asks, and before the first credentials expire.
+    await new Promise((resolve) => setTimeout(resolve, ttlSeconds * REFRESH_AT_SHARE * 1000 + 1500));
+    const bob = openRoom('Bob');
+    await until(ada, allConnected(ada, 1));
+    await until(bob, allConnected(bob, 1));
+    // Ada offered to Bob with credentials issued at the refresh, not those of her welcome.
+    expect(expiries.length).toBeGreaterThan(0);
+    expect(expiries[0]).toBeGreaterThanOrEqual(joinedAt + ttlSeconds + Math.floor(ttlSeconds * REFRESH_AT_SHARE));
+  }, 30_000);
 });
