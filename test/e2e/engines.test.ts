@@ -108,7 +108,7 @@ for (const { title, engines: [adaEngine, bobEngine, cyEngine, deeEngine] } of PL
         const connection = await person.connectionOf(other);
         console.log(`[connection] ${title}: ${person.engine} about ${other}: ${connection.text}`);
         expect(connection.route).toBe('local-network');
-        expect(connection.text).toMatch(/^Direct on the local network( · [\d.]+ ms round trip)?$/);
+        expect(connection.text).toMatch(/^Direct on the local network( · [\d.]+\sms round trip)?$/);
       }
 
       measurements[`${slug}: link opened → first message (ms)`] = linkToFirstMessageMs;

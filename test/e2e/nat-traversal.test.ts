@@ -4,6 +4,7 @@
 // behind symmetric NATs (a fresh random port per destination, as strict carrier and office NATs do,
 // so that only a relay gets through). What each test shows is what a person sees: the chat
 // connects or not, and the participant's details say how, or why not.
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineBrowser, type ChatTab, type ConnectionDetails } from '../support/engines.js';
 import { NetworkLab, type LabSite } from '../support/network-lab.js';
@@ -12,6 +13,7 @@ import { startCoturn, type RunningCoturn } from '../support/coturn.js';
 import { turnRestPassword } from '../../signaling/ice/ice-server-issuer.js';
 
 const TURN_SECRET = 'nat-test-shared-secret-0123456789';
+const ARTIFACTS = 'test-results/e2e/nat';
 /** The name a peer shows under until it has proven itself and told us its name. */
 const UNNAMED = 'Someone joining';
 /** A first link, or one rebuilt after the connect timeout (15 s). */
@@ -40,6 +42,7 @@ describe.skipIf(unavailable !== undefined)('two people on different networks, ea
   }
 
   beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
     await lab.create();
     coturn = await startCoturn({
       listenAddress: lab.serverAddress,
@@ -144,6 +147,12 @@ describe.skipIf(unavailable !== undefined)('two people on different networks, ea
     const [, , strict1, strict2] = lab.sites;
     const { ada, bob } = await meet(origins.stunAndTurn, strict1!, strict2!);
     await expectDirectChat(ada, bob, 'relayed', 'two symmetric NATs with STUN and TURN');
+    // What a person sees with Bob's details open: desktop, phone, and dark.
+    await ada.screenshot(`${ARTIFACTS}/relayed-details-desktop.png`);
+    await ada.setViewport(390, 760);
+    await ada.screenshot(`${ARTIFACTS}/relayed-details-phone.png`);
+    await ada.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await ada.screenshot(`${ARTIFACTS}/relayed-details-phone-dark.png`);
     await closeTabs();
   }, 90_000);
 
@@ -151,6 +160,7 @@ describe.skipIf(unavailable !== undefined)('two people on different networks, ea
     const [, , strict1, strict2] = lab.sites;
     const { ada, bob } = await meet(origins.forgedTurn, strict1!, strict2!);
     await expectFailure(ada, bob, 'turn-refused', /the TURN server refused the credentials/, 'forged TURN credentials');
+    await bob.screenshot(`${ARTIFACTS}/turn-refused-details-desktop.png`);
     await closeTabs();
   }, 90_000);
 

@@ -75,7 +75,8 @@ export const LINK_FAILURE_LABEL: Record<LinkFailure, { short: string; long: stri
 /** How a connection goes, in one line: "Relayed through TURN (tcp) · 12 ms round trip". */
 export function linkPathLabel(path: LinkPath): string {
   const transport = path.route === 'relayed' && path.protocol !== 'udp' ? ` (${path.protocol})` : '';
-  const roundTrip = path.roundTripMs === undefined ? '' : ` · ${path.roundTripMs < 10 ? path.roundTripMs.toFixed(1) : Math.round(path.roundTripMs)} ms round trip`;
+  // A no-break space keeps the figure and its unit on one line.
+  const roundTrip = path.roundTripMs === undefined ? '' : ` · ${path.roundTripMs < 10 ? path.roundTripMs.toFixed(1) : Math.round(path.roundTripMs)}\u00a0ms round trip`;
   return `${LINK_ROUTE_LABEL[path.route]}${transport}${roundTrip}`;
 }
 

@@ -110,8 +110,8 @@ describe('what a participant row says about who the peer is', () => {
   });
 
   it('describes the path of a connection in one line', () => {
-    expect(linkPathLabel({ route: 'local-network', localCandidate: 'host', remoteCandidate: 'host', protocol: 'udp', roundTripMs: 0.4 })).toBe('Direct on the local network · 0.4 ms round trip');
-    expect(linkPathLabel({ route: 'through-nat', localCandidate: 'host', remoteCandidate: 'srflx', protocol: 'udp', roundTripMs: 23.6 })).toBe('Direct through NAT · 24 ms round trip');
+    expect(linkPathLabel({ route: 'local-network', localCandidate: 'host', remoteCandidate: 'host', protocol: 'udp', roundTripMs: 0.4 })).toBe('Direct on the local network · 0.4\u00a0ms round trip');
+    expect(linkPathLabel({ route: 'through-nat', localCandidate: 'host', remoteCandidate: 'srflx', protocol: 'udp', roundTripMs: 23.6 })).toBe('Direct through NAT · 24\u00a0ms round trip');
     expect(linkPathLabel({ route: 'relayed', localCandidate: 'relay', remoteCandidate: 'srflx', protocol: 'tcp' })).toBe('Relayed through TURN (tcp)');
   });
 
