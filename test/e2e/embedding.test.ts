@@ -19,7 +19,7 @@ import { startServer, type RunningServer } from '../support/server.js';
 
 const ARTIFACTS = 'test-results/e2e';
 const EMBEDDING_PATH = '/team-chat.html';
-const EVENT_TYPES = ['parley-status-change', 'parley-peer-joined', 'parley-peer-left', 'parley-message'] as const;
+const EVENT_TYPES = ['parley-status-change', 'parley-peer-joined', 'parley-peer-left', 'parley-message', 'parley-link-path'] as const;
 
 let browser: BrowserSession;
 const servers: RunningServer[] = [];
@@ -177,8 +177,11 @@ describe('<parley-chat> on other pages', () => {
     const bob = await browser.openPage();
     await bob.goto(embeddingPageUrl(server, { room, name: 'Bob' }));
     const bobJoined = await eventOnElement(ada, 'parley-peer-joined');
-    // Reported once Bob has proven he holds the room key and said his name over the data channel.
-    expect(bobJoined.detail.peer).toEqual({
+    // Reported once Bob has proven he holds the room key and said his name over the data channel;
+    // the path of the connection comes with it if the browser has said by then.
+    const { path: joinedPath, ...joinedPeer } = bobJoined.detail.peer as Record<string, unknown>;
+    if (joinedPath !== undefined) expect(joinedPath).toMatchObject({ route: 'local-network' });
+    expect(joinedPeer).toEqual({
       id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
       name: 'Bob',
       tag: expect.stringMatching(/^[A-Za-z0-9_-]{4}$/),
@@ -200,6 +203,10 @@ describe('<parley-chat> on other pages', () => {
     await ada.screenshot({ path: `${ARTIFACTS}/embedding-events.png` });
 
     await bob.close();
+    // How the connection goes, once known: two pages on one machine reach each other directly.
+    const linkPath = await eventOnElement(ada, 'parley-link-path');
+    expect(linkPath.detail).toMatchObject({ participant: { id: bobId }, path: { route: 'local-network', localCandidate: 'host', protocol: 'udp' } });
+
     const bobLeft = await eventOnElement(ada, 'parley-peer-left');
     expect(bobLeft.detail.peer).toMatchObject({ id: bobId, name: 'Bob' });
 

@@ -28,6 +28,8 @@ describe.skipIf(unavailable !== undefined)('two people on different networks, ea
   const lab = new NetworkLab({ sites: ['endpoint-independent', 'endpoint-independent', 'symmetric', 'symmetric'] });
   const servers: ServerProcess[] = [];
   const browsers = new Map<LabSite, EngineBrowser>();
+  /** A Firefox at the last (symmetric) site, for a room of two engines. */
+  let firefox: EngineBrowser;
   let coturn: RunningCoturn;
   /** One server per configuration, all on the lab's public address. */
   let origins: Record<'noIceServers' | 'builtInStun' | 'stunAndTurn' | 'forgedTurn' | 'expiredTurn', string>;
@@ -68,29 +70,35 @@ describe.skipIf(unavailable !== undefined)('two people on different networks, ea
       const executablePath = await lab.browserExecutable(site.clientNamespace, 'chromium');
       browsers.set(site, await EngineBrowser.launch('chromium', { executablePath, chromiumArgs: [secureOrigins] }));
     }
+    const strict2 = lab.sites[3]!;
+    firefox = await EngineBrowser.launch('firefox', {
+      executablePath: await lab.browserExecutable(strict2.clientNamespace, 'firefox'),
+      // Firefox's twin of the secure-origin switch, by host name.
+      firefoxPrefs: { 'dom.securecontext.allowlist': lab.serverAddress },
+    });
   }, 120_000);
 
   afterAll(async () => {
-    for (const browser of browsers.values()) await browser.close().catch(() => undefined);
+    for (const browser of [...browsers.values(), firefox]) await browser?.close().catch(() => undefined);
     for (const server of servers) server.child.kill('SIGKILL');
     await coturn?.stop();
     await lab.destroy();
   }, 60_000);
 
   /** Ada (at `adaSite`) makes a room on `origin`; Bob (at `bobSite`) opens its link. */
-  async function meet(origin: string, adaSite: LabSite, bobSite: LabSite): Promise<{ ada: ChatTab; bob: ChatTab }> {
+  async function meet(origin: string, adaSite: LabSite, bobSite: LabSite, bobBrowser = browsers.get(bobSite)!): Promise<{ ada: ChatTab; bob: ChatTab }> {
     const ada = await browsers.get(adaSite)!.openTab();
     const link = await ada.createRoom(origin);
     await ada.setName('Ada');
     await ada.waitForStatus(/Connected/);
-    const bob = await browsers.get(bobSite)!.openTab();
+    const bob = await bobBrowser.openTab();
     await bob.goto(link);
     await bob.setName('Bob');
     return { ada, bob };
   }
 
   async function closeTabs(): Promise<void> {
-    for (const browser of browsers.values()) await browser.closeTabs();
+    for (const browser of [...browsers.values(), firefox]) await browser.closeTabs();
   }
 
   function report(what: string, details: ConnectionDetails): void {
@@ -153,6 +161,13 @@ describe.skipIf(unavailable !== undefined)('two people on different networks, ea
     await ada.screenshot(`${ARTIFACTS}/relayed-details-phone.png`);
     await ada.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await ada.screenshot(`${ARTIFACTS}/relayed-details-phone-dark.png`);
+    await closeTabs();
+  }, 90_000);
+
+  it('a Chromium and a Firefox, each behind a symmetric NAT, go through coturn too, and both say relayed', async () => {
+    const [, , strict1, strict2] = lab.sites;
+    const { ada, bob } = await meet(origins.stunAndTurn, strict1!, strict2!, firefox);
+    await expectDirectChat(ada, bob, 'relayed', 'Chromium and Firefox behind symmetric NATs with STUN and TURN');
     await closeTabs();
   }, 90_000);
 

@@ -105,7 +105,8 @@ export function pathFromStats(report: Iterable<StatsEntry>): LinkPath | undefine
       : typeof pair.totalRoundTripTime === 'number' && typeof pair.responsesReceived === 'number' && pair.responsesReceived > 0
         ? pair.totalRoundTripTime / pair.responsesReceived
         : undefined;
-  if (roundTripSeconds !== undefined && Number.isFinite(roundTripSeconds)) path.roundTripMs = Math.round(roundTripSeconds * 10_000) / 10;
+  // Zero is no measurement (Firefox reports zero totals before its first timed response).
+  if (roundTripSeconds !== undefined && Number.isFinite(roundTripSeconds) && roundTripSeconds > 0) path.roundTripMs = Math.round(roundTripSeconds * 10_000) / 10;
   return path;
 }
 

@@ -49,6 +49,12 @@ describe('pathFromStats', () => {
     expect(path).toEqual({ route: 'local-network', localCandidate: 'host', remoteCandidate: 'host', protocol: 'udp', roundTripMs: 1 });
   });
 
+  it('gives no round trip rather than zero', () => {
+    const path = pathFromStats(chromiumReport(candidate('L', 'local', 'host', '198.51.100.2'), candidate('R', 'remote', 'host', '198.51.100.3'), [], 0));
+    expect(path).toBeDefined();
+    expect(path?.roundTripMs).toBeUndefined();
+  });
+
   it('says nothing while no pair is selected, or of candidates of unknown kinds', () => {
     expect(pathFromStats([candidate('L', 'local', 'host', '198.51.100.2')])).toBeUndefined();
     const odd = chromiumReport({ ...candidate('L', 'local', 'host', '198.51.100.2'), candidateType: 'weird' }, candidate('R', 'remote', 'host', '198.51.100.3'));
