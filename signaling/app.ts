@@ -17,6 +17,9 @@ import { WebSocketShutdown } from './websocket-shutdown.js';
 import { QuietRequestLog } from './request-log.js';
 import { IceServerIssuer } from './ice/ice-server-issuer.js';
 import type { StunServer } from './stun/stun-server.js';
+import { ServerCounters } from './metrics/server-counters.js';
+import { metricsRegistry } from './metrics/prometheus.js';
+import type { Registry } from 'prom-client';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
   /** Pino options (level, stream, …) or false; defaults to the configured log level. */
@@ -36,6 +39,8 @@ declare module 'fastify' {
     iceServerIssuer: IceServerIssuer;
     /** The built-in STUN server, when it runs (its counters). */
     stunServer: StunServer | undefined;
+    /** The server's figures for Prometheus; server.ts serves them on METRICS_HOST:METRICS_PORT. */
+    metrics: Registry;
   }
 }
 
@@ -76,11 +81,13 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.decorate('iceServerIssuer', iceServers);
   app.decorate('stunServer', stunServer);
   if (stunServer) app.addHook('onClose', async () => stunServer.close());
-  await app.register(signalRoute, { config, rooms, webSocketServer, iceServers });
+  const counters = new ServerCounters();
+  app.decorate('metrics', metricsRegistry({ counters, rooms, sockets: webSocketServer, iceServers, stun: stunServer }));
+  await app.register(signalRoute, { config, rooms, webSocketServer, iceServers, counters });
   // Pages get security headers (the WebSocket upgrade never passes through Fastify's routes).
   await app.register(async (pages) => {
     await pages.register(fastifyHelmet, securityHeaderOptions(config.webRoot));
-    await pages.register(healthRoute, { rooms });
+    await pages.register(healthRoute);
     await pages.register(webAppRoute, { webRoot: config.webRoot });
   });
   return app;

@@ -29,6 +29,10 @@ export interface ServerConfig {
   turnSecret: string | undefined;
   /** How long TURN credentials are good for, in seconds; clients refresh them before. */
   turnTtlSeconds: number;
+  /** Port of the separate /metrics listener; 0: no metrics served. */
+  metricsPort: number;
+  /** Interface of the /metrics listener (keep it private). */
+  metricsHost: string;
   /** Largest inbound frame that is parsed; larger ones get a `frame-too-large` error. */
   maxFrameBytes: number;
   /** Frames above this are not even buffered: the socket is closed with 1009. */
@@ -95,6 +99,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   turnUrls: [],
   turnSecret: undefined,
   turnTtlSeconds: 20 * 60,
+  metricsPort: 0,
+  metricsHost: '127.0.0.1',
   maxFrameBytes: 64 * 1024,
   hardFrameLimitBytes: 1024 * 1024,
   heartbeatIntervalMs: 30_000,
@@ -261,6 +267,8 @@ const SETTINGS: readonly AnySetting[] = [
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', arg: 'LIST', help: 'comma-separated turn:/turns: URLs handed out with short-lived credentials (default: none)', parse: turnUrls },
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', arg: 'SECRET', help: 'coturn\'s static-auth-secret, to make TURN credentials with (needed with TURN_URLS)', parse: secret },
   { key: 'turnTtlSeconds', env: 'TURN_TTL', flag: 'turn-ttl', arg: 'SECONDS', help: 'how long TURN credentials last; clients refresh them (default 1200)', parse: integer(10, 86_400) },
+  { key: 'metricsPort', env: 'METRICS_PORT', flag: 'metrics-port', arg: 'N', help: 'serve Prometheus /metrics on this port, apart from the app (default 0 = off)', parse: integer(0, 65535) },
+  { key: 'metricsHost', env: 'METRICS_HOST', flag: 'metrics-host', arg: 'NAME', help: 'interface of the /metrics listener (default 127.0.0.1)', parse: nonEmpty },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', arg: 'LIST', help: 'comma-separated origins that may connect besides this server\'s own, or * (default: none)', parse: origins },
   { key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: 'max-connections-per-ip', arg: 'N', help: 'open connections per client address or IPv6 /64 (default 64)', parse: integer(1, 100_000) },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: 'max-connections', arg: 'N', help: 'open connections in all (default 10000)', parse: integer(1, 1_000_000) },

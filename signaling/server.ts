@@ -5,6 +5,7 @@
 import { buildApp } from './app.js';
 import { CONFIG_HELP, ConfigError, checkSettingsTogether, loadConfig, stunBindHost, type ServerConfig } from './config.js';
 import { StunServer } from './stun/stun-server.js';
+import { listenMetrics, type MetricsListener } from './metrics/metrics-listener.js';
 
 /** The built-in STUN server for STUN_PORT, or undefined when it is off; a clear error if it cannot bind. */
 async function startStun(config: ServerConfig): Promise<StunServer | undefined> {
@@ -54,7 +55,17 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const anyInterface = ['0.0.0.0', '::', 'localhost'].includes(config.host);
   const shownHost = anyInterface ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  const stunLine = stunServer ? `built-in STUN on UDP ${stunServer.port}` : 'built-in STUN off';
+  let metrics: MetricsListener | undefined;
+  if (config.metricsPort !== 0) {
+    try {
+      metrics = await listenMetrics(app.metrics, { host: config.metricsHost, port: config.metricsPort });
+    } catch (error) {
+      await app.close();
+      throw new Error(`the metrics listener cannot bind ${config.metricsHost}:${config.metricsPort} (${(error as Error).message}); set METRICS_PORT to another port, or to 0 for no metrics`);
+    }
+  }
+  const metricsLine = metrics ? `; metrics at http://${config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost}:${metrics.port}/metrics` : '';
+  const stunLine = `${stunServer ? `built-in STUN on UDP ${stunServer.port}` : 'built-in STUN off'}${metricsLine}`;
   process.stdout.write(`\nParley is running: open http://${shownHost}:${port}/ (listening on ${config.host}:${port}; ${stunLine})\n\n`);
 
   let closing = false;
@@ -67,7 +78,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     forceExit.unref();
-    app.close().then(
+    Promise.all([app.close(), metrics?.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         app.log.error({ err: error }, 'error while shutting down');

@@ -30,6 +30,7 @@ import { PEER_ID_LENGTH, peerIdHashInput, sessionCommitHashInput } from '../prot
 import { RoomFullError, TooManyRoomsError, type RoomMember, type RoomRegistry } from './rooms.js';
 import type { IssuedIceServers } from './ice/ice-server-issuer.js';
 import type { RateVerdict } from './connections/paired-rate-limit.js';
+import type { ServerCounters } from './metrics/server-counters.js';
 import type { JoinVerdict } from './connections/join-rate-limit.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -69,6 +70,8 @@ export interface SessionContext {
   joinRateLimit: { admit(addressKey: string, roomId: string): JoinVerdict };
   /** The server's logger; a session adds its request id to each line rather than keep a child logger. */
   log: FastifyBaseLogger;
+  /** What the server counts for /metrics. */
+  counters: ServerCounters;
 }
 
 /**
@@ -243,6 +246,7 @@ export class SignalingSession {
     this.#roomId = message.room;
     this.#member = member;
     this.context.joinTimeout.cancel(this.socket);
+    this.context.counters.joins += 1;
     // Debug, not info: a line per join costs a busy server a third more CPU per join.
     this.context.log.debug(
       { reqId: this.requestId, peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
@@ -277,6 +281,7 @@ export class SignalingSession {
     // than everything else the relay does.
     if (rawData !== undefined) target.handle.sendRaw(signalDeliveryFrame(this.#id!, rawData));
     else target.handle.send({ type: ServerMessageType.Signal, from: this.#id!, data: message.data });
+    this.context.counters.signalsRelayed += 1;
   }
 
   private leaveRoom(reason: LeaveReason): void {
@@ -295,6 +300,7 @@ export class SignalingSession {
     if (!this.#id) return this.sendError(ErrorCode.NotJoined, 'Join a room before asking for ICE servers.', ClientMessageType.RefreshIceServers);
     const verdict = this.context.iceRefreshLimit.admit(this.requestId, this.address);
     if (!verdict.allowed) {
+      this.context.counters.errorSent(ErrorCode.IceRefreshLimited);
       this.send({
         type: ServerMessageType.Error,
         code: ErrorCode.IceRefreshLimited,
@@ -309,6 +315,7 @@ export class SignalingSession {
 
   /** A join that may succeed later: say when, then close (4029) so the socket is not held meanwhile. */
   private refuseJoinForNow(code: ErrorCode, message: string, retryAfterMs: number): void {
+    this.context.counters.errorSent(code);
     this.send({ type: ServerMessageType.Error, code, message, ref: ClientMessageType.Join, retryAfterMs } satisfies ErrorMessage);
     this.socket.close(CloseCode.TryLater, 'try again later');
   }
@@ -322,6 +329,7 @@ export class SignalingSession {
   }
 
   private sendError(code: ErrorCode, message: string, ref?: string): void {
+    this.context.counters.errorSent(code);
     const frame: ErrorMessage = { type: ServerMessageType.Error, code, message };
     if (ref !== undefined) frame.ref = ref;
     this.send(frame);

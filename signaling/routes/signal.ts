@@ -26,6 +26,7 @@ import { refuseUpgrade } from '../upgrade-refusal.js';
 import type { ServerConfig } from '../config.js';
 import type { IceServerIssuer } from '../ice/ice-server-issuer.js';
 import { PairedRateLimit } from '../connections/paired-rate-limit.js';
+import type { ServerCounters } from '../metrics/server-counters.js';
 
 export interface SignalRouteOptions {
   config: ServerConfig;
@@ -33,6 +34,7 @@ export interface SignalRouteOptions {
   /** In noServer mode: this route hands it the upgrades it admits. */
   webSocketServer: WebSocketServer;
   iceServers: IceServerIssuer;
+  counters: ServerCounters;
 }
 
 /**
@@ -61,7 +63,7 @@ function iceRefreshLimit(ttlSeconds: number): PairedRateLimit<'connection', 'add
   return new PairedRateLimit({ name: 'connection', perMinute: 4 * (60 / ttlSeconds), burst: 3 }, { name: 'address', perMinute: 60, burst: 60 });
 }
 
-export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer, iceServers }: SignalRouteOptions): Promise<void> {
+export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer, iceServers, counters }: SignalRouteOptions): Promise<void> {
   const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
   const heartbeat = new Heartbeat(connections, { intervalMs: config.heartbeatIntervalMs });
   const joinTimeout = new JoinTimeout<SessionSocket>({ timeoutMs: config.joinTimeoutMs });
@@ -93,6 +95,7 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
     maxRoomMembersPerIp: config.maxRoomMembersPerIp,
     joinRateLimit,
     log: app.log,
+    counters,
   };
 
   /** Why this upgrade may not become a connection, or undefined if it may. */
@@ -150,6 +153,7 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
     const addressKey = clientAddressKey(ip);
     const refusal = refusalOf(request, requestId, ip, addressKey, host);
     if (refusal) {
+      counters.upgradeRefused(refusal.error);
       refuseUpgrade(tcp, refusal, refusal === HttpRefusal.ServerFull ? { 'Retry-After': String(SERVER_FULL_RETRY_SECONDS) } : {});
       return;
     }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { ClientMessageType, PROTOCOL_VERSION, type ClientMessage, type JoinMessage, type ServerMessage } from '../../protocol/signaling.js';
 import { RoomRegistry } from '../../signaling/rooms.js';
 import { IceServerIssuer } from '../../signaling/ice/ice-server-issuer.js';
+import { ServerCounters } from '../../signaling/metrics/server-counters.js';
 import { SignalingSession, type SessionContext, type SessionSocket } from '../../signaling/session.js';
 import { newParticipant, type Participant } from '../support/participant.js';
 
@@ -57,6 +58,7 @@ export function sessionContext(overrides: Partial<SessionContext> = {}): Session
     maxRoomMembersPerIp: 256,
     joinRateLimit: { admit: () => ({ allowed: true }) },
     log: silentLog,
+    counters: new ServerCounters(),
     ...overrides,
   };
 }
