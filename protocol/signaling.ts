@@ -113,6 +113,11 @@ export const CloseCode = {
   RateLimited: 4008,
   /** The join was refused for now (join-rate-limited, server-full); the error said when to try again. */
   TryLater: 4029,
+  /**
+   * This instance lost its room bus (Redis, when several instances share rooms): every member on it
+   * is disconnected and comes back, with backoff, once the bus is back. Direct chats carry on.
+   */
+  BusUnavailable: 4030,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -133,6 +138,8 @@ export const HttpRefusal = {
   TooManyConnections: { status: 429, error: 'too-many-connections', message: 'Too many open connections from your address.' },
   /** The server already holds MAX_CONNECTIONS connections (a Retry-After header says when to try again). */
   ServerFull: { status: 503, error: 'server-full', message: 'This server is at its connection limit; try again in a minute.' },
+  /** This instance cannot reach the room bus it shares rooms over (Redis); a Retry-After says when to try again. */
+  NotReady: { status: 503, error: 'not-ready', message: 'This server cannot reach its room bus; try again in a moment.' },
   /** The server is shutting down: the socket is closed after this status line, with no body. */
   ShuttingDown: { status: 503, error: 'shutting-down', message: 'The server is shutting down.' },
 } as const;

@@ -20,6 +20,9 @@ import type { StunServer } from './stun/stun-server.js';
 import { ServerCounters } from './metrics/server-counters.js';
 import { metricsRegistry } from './metrics/prometheus.js';
 import type { Registry } from 'prom-client';
+import { MemoryRoomBus, type RoomBus } from './bus/room-bus.js';
+import { RoomMirror } from './bus/room-mirror.js';
+import type { MemberHandle } from './member-handle.js';
 
 export interface BuildAppOptions extends Partial<ServerConfig> {
   /** Pino options (level, stream, …) or false; defaults to the configured log level. */
@@ -29,6 +32,11 @@ export interface BuildAppOptions extends Partial<ServerConfig> {
    * `welcome` unless ICE servers are set, and closed with the app. Absent: no STUN of our own.
    */
   stunServer?: StunServer;
+  /**
+   * The room bus, already connected (server.ts connects one to REDIS_URL): rooms shared with other
+   * instances, and closed with the app. Absent: this instance alone, in memory.
+   */
+  bus?: RoomBus;
 }
 
 declare module 'fastify' {
@@ -41,11 +49,13 @@ declare module 'fastify' {
     stunServer: StunServer | undefined;
     /** The server's figures for Prometheus; server.ts serves them on METRICS_HOST:METRICS_PORT. */
     metrics: Registry;
+    /** The room bus: in memory, or shared with other instances (REDIS_URL). */
+    roomBus: RoomBus;
   }
 }
 
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const { logger, stunServer, ...overrides } = options;
+  const { logger, stunServer, bus = new MemoryRoomBus(), ...overrides } = options;
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
@@ -59,7 +69,12 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     },
   });
 
-  const rooms = new RoomRegistry<SignalingSession>(config.roomCapacity, config.maxRooms);
+  // Shared rooms are admitted by the bus, for every instance at once: the local registry then only
+  // mirrors them, and its own caps would count members of other instances it has not heard leave yet.
+  const rooms = bus.shared ? new RoomRegistry<MemberHandle>(Number.MAX_SAFE_INTEGER) : new RoomRegistry<MemberHandle>(config.roomCapacity, config.maxRooms);
+  const mirror = bus.shared ? new RoomMirror(rooms, bus) : undefined;
+  app.decorate('roomBus', bus);
+  app.addHook('onClose', async () => bus.close());
 
   const webSocketServer = new WebSocketServer({
     noServer: true,
@@ -82,12 +97,22 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.decorate('stunServer', stunServer);
   if (stunServer) app.addHook('onClose', async () => stunServer.close());
   const counters = new ServerCounters();
-  app.decorate('metrics', metricsRegistry({ counters, rooms, sockets: webSocketServer, iceServers, stun: stunServer }));
-  await app.register(signalRoute, { config, rooms, webSocketServer, iceServers, counters });
+  app.decorate(
+    'metrics',
+    metricsRegistry({ counters, rooms, localMembers: () => mirror?.localMemberCount ?? rooms.memberCount, sockets: webSocketServer, iceServers, stun: stunServer, bus }),
+  );
+  await app.register(signalRoute, {
+    config,
+    rooms,
+    webSocketServer,
+    iceServers,
+    counters,
+    ...(mirror ? { shared: { bus, mirror, limits: { capacity: config.roomCapacity, maxPerAddress: config.maxRoomMembersPerIp, maxRooms: config.maxRooms } } } : {}),
+  });
   // Pages get security headers (the WebSocket upgrade never passes through Fastify's routes).
   await app.register(async (pages) => {
     await pages.register(fastifyHelmet, securityHeaderOptions(config.webRoot));
-    await pages.register(healthRoute);
+    await pages.register(healthRoute, { bus });
     await pages.register(webAppRoute, { webRoot: config.webRoot });
   });
   return app;

@@ -29,6 +29,8 @@ export interface ServerConfig {
   turnSecret: string | undefined;
   /** How long TURN credentials are good for, in seconds; clients refresh them before. */
   turnTtlSeconds: number;
+  /** Redis for rooms shared by several instances (redis:// or rediss://); undefined: this instance alone. */
+  redisUrl: string | undefined;
   /** Port of the separate /metrics listener; 0: no metrics served. */
   metricsPort: number;
   /** Interface of the /metrics listener (keep it private). */
@@ -99,6 +101,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   turnUrls: [],
   turnSecret: undefined,
   turnTtlSeconds: 20 * 60,
+  redisUrl: undefined,
   metricsPort: 0,
   metricsHost: '127.0.0.1',
   maxFrameBytes: 64 * 1024,
@@ -223,6 +226,21 @@ function secret(raw: string, setting: { env: string; flag: string }): string | u
   return raw;
 }
 
+function redisUrl(raw: string, setting: { env: string; flag: string }): string | undefined {
+  const value = raw.trim();
+  if (value === '' || value.toLowerCase() === 'none') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${label(setting)} must be a Redis URL such as redis://127.0.0.1:6379 or rediss://user:password@redis.example.org:6380/0`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`${label(setting)} must start with redis:// or rediss://; got ${JSON.stringify(url.protocol)}`);
+  }
+  return value;
+}
+
 function origins(raw: string, setting: { env: string; flag: string }): string[] {
   const list = raw
     .split(',')
@@ -267,6 +285,7 @@ const SETTINGS: readonly AnySetting[] = [
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', arg: 'LIST', help: 'comma-separated turn:/turns: URLs handed out with short-lived credentials (default: none)', parse: turnUrls },
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', arg: 'SECRET', help: 'coturn\'s static-auth-secret, to make TURN credentials with (needed with TURN_URLS)', parse: secret },
   { key: 'turnTtlSeconds', env: 'TURN_TTL', flag: 'turn-ttl', arg: 'SECONDS', help: 'how long TURN credentials last; clients refresh them (default 1200)', parse: integer(10, 86_400) },
+  { key: 'redisUrl', env: 'REDIS_URL', flag: 'redis-url', arg: 'URL', help: 'share rooms with other instances through this Redis (default: none, this instance alone)', parse: redisUrl },
   { key: 'metricsPort', env: 'METRICS_PORT', flag: 'metrics-port', arg: 'N', help: 'serve Prometheus /metrics on this port, apart from the app (default 0 = off)', parse: integer(0, 65535) },
   { key: 'metricsHost', env: 'METRICS_HOST', flag: 'metrics-host', arg: 'NAME', help: 'interface of the /metrics listener (default 127.0.0.1)', parse: nonEmpty },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', arg: 'LIST', help: 'comma-separated origins that may connect besides this server\'s own, or * (default: none)', parse: origins },

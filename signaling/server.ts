@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { CONFIG_HELP, ConfigError, checkSettingsTogether, loadConfig, stunBindHost, type ServerConfig } from './config.js';
 import { StunServer } from './stun/stun-server.js';
 import { listenMetrics, type MetricsListener } from './metrics/metrics-listener.js';
+import { RedisRoomBus } from './bus/redis-room-bus.js';
 
 /** The built-in STUN server for STUN_PORT, or undefined when it is off; a clear error if it cannot bind. */
 async function startStun(config: ServerConfig): Promise<StunServer | undefined> {
@@ -43,7 +44,18 @@ async function main(): Promise<void> {
   }
   const { config } = loaded;
   const stunServer = await startStun(config);
-  const app = await buildApp({ ...config, ...(stunServer ? { stunServer } : {}) });
+  let bus: RedisRoomBus | undefined;
+  try {
+    bus = config.redisUrl === undefined ? undefined : await RedisRoomBus.connect({ url: config.redisUrl, log: { info: () => undefined, warn: (object, message) => process.stderr.write(`parley: ${message}\n`) } });
+  } catch (error) {
+    await stunServer?.close();
+    throw error;
+  }
+  const app = await buildApp({ ...config, ...(stunServer ? { stunServer } : {}), ...(bus ? { bus } : {}) });
+  if (bus) {
+    // From here on the bus speaks through the server's own logger.
+    bus.useLog(app.log);
+  }
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -65,7 +77,8 @@ async function main(): Promise<void> {
     }
   }
   const metricsLine = metrics ? `; metrics at http://${config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost}:${metrics.port}/metrics` : '';
-  const stunLine = `${stunServer ? `built-in STUN on UDP ${stunServer.port}` : 'built-in STUN off'}${metricsLine}`;
+  const busLine = bus ? `; rooms shared through Redis as instance ${bus.instance.slice(0, 8)}` : '';
+  const stunLine = `${stunServer ? `built-in STUN on UDP ${stunServer.port}` : 'built-in STUN off'}${metricsLine}${busLine}`;
   process.stdout.write(`\nParley is running: open http://${shownHost}:${port}/ (listening on ${config.host}:${port}; ${stunLine})\n\n`);
 
   let closing = false;

@@ -31,6 +31,9 @@ import { RoomFullError, TooManyRoomsError, type RoomMember, type RoomRegistry } 
 import type { IssuedIceServers } from './ice/ice-server-issuer.js';
 import type { RateVerdict } from './connections/paired-rate-limit.js';
 import type { ServerCounters } from './metrics/server-counters.js';
+import type { MemberHandle } from './member-handle.js';
+import type { AdmissionLimits, RoomBus } from './bus/room-bus.js';
+import { broadcastLocally, type RoomMirror } from './bus/room-mirror.js';
 import type { JoinVerdict } from './connections/join-rate-limit.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -53,7 +56,12 @@ export interface JoinDeadlines {
 
 /** What every session of a server shares (one object, not a copy per connection). */
 export interface SessionContext {
-  rooms: RoomRegistry<SignalingSession>;
+  rooms: RoomRegistry<MemberHandle>;
+  /**
+   * Rooms shared with other instances (REDIS_URL): joins are admitted by the bus, and members
+   * elsewhere stand in `rooms` as RemoteMembers. Absent: one instance, admitted locally.
+   */
+  shared?: { bus: RoomBus; mirror: RoomMirror; limits: AdmissionLimits };
   /** The ICE servers (and TURN credentials) each joined connection is handed (ice/ice-server-issuer.ts). */
   iceServers: { issue(browserHost: string, peerId: string): IssuedIceServers };
   /** How often a connection, and an address, may ask for fresh ICE servers (per request id, per address key). */
@@ -89,10 +97,14 @@ export function derivePeerId(roomId: string, keyDigest: string, sessionSecret: s
 /** How long a client is asked to wait when the server holds as many rooms as it allows. */
 export const SERVER_FULL_RETRY_MS = 60_000;
 
-export class SignalingSession {
+export class SignalingSession implements MemberHandle {
+  readonly remote = false;
   #id: string | undefined;
   #roomId: string | undefined;
-  #member: RoomMember<SignalingSession> | undefined;
+  #member: RoomMember<MemberHandle> | undefined;
+  /** A join is being admitted by the shared bus (frames meanwhile are refused as before a join). */
+  #admitting = false;
+  #closed = false;
   readonly #bucket: TokenBucket;
   /** Frames refused in a row for exceeding the rate limit. */
   #strikes = 0;
@@ -161,6 +173,7 @@ export class SignalingSession {
 
   /** Called once when the socket is gone, whatever the reason: the room is told. */
   handleClose(): void {
+    this.#closed = true;
     this.leaveRoom(LeaveReason.Lost);
     this.context.joinTimeout.cancel(this.socket);
   }
@@ -169,7 +182,7 @@ export class SignalingSession {
    * The same participant joined again on a newer connection (a reload, or a reconnect before the
    * server noticed this one had died): give up the place silently and close this socket.
    */
-  private replacedByNewerConnection(): void {
+  replacedByNewerConnection(): void {
     this.#roomId = undefined;
     this.#member = undefined;
     this.socket.close(CloseCode.Replaced, 'replaced by a newer connection');
@@ -196,7 +209,7 @@ export class SignalingSession {
   }
 
   private join(message: JoinMessage): void {
-    if (this.#roomId) {
+    if (this.#roomId || this.#admitting) {
       this.sendError(ErrorCode.AlreadyJoined, 'This connection is already in a room; leave it first.', message.type);
       return;
     }
@@ -208,6 +221,10 @@ export class SignalingSession {
       return;
     }
     const id = derivePeerId(message.room, message.key, message.session);
+    if (this.context.shared) {
+      this.joinShared(message, id, this.context.shared);
+      return;
+    }
     // One address may not take every place in a room (its own earlier connection, replaced
     // below, does not count).
     const fromHere = this.context.rooms.countOthers(message.room, id, (member) => member.handle.address === this.address);
@@ -227,8 +244,8 @@ export class SignalingSession {
       this.context.rooms.leave(message.room, id);
       previous.handle.replacedByNewerConnection();
     }
-    const member: RoomMember<SignalingSession> = { id, handle: this };
-    let existing: RoomMember<SignalingSession>[];
+    const member: RoomMember<MemberHandle> = { id, handle: this };
+    let existing: RoomMember<MemberHandle>[];
     try {
       existing = this.context.rooms.join(message.room, member);
     } catch (error) {
@@ -242,28 +259,85 @@ export class SignalingSession {
       this.socket.close(CloseCode.RoomFull, 'room full');
       return;
     }
+    this.completeJoin(message.room, member, existing, previous !== undefined);
+  }
+
+  /** In the room: members here hear of the newcomer first, then it gets its welcome. */
+  private completeJoin(roomId: string, member: RoomMember<MemberHandle>, existing: readonly RoomMember<MemberHandle>[], rejoined: boolean): void {
+    const id = member.id;
     this.#id = id;
-    this.#roomId = message.room;
+    this.#roomId = roomId;
     this.#member = member;
     this.context.joinTimeout.cancel(this.socket);
     this.context.counters.joins += 1;
     // Debug, not info: a line per join costs a busy server a third more CPU per join.
-    this.context.log.debug(
-      { reqId: this.requestId, peer: id, room: shortRoomId(message.room), members: existing.length + 1, rejoined: previous !== undefined },
-      'peer joined room',
-    );
+    this.context.log.debug({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: existing.length + 1, rejoined }, 'peer joined room');
 
     // Members hear of the newcomer before the newcomer can signal them, so no signal arrives from
-    // an id they do not know yet (each socket delivers in order).
-    broadcast(existing, { type: ServerMessageType.PeerJoined, peer: toMember(member) } satisfies PeerJoinedMessage);
+    // an id they do not know yet (each socket delivers in order; the bus keeps each instance's order).
+    broadcastLocally(existing, JSON.stringify({ type: ServerMessageType.PeerJoined, peer: toMember(member) } satisfies PeerJoinedMessage));
     this.send({
       type: ServerMessageType.Welcome,
       v: PROTOCOL_VERSION,
       id,
-      room: message.room,
+      room: roomId,
       members: existing.map(toMember),
       ...this.context.iceServers.issue(this.browserHost, id),
     } satisfies WelcomeMessage);
+  }
+
+  /** A join when rooms are shared: the bus admits it (caps across instances), then as above. */
+  private joinShared(message: JoinMessage, id: string, shared: NonNullable<SessionContext['shared']>): void {
+    this.#admitting = true;
+    shared.bus.admit(message.room, id, this.address, shared.limits).then(
+      (admission) => {
+        this.#admitting = false;
+        if (this.#closed) {
+          // Gone while it was admitted: nobody was told of it, so the place is just given back.
+          if (admission.kind === 'admitted') void shared.bus.release(message.room, id).catch(() => undefined);
+          return;
+        }
+        switch (admission.kind) {
+          case 'too-many-rooms':
+            this.context.log.warn({ reqId: this.requestId, maxRooms: shared.limits.maxRooms }, 'refused a join over MAX_ROOMS');
+            this.refuseJoinForNow(ErrorCode.ServerFull, new TooManyRoomsError(shared.limits.maxRooms).message, SERVER_FULL_RETRY_MS);
+            return;
+          case 'room-full':
+          case 'address-full':
+            this.sendError(
+              ErrorCode.RoomFull,
+              admission.kind === 'room-full'
+                ? new RoomFullError(shared.limits.capacity).message
+                : `This room already has ${admission.fromAddress} people connecting from your network, the most this server allows from one address.`,
+              ClientMessageType.Join,
+            );
+            this.socket.close(CloseCode.RoomFull, 'room full');
+            return;
+          case 'admitted':
+            break;
+        }
+        const previous = this.context.rooms.get(message.room, id);
+        if (previous) {
+          this.context.rooms.leave(message.room, id);
+          if (!previous.handle.remote) shared.mirror.replacedHere(message.room);
+          previous.handle.replacedByNewerConnection();
+        } else if (admission.replacedOn !== undefined && admission.replacedOn !== shared.bus.instance) {
+          shared.bus.send(admission.replacedOn, { type: 'replaced', room: message.room, id });
+        }
+        shared.mirror.prepare(message.room, admission.others);
+        const member: RoomMember<MemberHandle> = { id, handle: this };
+        const existing = this.context.rooms.join(message.room, member);
+        shared.mirror.joined(message.room, id, admission.others);
+        this.completeJoin(message.room, member, existing, admission.replacedOn !== undefined);
+      },
+      (error: unknown) => {
+        this.#admitting = false;
+        this.context.log.warn({ reqId: this.requestId, err: error }, 'the room bus could not admit a join');
+        if (this.#closed) return;
+        this.sendError(ErrorCode.Internal, 'The server cannot reach its room bus; try again in a moment.', ClientMessageType.Join);
+        this.socket.close(CloseCode.BusUnavailable, 'room bus unavailable');
+      },
+    );
   }
 
   private relaySignal(message: SignalRequest, rawData: string | undefined): void {
@@ -291,7 +365,8 @@ export class SignalingSession {
     this.#roomId = undefined;
     this.#member = undefined;
     const remaining = this.context.rooms.leave(roomId, id);
-    broadcast(remaining, { type: ServerMessageType.PeerLeft, id, reason } satisfies PeerLeftMessage);
+    broadcastLocally(remaining, JSON.stringify({ type: ServerMessageType.PeerLeft, id, reason } satisfies PeerLeftMessage));
+    this.context.shared?.mirror.left(roomId, id, reason);
     this.context.log.debug({ reqId: this.requestId, peer: id, room: shortRoomId(roomId), members: remaining.length }, 'peer left room');
   }
 
@@ -336,15 +411,8 @@ export class SignalingSession {
   }
 }
 
-function toMember(member: RoomMember<SignalingSession>): Member {
+function toMember(member: RoomMember<MemberHandle>): Member {
   return { id: member.id };
-}
-
-/** Serialises once and sends the same frame to every recipient. */
-function broadcast(recipients: readonly RoomMember<SignalingSession>[], message: ServerMessage): void {
-  if (recipients.length === 0) return;
-  const frame = JSON.stringify(message);
-  for (const recipient of recipients) recipient.handle.sendRaw(frame);
 }
 
 /** Enough of a room id to correlate log lines, too little to matter if logs leak. */

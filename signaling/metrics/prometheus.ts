@@ -10,10 +10,14 @@ import type { RoomRegistry } from '../rooms.js';
 import type { StunServer } from '../stun/stun-server.js';
 import type { IceServerIssuer } from '../ice/ice-server-issuer.js';
 import type { ServerCounters } from './server-counters.js';
+import type { RoomBus } from '../bus/room-bus.js';
 
 export interface MetricSources {
   counters: ServerCounters;
   rooms: RoomRegistry<unknown>;
+  /** Members connected to this instance (with shared rooms, the registry also holds members elsewhere). */
+  localMembers: () => number;
+  bus: RoomBus;
   sockets: WebSocketServer;
   iceServers: IceServerIssuer;
   stun: StunServer | undefined;
@@ -57,12 +61,25 @@ function gaugeFrom(registry: Registry, name: string, help: string, read: () => n
   });
 }
 
-export function metricsRegistry({ counters, rooms, sockets, iceServers, stun }: MetricSources): Registry {
+export function metricsRegistry({ counters, rooms, localMembers, bus, sockets, iceServers, stun }: MetricSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   gaugeFrom(registry, 'parley_connections', 'Open signaling WebSocket connections, joined or not.', () => sockets.clients.size);
-  gaugeFrom(registry, 'parley_rooms', 'Rooms with at least one member.', () => rooms.roomCount);
-  gaugeFrom(registry, 'parley_room_members', 'Members in all rooms.', () => rooms.memberCount);
+  gaugeFrom(registry, 'parley_rooms', 'Rooms with at least one member connected here.', () => rooms.roomCount);
+  gaugeFrom(registry, 'parley_room_members', 'Members of rooms connected here.', localMembers);
+  if (bus.shared) {
+    gaugeFrom(registry, 'parley_bus_ready', '1 while the room bus (Redis) can be used, 0 while it cannot.', () => (bus.ready ? 1 : 0));
+    new Gauge({
+      name: 'parley_bus_round_trip_seconds',
+      help: 'A PING to the room bus (Redis), timed when scraped; absent while it is away.',
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const seconds = await bus.ping().catch(() => undefined);
+        if (seconds !== undefined) this.set(seconds);
+      },
+    });
+  }
   countFrom(registry, 'parley_joins_total', 'Joins that got a welcome.', () => counters.joins);
   countFrom(registry, 'parley_signals_relayed_total', 'Signals forwarded between members.', () => counters.signalsRelayed);
   countByLabel(registry, 'parley_errors_sent_total', 'Error frames sent to clients, by code (refused frames, joins and requests; rate-limited, join-rate-limited and ice-refresh-limited are the rate limits).', 'code', () => counters.errorsSent);

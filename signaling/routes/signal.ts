@@ -11,8 +11,9 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import { HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
+import { CloseCode, HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
 import type { RoomRegistry } from '../rooms.js';
+import type { MemberHandle } from '../member-handle.js';
 import { SERVER_FULL_RETRY_MS, SignalingSession, type SessionContext, type SessionSocket } from '../session.js';
 import { handleSocketError } from '../socket-errors.js';
 import { ConnectionRegistry } from '../connections/connection-registry.js';
@@ -30,7 +31,9 @@ import type { ServerCounters } from '../metrics/server-counters.js';
 
 export interface SignalRouteOptions {
   config: ServerConfig;
-  rooms: RoomRegistry<SignalingSession>;
+  rooms: RoomRegistry<MemberHandle>;
+  /** Rooms shared with other instances over a bus (REDIS_URL). */
+  shared?: SessionContext['shared'];
   /** In noServer mode: this route hands it the upgrades it admits. */
   webSocketServer: WebSocketServer;
   iceServers: IceServerIssuer;
@@ -51,6 +54,9 @@ function originAllowed(origin: string | undefined, host: string, allowed: readon
   return schemeEnd > 0 && origin.slice(schemeEnd + 3) === host.toLowerCase();
 }
 
+/** Seconds a client is asked to wait while this instance has no room bus. */
+const BUS_RETRY_SECONDS = 2;
+
 /** Seconds a client refused over MAX_CONNECTIONS is asked to wait (Retry-After): as over MAX_ROOMS. */
 const SERVER_FULL_RETRY_SECONDS = SERVER_FULL_RETRY_MS / 1000;
 
@@ -63,7 +69,7 @@ function iceRefreshLimit(ttlSeconds: number): PairedRateLimit<'connection', 'add
   return new PairedRateLimit({ name: 'connection', perMinute: 4 * (60 / ttlSeconds), burst: 3 }, { name: 'address', perMinute: 60, burst: 60 });
 }
 
-export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer, iceServers, counters }: SignalRouteOptions): Promise<void> {
+export async function signalRoute(app: FastifyInstance, { config, rooms, webSocketServer, iceServers, counters, shared }: SignalRouteOptions): Promise<void> {
   const connections = new ConnectionRegistry<WebSocket, SignalingSession>(config.maxConnectionsPerIp);
   const heartbeat = new Heartbeat(connections, { intervalMs: config.heartbeatIntervalMs });
   const joinTimeout = new JoinTimeout<SessionSocket>({ timeoutMs: config.joinTimeoutMs });
@@ -96,7 +102,15 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
     joinRateLimit,
     log: app.log,
     counters,
+    ...(shared ? { shared } : {}),
   };
+  // The bus went away: every member here is told (4030) and comes back when it is; the stand-ins
+  // for members elsewhere are forgotten (the bus is rebuilt by those rejoins).
+  shared?.bus.onReadyChange((ready) => {
+    if (ready) return;
+    shared.mirror.clear();
+    for (const socket of [...connections.sockets()]) socket.close(CloseCode.BusUnavailable, 'room bus unavailable');
+  });
 
   /** Why this upgrade may not become a connection, or undefined if it may. */
   function refusalOf(request: IncomingMessage, requestId: string, ip: string, addressKey: string, host: string): HttpRefusal | undefined {
@@ -109,6 +123,7 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
       warnedAboutUntrustedProxy = true;
       app.log.warn({ reqId: requestId }, 'connections arrive through a proxy on this machine but TRUST_PROXY is not set: every client counts as the proxy\'s address for the per-address limits');
     }
+    if (shared && !shared.bus.ready) return HttpRefusal.NotReady;
     if (connections.size >= config.maxConnections) {
       app.log.warn({ reqId: requestId, maxConnections: config.maxConnections }, 'refused a connection over MAX_CONNECTIONS');
       return HttpRefusal.ServerFull;
@@ -154,7 +169,8 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
     const refusal = refusalOf(request, requestId, ip, addressKey, host);
     if (refusal) {
       counters.upgradeRefused(refusal.error);
-      refuseUpgrade(tcp, refusal, refusal === HttpRefusal.ServerFull ? { 'Retry-After': String(SERVER_FULL_RETRY_SECONDS) } : {});
+      const retryAfter = refusal === HttpRefusal.ServerFull ? SERVER_FULL_RETRY_SECONDS : refusal === HttpRefusal.NotReady ? BUS_RETRY_SECONDS : undefined;
+      refuseUpgrade(tcp, refusal, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
       return;
     }
     // ws guards the socket with its own error listener from here on.

@@ -48,10 +48,10 @@ describe('signaling protocol', () => {
   it('lists each HTTP refusal with a distinct error code, and a distinct status unless both mean "try again later"', () => {
     const refusals = Object.values(HttpRefusal);
     expect(new Set(refusals.map((refusal) => refusal.error)).size).toBe(refusals.length);
-    // A browser sees only the status of a refused upgrade: 503 (shutting down, full) means come
-    // back later, the others each mean something else.
+    // A browser sees only the status of a refused upgrade: 503 (shutting down, full, no room bus)
+    // means come back later, the others each mean something else.
     const others = refusals.filter((refusal) => refusal.status !== 503);
     expect(new Set(others.map((refusal) => refusal.status)).size).toBe(others.length);
-    expect(refusals.filter((refusal) => refusal.status === 503).map((refusal) => refusal.error).sort()).toEqual(['server-full', 'shutting-down']);
+    expect(refusals.filter((refusal) => refusal.status === 503).map((refusal) => refusal.error).sort()).toEqual(['not-ready', 'server-full', 'shutting-down']);
   });
 });

@@ -63,6 +63,7 @@ const EXAMPLES: Record<string, { valid: string; invalid: string }> = {
   ROOM_CAPACITY: { valid: '5', invalid: 'lots' },
   STUN_PORT: { valid: '3479', invalid: '70000' },
   METRICS_PORT: { valid: '9464', invalid: 'on' },
+  REDIS_URL: { valid: 'redis://127.0.0.1:6379', invalid: 'http://127.0.0.1:6379' },
   METRICS_HOST: { valid: '0.0.0.0', invalid: '' },
   STUN_HOST: { valid: '0.0.0.0', invalid: ' ' },
   TURN_URLS: { valid: 'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349', invalid: 'http://turn.example.org' },
