@@ -86,3 +86,12 @@ export const METRICS: Metric[] = [
   { id: 'bundle.embedGzipKiB', label: 'Embeddable element bundle, gzip', format: fixed(1, ' KiB'), goal: atMost(45, '≤ 45 KiB') },
   { id: 'bundle.appGzipKiB', label: 'Standalone app (JS + CSS + HTML), gzip', format: fixed(1, ' KiB') },
 ];
+
+/**
+ * The figures of the network-path scenario (network-paths.ts), printed in a table of their own: one
+ * column a path, ratios against the direct path. No goal has been set for them.
+ */
+export const PATH_METRICS: Metric[] = [
+  { id: 'paths.linkToFirstMessageMs', label: 'Link opened → first message shown (Parley app)', format: fixed(0, ' ms') },
+  { id: 'paths.bulkMiBPerSecond', label: 'Throughput, raw data channel, 8 MiB in 64 KiB chunks', format: fixed(2, ' MiB/s') },
+];

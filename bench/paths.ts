@@ -11,3 +11,5 @@ export const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
 export const BENCHMARKS_DOC = join(REPO_ROOT, 'docs/benchmarks.md');
 export const RAW_BASELINE_PAGE = join(REPO_ROOT, 'bench/pages/raw-baseline.html');
 export const TRANSPORT_BENCH_SCRIPT = join(REPO_ROOT, 'dist/bench-web/transport-bench.js');
+/** The coturn configuration shipped to operators, which the network-path scenario relays through. */
+export const SHIPPED_COTURN_CONFIG_SOURCE = join(REPO_ROOT, 'docs/coturn.conf');

@@ -14,6 +14,8 @@
  *                                      scenario: idle (memory, holding, and joins 5k → 10k net of
  *                                      holding), relay (4 and 1 in flight per pair), latency,
  *                                      join-storm)
+ *   npm run bench -- --only paths      just the network paths: direct, through NAT with STUN, relayed
+ *                                      through coturn, in network namespaces (root; network-paths.ts)
  *   npm run bench -- --reps 5          more repetitions
  *   npm run bench -- --smoke           every scenario shrunk to about a second (used by the tests)
  *   npm run bench -- --no-docs         leave docs/benchmarks.md as it is
@@ -26,13 +28,14 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSizes } from './bundle-size.js';
+import { NETWORK_PATH_LABEL, NETWORK_PATHS, networkPathsUnavailable, runNetworkPathScenarios, type NetworkPath } from './network-paths.js';
 import { runP2pScenarios } from './p2p-scenarios.js';
 import { unreviewedSettings } from './parley-limits.js';
 import { SERVER_LABEL } from './server-processes.js';
 import { idleScenario, joinStormScenario, latencyScenario, relayScenario, type ScenarioResult, type ServerScenarioOptions } from './server-scenarios.js';
 import type { ServerKind } from './signal-clients.js';
 import { summarise, type Summary } from './stats.js';
-import { METRICS, type Metric } from './metrics.js';
+import { METRICS, PATH_METRICS, type Metric } from './metrics.js';
 import { BENCHMARKS_DOC, RESULTS_DIR } from './paths.js';
 
 const { values: args } = parseArgs({
@@ -61,13 +64,15 @@ const SERVERS: ServerKind[] = ['parley', 'peerjs', 'bare'];
  */
 const WITH_MACHINE_FLOOR: ServerKind[] = [...SERVERS, 'ws'];
 
-type Samples = Record<string, Partial<Record<ServerKind | 'raw', number[]>>>;
+/** Who a figure is of: a server, the raw WebRTC page, or a network path. */
+type Subject = ServerKind | 'raw' | NetworkPath;
+type Samples = Record<string, Partial<Record<Subject, number[]>>>;
 const samples: Samples = {};
 const notes: string[] = [];
 const failures: string[] = [];
 const disturbances: { scenario: string; server: string; rep: number; othersCpu: number; repeated: boolean }[] = [];
 
-function record(metric: string, who: ServerKind | 'raw', value: number): void {
+function record(metric: string, who: Subject, value: number): void {
   ((samples[metric] ??= {})[who] ??= []).push(value);
 }
 
@@ -115,6 +120,23 @@ async function runServerScenarios(): Promise<void> {
   }
 }
 
+/** The network-path scenario, when this machine can build its lab; a failure keeps the figures so far. */
+async function runNetworkPaths(): Promise<void> {
+  const unavailable = await networkPathsUnavailable();
+  if (unavailable) {
+    const note = `Across networks: skipped, ${unavailable}.`;
+    notes.push(note);
+    process.stderr.write(`  ${note}\n`);
+    return;
+  }
+  try {
+    await runNetworkPathScenarios({ smoke, reps, record, note: (text) => notes.push(text) });
+  } catch (error) {
+    failures.push(`paths: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`  paths FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+}
+
 function format(value: number | undefined, metric: Metric): string {
   if (value === undefined || Number.isNaN(value)) return '—';
   return metric.format(value);
@@ -131,7 +153,7 @@ function ratio(parley: Summary | undefined, other: Summary | undefined): string 
   return `${(parley.median / other.median).toFixed(2)}×`;
 }
 
-function table(): string {
+function table(): string | undefined {
   const rows = [
     '| Metric | Parley | PeerJS | least-work Fastify relay | least-work ws relay | raw WebRTC | Parley ÷ PeerJS | Parley ÷ Fastify relay | Parley ÷ ws relay | Parley ÷ raw | Goal |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -139,14 +161,32 @@ function table(): string {
   for (const metric of METRICS) {
     const measured = samples[metric.id];
     if (!measured) continue;
-    const summary = (who: ServerKind | 'raw'): Summary | undefined => (measured[who] ? summarise(measured[who]!) : undefined);
+    const summary = (who: Subject): Summary | undefined => (measured[who] ? summarise(measured[who]!) : undefined);
     const parley = summary('parley');
     const goal = metric.goal?.(parley?.median, { peerjs: summary('peerjs')?.median, bare: summary('bare')?.median, raw: summary('raw')?.median });
     rows.push(
       `| ${metric.label} | ${cell(parley, metric)} | ${cell(summary('peerjs'), metric)} | ${cell(summary('bare'), metric)} | ${cell(summary('ws'), metric)} | ${cell(summary('raw'), metric)} | ${ratio(parley, summary('peerjs'))} | ${ratio(parley, summary('bare'))} | ${ratio(parley, summary('ws'))} | ${ratio(parley, summary('raw'))} | ${goal ? `${goal.met ? '✅' : '❌'} ${goal.text}` : ''} |`,
     );
   }
-  return rows.join('\n');
+  return rows.length > 2 ? rows.join('\n') : undefined;
+}
+
+/** The network paths side by side, with each against the direct one; no goals are set for them. */
+function pathsTable(): string | undefined {
+  const rows = [
+    `| Across networks | ${NETWORK_PATHS.map((path) => NETWORK_PATH_LABEL[path]).join(' | ')} | through NAT ÷ direct | relayed ÷ direct | relayed, cap lifted ÷ direct | Goal |`,
+    `|${' --- |'.repeat(NETWORK_PATHS.length + 5)}`,
+  ];
+  for (const metric of PATH_METRICS) {
+    const measured = samples[metric.id];
+    if (!measured) continue;
+    const summary = (path: NetworkPath): Summary | undefined => (measured[path] ? summarise(measured[path]!) : undefined);
+    const direct = summary('direct');
+    rows.push(
+      `| ${metric.label} | ${NETWORK_PATHS.map((path) => cell(summary(path), metric)).join(' | ')} | ${ratio(summary('stun'), direct)} | ${ratio(summary('relayed'), direct)} | ${ratio(summary('relayedUncapped'), direct)} | — |`,
+    );
+  }
+  return rows.length > 2 ? rows.join('\n') : undefined;
 }
 
 function chromiumVersion(): string {
@@ -164,20 +204,20 @@ async function main(): Promise<void> {
     record('bundle.embedGzipKiB', 'parley', sizes.embedGzipBytes / 1024);
     record('bundle.appGzipKiB', 'parley', sizes.appGzipBytes / 1024);
   }
-  if (!only || !['p2p', 'bundle'].includes(only)) await runServerScenarios();
+  if (!only || !['p2p', 'bundle', 'paths'].includes(only)) await runServerScenarios();
   if (!only || only === 'p2p') {
     const p2p = await runP2pScenarios({ smoke, reps });
     for (const [metric, byWho] of Object.entries(p2p.samples)) for (const [who, values] of Object.entries(byWho)) for (const value of values) record(metric, who as 'parley' | 'raw', value);
     notes.push(...p2p.notes);
   }
+  if (!only || only === 'paths') await runNetworkPaths();
 
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${chromiumVersion()}`;
   const date = new Date().toISOString();
   const markdown = [
     `Measured ${date.slice(0, 10)} on ${machine}; ${reps} repetition${reps === 1 ? '' : 's'} each, median (min–max).`,
     '',
-    table(),
-    '',
+    ...[table(), pathsTable()].flatMap((printed) => (printed ? [printed, ''] : [])),
     ...(failures.length > 0 ? ['Failed runs (not in the table):', ...failures.map((failure) => `- ${failure}`), ''] : []),
     ...(notes.length > 0 ? ['Notes:', ...notes.map((note) => `- ${note}`), ''] : []),
     `Runs repeated because other processes used over ${DISTURBANCE_LIMIT * 100}% of a core: ${disturbances.filter((d) => d.repeated).length}. Total time ${Math.round((Date.now() - started) / 1000)} s.`,

@@ -12,7 +12,9 @@ process.on('message', async (message) => {
   if (message.type === 'memory') {
     for (let round = 0; round < 4; round += 1) globalThis.gc();
     const { heapUsed, rss } = process.memoryUsage();
-    process.send({ type: 'memory', heapUsed, rss, connections: app.signalingSockets.clients.size });
+    // Members in rooms, as the operator's metrics count them.
+    const members = Number(/^parley_room_members (\d+)$/m.exec(await app.metrics.getSingleMetricAsString('parley_room_members'))?.[1]);
+    process.send({ type: 'memory', heapUsed, rss, connections: app.signalingSockets.clients.size, members });
   } else if (message.type === 'close') {
     await app.close();
     process.exit(0);

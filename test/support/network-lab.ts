@@ -326,6 +326,16 @@ export class NetworkLab {
     await run('ip', ['-n', inet, 'link', 'add', this.#bridge, 'type', 'bridge', 'forward_delay', '0']);
     await run('ip', ['-n', inet, 'address', 'add', `${LAB_SERVER_ADDRESS}/${PUBLIC_PREFIX_LENGTH}`, 'dev', this.#bridge]);
     await run('ip', ['-n', inet, 'link', 'set', this.#bridge, 'up']);
+    // The real internet routes everywhere: a packet to a home's private address is sent and lost,
+    // not refused. Without a default route a send fails with "network unreachable", and coturn
+    // stops relaying for an allocation after one (a relayed link died a second after it opened).
+    // So the default route leads to a link with nothing on its other end.
+    const nowhere = this.#interfaceName('nw');
+    const nowhereEnd = this.#interfaceName('ne');
+    await run('ip', ['-n', inet, 'link', 'add', nowhere, 'type', 'veth', 'peer', 'name', nowhereEnd]);
+    await run('ip', ['-n', inet, 'link', 'set', nowhere, 'arp', 'off', 'up']);
+    await run('ip', ['-n', inet, 'link', 'set', nowhereEnd, 'up']);
+    await run('ip', ['-n', inet, 'route', 'add', 'default', 'dev', nowhere]);
   }
 
   async #buildSite(site: LabSite): Promise<void> {

@@ -88,6 +88,9 @@ export function pathFromStats(report: Iterable<StatsEntry>): LinkPath | undefine
   // A peer-reflexive remote is an address learned from the other side's checks, before (or
   // instead of) its candidate arrived: on one network, that is its own address, one it also
   // announced as a host candidate (or, on one machine, ours); through NAT, its router's.
+  // Chromium leaves a peer-reflexive candidate's address out of its stats until the candidate it
+  // stands for arrives: until then the route is unknown, not "through NAT" (the next reading has it).
+  if (remoteType === 'prflx' && localType !== 'relay' && addressOf(remote!) === '') return undefined;
   const ownAddresses = new Set(
     [...entries.values()].filter((entry) => entry.type === 'remote-candidate' && entry.candidateType === 'host').map(addressOf),
   );

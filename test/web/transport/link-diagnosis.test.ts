@@ -49,6 +49,14 @@ describe('pathFromStats', () => {
     expect(path).toEqual({ route: 'local-network', localCandidate: 'host', remoteCandidate: 'host', protocol: 'udp', roundTripMs: 1 });
   });
 
+  it('says nothing of a peer-reflexive remote whose address the browser has not given yet', () => {
+    const path = pathFromStats(chromiumReport(candidate('L', 'local', 'host', '198.51.100.2'), { ...candidate('R', 'remote', 'prflx', ''), address: undefined }));
+    expect(path).toBeUndefined();
+    // Through our relay, the route is known whatever the other end's address.
+    const relayed = pathFromStats(chromiumReport(candidate('L', 'local', 'relay', '203.0.113.1'), { ...candidate('R', 'remote', 'prflx', ''), address: undefined }));
+    expect(relayed?.route).toBe('relayed');
+  });
+
   it('gives no round trip rather than zero', () => {
     const path = pathFromStats(chromiumReport(candidate('L', 'local', 'host', '198.51.100.2'), candidate('R', 'remote', 'host', '198.51.100.3'), [], 0));
     expect(path).toBeDefined();
