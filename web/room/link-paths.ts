@@ -10,6 +10,10 @@ import type { ParticipantRegistry } from './participants.js';
 
 /** How often round trips are read again; a getStats() pass per connection costs well under a millisecond. */
 export const PATH_REFRESH_MS = 5_000;
+/** A first reading that could not tell the path yet (the browser's stats lag) is tried again this soon. */
+export const PATH_RETRY_MS = 500;
+/** At most this many quick retries per connection; the regular readings go on anyway. */
+const MAX_QUICK_RETRIES = 6;
 
 export interface LinkPathsOptions {
   participants: ParticipantRegistry;
@@ -26,6 +30,8 @@ export class LinkPaths {
   readonly #options: LinkPathsOptions;
   readonly #clock: Clock;
   readonly #connected = new Set<string>();
+  /** Quick retries left for connections whose path is not known yet. */
+  readonly #retriesLeft = new Map<string, number>();
   #timer: IntervalHandle | undefined;
 
   constructor(options: LinkPathsOptions) {
@@ -36,6 +42,7 @@ export class LinkPaths {
   /** `id`'s connection is open and proven: read its path now and every PATH_REFRESH_MS. */
   connected(id: string): void {
     this.#connected.add(id);
+    this.#retriesLeft.set(id, MAX_QUICK_RETRIES);
     this.#options.participants.update(id, { linkFailure: undefined });
     void this.#read(id);
     this.#timer ??= this.#clock.setInterval(() => {
@@ -62,6 +69,7 @@ export class LinkPaths {
 
   #forget(id: string): void {
     this.#connected.delete(id);
+    this.#retriesLeft.delete(id);
     if (this.#connected.size === 0) this.#stopTimer();
   }
 
@@ -77,7 +85,15 @@ export class LinkPaths {
     } catch {
       return; // the connection closed while its stats were read
     }
-    if (!path || !this.#connected.has(id)) return;
+    if (!this.#connected.has(id)) return;
+    if (!path) {
+      const left = this.#retriesLeft.get(id) ?? 0;
+      if (left > 0 && this.#options.participants.get(id)?.path === undefined) {
+        this.#retriesLeft.set(id, left - 1);
+        this.#clock.setTimeout(() => void this.#read(id), PATH_RETRY_MS);
+      }
+      return;
+    }
     const before = this.#options.participants.get(id)?.path;
     this.#options.participants.update(id, { path });
     if (!before || before.route !== path.route || before.localCandidate !== path.localCandidate || before.remoteCandidate !== path.remoteCandidate) {

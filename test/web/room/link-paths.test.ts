@@ -1,6 +1,6 @@
 // The policy that keeps each participant's connection path current, with a fake probe and fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LinkPaths, PATH_REFRESH_MS } from '../../../web/room/link-paths.js';
+import { LinkPaths, PATH_REFRESH_MS, PATH_RETRY_MS } from '../../../web/room/link-paths.js';
 import { ParticipantRegistry } from '../../../web/room/participants.js';
 import type { LinkFailure, LinkPath } from '../../../web/transport/link-diagnosis.js';
 
@@ -44,6 +44,26 @@ describe('LinkPaths', () => {
     await vi.advanceTimersByTimeAsync(PATH_REFRESH_MS);
     expect(routes).toEqual([['bob', DIRECT], ['bob', RELAYED]]);
     expect(probes).toHaveLength(3);
+  });
+
+  it('tries again soon when the browser cannot tell the path yet, a bounded number of times', async () => {
+    const { participants, current, probes, paths } = setup();
+    current.set('bob', undefined);
+    paths.connected('bob');
+    await vi.advanceTimersByTimeAsync(PATH_RETRY_MS);
+    expect(probes).toHaveLength(2);
+    current.set('bob', DIRECT);
+    await vi.advanceTimersByTimeAsync(PATH_RETRY_MS);
+    expect(participants.get('bob')?.path).toEqual(DIRECT);
+    expect(probes).toHaveLength(3);
+    // Never known: six quick tries, then only the regular readings.
+    const never = setup();
+    never.current.set('bob', undefined);
+    never.paths.connected('bob');
+    await vi.advanceTimersByTimeAsync(PATH_REFRESH_MS - 1);
+    expect(never.probes).toHaveLength(7);
+    never.paths.dispose();
+    paths.dispose();
   });
 
   it('records why a connection found no path, tells the room, and forgets it once connected', async () => {
