@@ -2,6 +2,7 @@
  * Every figure the benchmark reports: its label, how to print it, and the goal it is judged by.
  * Anchors: `bare` is the least-work relay on Fastify, the framework floor (relay-frames.ts).
  */
+import { SHARED_ROOMS_LATENCY_RATE } from './server-scenarios.js';
 
 export interface Goal {
   text: string;
@@ -94,4 +95,27 @@ export const METRICS: Metric[] = [
 export const PATH_METRICS: Metric[] = [
   { id: 'paths.linkToFirstMessageMs', label: 'Link opened → first message shown (Parley app)', format: fixed(0, ' ms') },
   { id: 'paths.bulkMiBPerSecond', label: 'Throughput, raw data channel, 8 MiB in 64 KiB chunks', format: fixed(2, ' MiB/s') },
+];
+
+const sharedRoomsRate = SHARED_ROOMS_LATENCY_RATE.toLocaleString('en');
+
+/**
+ * The figures of the shared-rooms scenario (server-scenarios.ts), printed in a table of their own:
+ * one Parley instance beside two sharing rooms through Redis, each pair split across the two. The
+ * server's CPU is the instances' and redis-server's together. No goal has been set for them.
+ */
+export const SHARED_ROOMS_METRICS: Metric[] = [
+  { id: 'redis.relay.messagesPerSecond', label: 'Relay, 4 in flight per pair: messages/s (500 pairs, 1 KB)', format: thousands },
+  { id: 'redis.relay.messagesPerServerCpuSecond', label: 'Relay, 4 in flight per pair: messages per CPU-second (instances + Redis)', format: thousands },
+  { id: 'redis.relay.serverCpuPercent', label: 'Relay, 4 in flight per pair: CPU (instances + Redis)', format: fixed(0, ' %') },
+  { id: 'redis.relay.redisCpuPercent', label: 'Relay, 4 in flight per pair: CPU of redis-server alone', format: fixed(0, ' %') },
+  { id: 'redis.relay.window1.messagesPerSecond', label: 'Relay, 1 in flight per pair: messages/s (500 pairs, 1 KB)', format: thousands },
+  { id: 'redis.relay.window1.messagesPerServerCpuSecond', label: 'Relay, 1 in flight per pair: messages per CPU-second (instances + Redis)', format: thousands },
+  { id: 'redis.relay.window1.serverCpuPercent', label: 'Relay, 1 in flight per pair: CPU (instances + Redis)', format: fixed(0, ' %') },
+  { id: 'redis.relay.window1.redisCpuPercent', label: 'Relay, 1 in flight per pair: CPU of redis-server alone', format: fixed(0, ' %') },
+  { id: 'redis.latency.p50Ms', label: `Latency p50 at ${sharedRoomsRate} msg/s, after 1 s warm-up`, format: fixed(3, ' ms') },
+  { id: 'redis.latency.p99Ms', label: `Latency p99 at ${sharedRoomsRate} msg/s, after 1 s warm-up`, format: fixed(3, ' ms') },
+  { id: 'redis.latency.maxMs', label: `Latency max at ${sharedRoomsRate} msg/s, after 1 s warm-up`, format: fixed(2, ' ms') },
+  { id: 'redis.latency.achievedRate', label: 'Offered rate achieved', format: thousands },
+  { id: 'redis.latency.serverCpuPercent', label: `CPU at ${sharedRoomsRate} msg/s (instances + Redis)`, format: fixed(0, ' %') },
 ];

@@ -19,12 +19,13 @@ export const RAISED_LIMITS = {
 } as const satisfies Partial<ServerConfig>;
 
 /**
- * Settings left at their defaults on purpose: the harness sets where the server listens, and the
- * rest do not stand in the load generator's way (rooms of at most 5, frames of about 1 KB, every
- * client joins at once and answers pings).
+ * Settings left at their defaults on purpose: the harness sets where the server listens (its STUN
+ * server on a free UDP port too, and for several instances the Redis they share), and the rest do
+ * not stand in the load generator's way (rooms of at most 5, frames of about 1 KB, every client
+ * joins at once and answers pings).
  */
 const LEFT_AT_DEFAULT = new Set([
-  'port', 'host', 'web-root', 'log-level', 'trust-proxy', 'allowed-origins', 'ice-servers', 'room-capacity', 'max-frame-bytes',
+  'port', 'host', 'stun-port', 'redis-url', 'web-root', 'log-level', 'trust-proxy', 'allowed-origins', 'ice-servers', 'room-capacity', 'max-frame-bytes',
   'rate-limit-strikes', 'heartbeat-interval-ms', 'headers-timeout-ms', 'join-timeout-ms', 'shutdown-timeout-ms',
 ]);
 

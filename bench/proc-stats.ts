@@ -31,8 +31,10 @@ export function machineBusyCpuSeconds(): number {
 }
 
 export interface CpuWindow {
-  /** CPU seconds the server used. */
+  /** CPU seconds the server used (all its processes: several instances and their Redis count as one server). */
   server: number;
+  /** The same, process by process, in the order their pids were given. */
+  serverByProcess: number[];
   /** CPU seconds the load generator (and this orchestrator) used. */
   load: number;
   /** CPU seconds everything else on the machine used: the disturbance. */
@@ -41,15 +43,16 @@ export interface CpuWindow {
 }
 
 /** Starts measuring; call the returned function to end the window. */
-export function cpuWindow(serverPid: number, loadPids: number[]): () => CpuWindow {
+export function cpuWindow(serverPids: readonly number[], loadPids: readonly number[]): () => CpuWindow {
   const started = performance.now();
-  const server0 = processCpuSeconds(serverPid);
+  const server0 = serverPids.map(processCpuSeconds);
   const load0 = loadPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const machine0 = machineBusyCpuSeconds();
   return () => {
-    const server = processCpuSeconds(serverPid) - server0;
+    const serverByProcess = serverPids.map((pid, index) => processCpuSeconds(pid) - server0[index]!);
+    const server = serverByProcess.reduce((sum, seconds) => sum + seconds, 0);
     const load = loadPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) - load0;
     const machine = machineBusyCpuSeconds() - machine0;
-    return { server, load, others: Math.max(0, machine - server - load), wallSeconds: (performance.now() - started) / 1000 };
+    return { server, serverByProcess, load, others: Math.max(0, machine - server - load), wallSeconds: (performance.now() - started) / 1000 };
   };
 }

@@ -13,7 +13,9 @@
  *   npm run bench -- --only server     just the signaling-server scenarios (or: p2p, bundle, or one
  *                                      scenario: idle (memory, holding, and joins 5k → 10k net of
  *                                      holding), relay (4 and 1 in flight per pair), latency,
- *                                      join-storm)
+ *                                      join-storm, redis (one instance against two sharing rooms
+ *                                      through Redis, every pair split across them: relay and
+ *                                      latency; needs redis-server))
  *   npm run bench -- --only paths      just the network paths: direct, through NAT with STUN, relayed
  *                                      through coturn, in network namespaces (root; network-paths.ts)
  *   npm run bench -- --reps 5          more repetitions
@@ -31,11 +33,19 @@ import { bundleSizes } from './bundle-size.js';
 import { NETWORK_PATH_LABEL, NETWORK_PATHS, networkPathsUnavailable, runNetworkPathScenarios, type NetworkPath } from './network-paths.js';
 import { runP2pScenarios } from './p2p-scenarios.js';
 import { unreviewedSettings } from './parley-limits.js';
-import { SERVER_LABEL } from './server-processes.js';
-import { idleScenario, joinStormScenario, latencyScenario, relayScenario, type ScenarioResult, type ServerScenarioOptions } from './server-scenarios.js';
+import { SERVER_LABEL, sharedRoomsUnavailable } from './server-processes.js';
+import {
+  idleScenario,
+  joinStormScenario,
+  latencyScenario,
+  relayScenario,
+  sharedRoomsScenario,
+  type ScenarioResult,
+  type ServerScenarioOptions,
+} from './server-scenarios.js';
 import type { ServerKind } from './signal-clients.js';
 import { summarise, type Summary } from './stats.js';
-import { METRICS, PATH_METRICS, type Metric } from './metrics.js';
+import { METRICS, PATH_METRICS, SHARED_ROOMS_METRICS, type Metric } from './metrics.js';
 import { BENCHMARKS_DOC, RESULTS_DIR } from './paths.js';
 
 const { values: args } = parseArgs({
@@ -63,6 +73,8 @@ const SERVERS: ServerKind[] = ['parley', 'peerjs', 'bare'];
  * goes straight to `ws` too, so for joins it is also the least-work floor of Parley's own path.
  */
 const WITH_MACHINE_FLOOR: ServerKind[] = [...SERVERS, 'ws'];
+/** Several instances over Redis, beside the one instance they are to be judged against. */
+const ONE_AND_SHARED: ServerKind[] = ['parley', 'parleyRedis'];
 
 /** Who a figure is of: a server, the raw WebRTC page, or a network path. */
 type Subject = ServerKind | 'raw' | NetworkPath;
@@ -89,9 +101,17 @@ async function runServerScenarios(): Promise<void> {
     ['relay', relayScenario, SERVERS],
     ['latency', latencyScenario, WITH_MACHINE_FLOOR],
     ['join-storm', joinStormScenario, WITH_MACHINE_FLOOR],
+    ['redis', sharedRoomsScenario, ONE_AND_SHARED],
   ];
   for (const [name, scenario, servers] of scenarios) {
     if (only && only !== 'server' && only !== name) continue;
+    const unavailable = servers.includes('parleyRedis') ? sharedRoomsUnavailable() : undefined;
+    if (unavailable) {
+      const note = `Several instances over Redis: skipped, ${unavailable}.`;
+      notes.push(note);
+      process.stderr.write(`  ${note}\n`);
+      continue;
+    }
     // Interleave servers within each repetition, so slow drifts of the machine hit all alike.
     for (let rep = 1; rep <= reps; rep += 1) {
       for (const kind of servers) {
@@ -148,9 +168,9 @@ function cell(summary: Summary | undefined, metric: Metric): string {
   return `${format(summary.median, metric)} (${format(summary.min, metric)}–${format(summary.max, metric)})`;
 }
 
-function ratio(parley: Summary | undefined, other: Summary | undefined): string {
-  if (!parley || !other || !other.median) return '—';
-  return `${(parley.median / other.median).toFixed(2)}×`;
+function ratio(subject: Summary | undefined, against: Summary | undefined): string {
+  if (!subject || !against || !against.median) return '—';
+  return `${(subject.median / against.median).toFixed(2)}×`;
 }
 
 function table(): string | undefined {
@@ -167,6 +187,23 @@ function table(): string | undefined {
     rows.push(
       `| ${metric.label} | ${cell(parley, metric)} | ${cell(summary('peerjs'), metric)} | ${cell(summary('bare'), metric)} | ${cell(summary('ws'), metric)} | ${cell(summary('raw'), metric)} | ${ratio(parley, summary('peerjs'))} | ${ratio(parley, summary('bare'))} | ${ratio(parley, summary('ws'))} | ${ratio(parley, summary('raw'))} | ${goal ? `${goal.met ? '✅' : '❌'} ${goal.text}` : ''} |`,
     );
+  }
+  return rows.length > 2 ? rows.join('\n') : undefined;
+}
+
+/** One Parley instance beside two sharing rooms through Redis (every pair split across them); no goal set. */
+function sharedRoomsTable(): string | undefined {
+  const rows = [
+    `| Several instances over Redis | ${SERVER_LABEL.parley}, one instance | ${SERVER_LABEL.parleyRedis} | 2 instances + Redis ÷ one | Goal |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const metric of SHARED_ROOMS_METRICS) {
+    const measured = samples[metric.id];
+    if (!measured) continue;
+    const summary = (who: ServerKind): Summary | undefined => (measured[who] ? summarise(measured[who]!) : undefined);
+    const one = summary('parley');
+    const shared = summary('parleyRedis');
+    rows.push(`| ${metric.label} | ${cell(one, metric)} | ${cell(shared, metric)} | ${ratio(shared, one)} | — |`);
   }
   return rows.length > 2 ? rows.join('\n') : undefined;
 }
@@ -217,7 +254,7 @@ async function main(): Promise<void> {
   const markdown = [
     `Measured ${date.slice(0, 10)} on ${machine}; ${reps} repetition${reps === 1 ? '' : 's'} each, median (min–max).`,
     '',
-    ...[table(), pathsTable()].flatMap((printed) => (printed ? [printed, ''] : [])),
+    ...[table(), sharedRoomsTable(), pathsTable()].flatMap((printed) => (printed ? [printed, ''] : [])),
     ...(failures.length > 0 ? ['Failed runs (not in the table):', ...failures.map((failure) => `- ${failure}`), ''] : []),
     ...(notes.length > 0 ? ['Notes:', ...notes.map((note) => `- ${note}`), ''] : []),
     `Runs repeated because other processes used over ${DISTURBANCE_LIMIT * 100}% of a core: ${disturbances.filter((d) => d.repeated).length}. Total time ${Math.round((Date.now() - started) / 1000)} s.`,

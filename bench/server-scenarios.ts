@@ -1,11 +1,11 @@
 /**
- * The signaling-server scenarios. Each runs once against one server kind (a fresh server process
- * and a fresh load generator) and returns its figures; CPU is measured per window from /proc,
- * including what other processes used, so disturbed runs can be repeated.
+ * The signaling-server scenarios. Each runs once against one server kind (a fresh server, of one
+ * process or several, and a fresh load generator) and returns its figures; CPU is measured per
+ * window from /proc, including what other processes used, so disturbed runs can be repeated.
  */
 import { cpuWindow, processRssBytes, type CpuWindow } from './proc-stats.js';
-import { pinToCore, startLoadGenerator, startServerProcess } from './server-processes.js';
-import { signalUrl, type ServerKind } from './signal-clients.js';
+import { pinToCore, startLoadGenerator, startServer, type LoadGenerator, type ServerPart } from './server-processes.js';
+import type { ServerKind } from './signal-clients.js';
 
 export interface ScenarioResult {
   figures: Record<string, number>;
@@ -27,26 +27,43 @@ function disturbanceOf(windows: CpuWindow[]): number {
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface RunningServer {
-  pid: number;
-  /** Whether the server and the load generator each had a core of their own. */
+interface ServerUnderLoad {
+  /** Every process of the server: its CPU and memory are the server's. */
+  pids: number[];
+  parts: ServerPart[];
+  /** Whether the server (all its processes) and the load generator each had a core of their own. */
   pinned: boolean;
 }
 
-async function withServer<T>(
-  kind: ServerKind,
-  body: (server: RunningServer, generator: Awaited<ReturnType<typeof startLoadGenerator>>) => Promise<T>,
-  { pinCores = false } = {},
-): Promise<T> {
-  const server = await startServerProcess(kind);
-  const generator = await startLoadGenerator(kind, signalUrl(kind, server.port));
+async function withServer<T>(kind: ServerKind, body: (server: ServerUnderLoad, generator: LoadGenerator) => Promise<T>, { pinCores = false } = {}): Promise<T> {
+  const server = await startServer(kind);
   try {
-    const pinned = pinCores && pinToCore(server.pid, 0) && pinToCore(generator.pid, 1);
-    return await body({ pid: server.pid, pinned }, generator);
+    const generator = await startLoadGenerator(kind, server.urls);
+    try {
+      const pinned = pinCores && server.parts.every((part) => pinToCore(part.pid, 0)) && pinToCore(generator.pid, 1);
+      return await body({ pids: server.parts.map((part) => part.pid), parts: server.parts, pinned }, generator);
+    } finally {
+      await generator.stop();
+    }
   } finally {
-    await generator.stop();
     await server.stop();
   }
+}
+
+function serverRssBytes(server: ServerUnderLoad): number {
+  return server.pids.reduce((sum, pid) => sum + processRssBytes(pid), 0);
+}
+
+/** `instance 1 1.20 s, instance 2 1.10 s, redis-server 0.70 s of CPU in 10.0 s`, for a server of several processes. */
+function cpuByPart(server: ServerUnderLoad, window: CpuWindow): string {
+  const parts = server.parts.map((part, index) => `${part.role} ${window.serverByProcess[index]!.toFixed(2)} s`).join(', ');
+  return `${parts} of CPU in ${window.wallSeconds.toFixed(1)} s`;
+}
+
+/** Redis's share of a window's server CPU, where the server has a redis-server; else undefined. */
+function redisCpuPercent(server: ServerUnderLoad, window: CpuWindow): number | undefined {
+  const index = server.parts.findIndex((part) => part.role === 'redis-server');
+  return index < 0 ? undefined : (window.serverByProcess[index]! / window.wallSeconds) * 100;
 }
 
 function check(reply: { ok: boolean; error?: string }, what: string): void {
@@ -73,12 +90,12 @@ export async function idleScenario(kind: ServerKind, options: ServerScenarioOpti
     const notes: string[] = [];
     const windows: CpuWindow[] = [];
     await settle(500);
-    const baselineRss = processRssBytes(server.pid);
+    const baselineRss = serverRssBytes(server);
     let connected = 0;
     /** Server CPU seconds per wall second in the hold window just before, if there was one. */
     let holdingRate: number | undefined;
     for (const level of levels) {
-      const accepting = cpuWindow(server.pid, [generator.pid, process.pid]);
+      const accepting = cpuWindow(server.pids, [generator.pid, process.pid]);
       check(await generator.run({ op: 'connect', count: level - connected, roomSize: 5 }), `connect ${level}`);
       const accepted = accepting();
       windows.push(accepted);
@@ -94,12 +111,12 @@ export async function idleScenario(kind: ServerKind, options: ServerScenarioOpti
       }
       connected = level;
       await settle(options.smoke ? 100 : 1000);
-      figures[`idle.${level}.rssPerConnectionBytes`] = (processRssBytes(server.pid) - baselineRss) / level;
+      figures[`idle.${level}.rssPerConnectionBytes`] = (serverRssBytes(server) - baselineRss) / level;
       // Long enough to see the steady heartbeat cost: Parley spreads one ping per connection over
       // its interval (30 s by default), and PeerJS clients beat every 5 s. Longer from 5k on: the
       // 5k rate is subtracted from the measured join window, and the 10k one has a goal.
       const holdSeconds = options.smoke ? 0.5 : level >= 5000 ? 10 : 5;
-      const holdingWindow = cpuWindow(server.pid, [generator.pid, process.pid]);
+      const holdingWindow = cpuWindow(server.pids, [generator.pid, process.pid]);
       check(await generator.run({ op: 'hold', seconds: holdSeconds }), 'hold');
       const held = holdingWindow();
       windows.push(held);
@@ -122,7 +139,13 @@ const RELAY_SHAPES = [
 
 /** 500 pairs relaying ~1 KB signals in each load shape: throughput and CPU cost per message. */
 export async function relayScenario(kind: ServerKind, options: ServerScenarioOptions): Promise<ScenarioResult> {
+  return measureRelay(kind, options, '');
+}
+
+/** The relay scenario, its figure ids prefixed with `scope`. */
+async function measureRelay(kind: ServerKind, options: ServerScenarioOptions, scope: string): Promise<ScenarioResult> {
   const figures: Record<string, number> = {};
+  const notes: string[] = [];
   const windows: CpuWindow[] = [];
   // A fresh server for each shape, so neither inherits the other's connections or heap.
   for (const { window: inFlight, figurePrefix } of RELAY_SHAPES) {
@@ -131,48 +154,102 @@ export async function relayScenario(kind: ServerKind, options: ServerScenarioOpt
       const reply = await generator.run<{ delivered: number; seconds: number }>(
         { op: 'relay', pairs: options.smoke ? 10 : 500, seconds: options.smoke ? 0.5 : 10, window: inFlight, payloadBytes: 1024 },
         (phase) => {
-          if (phase === 'measuring') window = cpuWindow(server.pid, [generator.pid, process.pid]);
+          if (phase === 'measuring') window = cpuWindow(server.pids, [generator.pid, process.pid]);
         },
       );
       check(reply, `relay, ${inFlight} in flight`);
       const measured = window!();
       windows.push(measured);
-      figures[`${figurePrefix}.messagesPerSecond`] = reply.delivered / reply.seconds;
-      figures[`${figurePrefix}.messagesPerServerCpuSecond`] = reply.delivered / Math.max(measured.server, 0.01);
-      figures[`${figurePrefix}.serverCpuPercent`] = (measured.server / measured.wallSeconds) * 100;
+      const prefix = `${scope}${figurePrefix}`;
+      figures[`${prefix}.messagesPerSecond`] = reply.delivered / reply.seconds;
+      figures[`${prefix}.messagesPerServerCpuSecond`] = reply.delivered / Math.max(measured.server, 0.01);
+      figures[`${prefix}.serverCpuPercent`] = (measured.server / measured.wallSeconds) * 100;
+      const redisPercent = redisCpuPercent(server, measured);
+      if (redisPercent !== undefined) figures[`${prefix}.redisCpuPercent`] = redisPercent;
+      if (server.parts.length > 1) notes.push(`relay, ${inFlight} in flight: ${cpuByPart(server, measured)}`);
     });
   }
-  return { figures, disturbance: disturbanceOf(windows), notes: [] };
+  return { figures, disturbance: disturbanceOf(windows), notes };
 }
 
 /** Latency at a fixed offered load of 5,000 messages per second. */
 export async function latencyScenario(kind: ServerKind, options: ServerScenarioOptions): Promise<ScenarioResult> {
+  return measureLatency(kind, options, { ratePerSecond: 5000, warmupSeconds: 0, scope: '' });
+}
+
+/** The latency scenario at `ratePerSecond`, after `warmupSeconds` at that rate, its figure ids prefixed with `scope`. */
+async function measureLatency(
+  kind: ServerKind,
+  options: ServerScenarioOptions,
+  { ratePerSecond, warmupSeconds, scope }: { ratePerSecond: number; warmupSeconds: number; scope: string },
+): Promise<ScenarioResult> {
   // The server and the load generator on a core each: a latency tail is then the server's, not the
-  // two taking turns on one core.
+  // two taking turns on one core. A server of several processes has the one core for them all.
   return withServer(kind, async (server, generator) => {
     let window: (() => CpuWindow) | undefined;
     const reply = await generator.run<{ p50: number; p99: number; max: number; sent: number; received: number; achievedRate: number }>(
-      { op: 'latency', pairs: options.smoke ? 5 : 100, ratePerSecond: options.smoke ? 500 : 5000, seconds: options.smoke ? 0.5 : 10, payloadBytes: 1024 },
+      {
+        op: 'latency',
+        pairs: options.smoke ? 5 : 100,
+        ratePerSecond: options.smoke ? ratePerSecond / 10 : ratePerSecond,
+        seconds: options.smoke ? 0.5 : 10,
+        payloadBytes: 1024,
+        warmupSeconds: options.smoke ? Math.min(warmupSeconds, 0.2) : warmupSeconds,
+      },
       (phase) => {
-        if (phase === 'measuring') window = cpuWindow(server.pid, [generator.pid, process.pid]);
+        if (phase === 'measuring') window = cpuWindow(server.pids, [generator.pid, process.pid]);
       },
     );
     check(reply, 'latency');
     const measured = window!();
     const notes = reply.received < reply.sent ? [`${reply.sent - reply.received} of ${reply.sent} messages not received within 5 s`] : [];
     if (!server.pinned) notes.push('the server and the load generator shared the cores (they could not be given one each)');
+    if (server.parts.length > 1) notes.push(`latency: ${cpuByPart(server, measured)}`);
     return {
-      figures: { 'latency.p50Ms': reply.p50, 'latency.p99Ms': reply.p99, 'latency.maxMs': reply.max, 'latency.achievedRate': reply.achievedRate },
+      figures: {
+        [`${scope}latency.p50Ms`]: reply.p50,
+        [`${scope}latency.p99Ms`]: reply.p99,
+        [`${scope}latency.maxMs`]: reply.max,
+        [`${scope}latency.achievedRate`]: reply.achievedRate,
+        [`${scope}latency.serverCpuPercent`]: (measured.server / measured.wallSeconds) * 100,
+      },
       disturbance: disturbanceOf([measured]),
       notes,
     };
   }, { pinCores: true });
 }
 
+/**
+ * The offered rate of the cross-instance latency figures, for one instance and for two over Redis
+ * alike: the latency scenario's.
+ */
+export const SHARED_ROOMS_LATENCY_RATE = 5000;
+/**
+ * Sent before the measured window, for one instance and for two alike, as the relay warms up: the
+ * first second across instances runs cold and queues messages for ~200 ms (docs/performance.md).
+ */
+const SHARED_ROOMS_LATENCY_WARMUP_SECONDS = 1;
+
+/**
+ * One Parley instance against two sharing rooms through Redis (run it with 'parley' and
+ * 'parleyRedis'). Each pair's members sit on different instances, so every signal goes instance →
+ * Redis → instance: the relay in both load shapes, with the CPU of both instances and redis-server
+ * counted as the server's, and latency at a fixed offered rate. Figure ids start with `redis.`.
+ */
+export async function sharedRoomsScenario(kind: ServerKind, options: ServerScenarioOptions): Promise<ScenarioResult> {
+  const relay = await measureRelay(kind, options, 'redis.');
+  const latency = await measureLatency(kind, options, { ratePerSecond: SHARED_ROOMS_LATENCY_RATE, warmupSeconds: SHARED_ROOMS_LATENCY_WARMUP_SECONDS, scope: 'redis.' });
+  return {
+    figures: { ...relay.figures, ...latency.figures },
+    disturbance: Math.max(relay.disturbance, latency.disturbance),
+    notes: [...relay.notes, ...latency.notes],
+  };
+}
+
 /** 200 rooms × 5 peers joining at once: time until every pair has exchanged a signal. */
 export async function joinStormScenario(kind: ServerKind, options: ServerScenarioOptions): Promise<ScenarioResult> {
   return withServer(kind, async (server, generator) => {
-    const window = cpuWindow(server.pid, [generator.pid, process.pid]);
+    const window = cpuWindow(server.pids, [generator.pid, process.pid]);
     const reply = await generator.run<{ ms: number; pairsDone: number; pairsTotal: number }>({
       op: 'join-storm',
       rooms: options.smoke ? 4 : 200,

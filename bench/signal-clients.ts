@@ -5,16 +5,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, type JoinMessage } from '../protocol/signaling.js';
+import { PROTOCOL_VERSION, ServerMessageType, type JoinMessage } from '../protocol/signaling.js';
 
-/** 'bare': the Fastify relay (the framework floor); 'ws': the same on `ws` alone (the machine floor). */
-export type ServerKind = 'parley' | 'bare' | 'ws' | 'peerjs';
+/**
+ * 'bare': the Fastify relay (the framework floor); 'ws': the same on `ws` alone (the machine floor);
+ * 'parleyRedis': two Parley instances sharing rooms through Redis, each room's members placed on
+ * the instances in turn, so every signal between two members crosses Redis.
+ */
+export type ServerKind = 'parley' | 'parleyRedis' | 'bare' | 'ws' | 'peerjs';
 
 export interface SignalClient {
   readonly id: string;
   /** Ids of the room members present when this client joined (empty for PeerJS: no rooms). */
   readonly membersAtJoin: readonly string[];
   send(to: string, data: Record<string, unknown>): void;
+  /**
+   * Resolves once this client's server accepts signals to `id`: at once if `id` was in the room at
+   * the join (or the server has no rooms), else when `peer-joined` names it. Over Redis, a member's
+   * instance hears of a newcomer on another instance a moment after the newcomer's welcome, and
+   * refuses signals to it until then.
+   */
+  knows(id: string): Promise<void>;
   /** Sets the one listener for relayed signals; those that arrived earlier are handed over first. */
   onSignal(listener: (from: string, data: Record<string, unknown>) => void): void;
   close(): void;
@@ -63,24 +74,56 @@ class SignalInbox {
   }
 }
 
+/** The room members a client's server has told it of. */
+class KnownPeers {
+  readonly #known = new Set<string>();
+  readonly #waiting = new Map<string, (() => void)[]>();
+
+  learn(id: string): void {
+    this.#known.add(id);
+    for (const resolve of this.#waiting.get(id) ?? []) resolve();
+    this.#waiting.delete(id);
+  }
+
+  whenKnown(id: string): Promise<void> {
+    if (this.#known.has(id)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiting = this.#waiting.get(id) ?? [];
+      waiting.push(resolve);
+      this.#waiting.set(id, waiting);
+    });
+  }
+}
+
 async function parleyLike(url: string, room: string): Promise<SignalClient> {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   await opened(socket);
   const inbox = new SignalInbox();
+  const peers = new KnownPeers();
   const welcome = await new Promise<{ id: string; members: { id: string }[] }>((resolve, reject) => {
     socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString()) as { type: string; id: string; members: { id: string }[]; from: string; data: Record<string, unknown> };
-      if (message.type === 'welcome') resolve(message);
-      else if (message.type === 'signal') inbox.deliver(message.from, message.data);
-      else if (message.type === 'error') reject(new Error(`server error: ${raw.toString()}`));
+      const message = JSON.parse(raw.toString()) as {
+        type: string;
+        id: string;
+        members: { id: string }[];
+        from: string;
+        data: Record<string, unknown>;
+        peer: { id: string };
+      };
+      if (message.type === ServerMessageType.Welcome) resolve(message);
+      else if (message.type === ServerMessageType.Signal) inbox.deliver(message.from, message.data);
+      else if (message.type === ServerMessageType.PeerJoined) peers.learn(message.peer.id);
+      else if (message.type === ServerMessageType.Error) reject(new Error(`server error: ${raw.toString()}`));
     });
     const join: JoinMessage = { type: 'join', v: PROTOCOL_VERSION, room, session: randomId(), key: randomKeyDigest() };
     socket.send(JSON.stringify(join));
   });
+  for (const member of welcome.members) peers.learn(member.id);
   return {
     id: welcome.id,
     membersAtJoin: welcome.members.map((member) => member.id),
     send: (to, data) => socket.send(JSON.stringify({ type: 'signal', to, data })),
+    knows: (id) => peers.whenKnown(id),
     onSignal: (listener) => inbox.attach(listener),
     close: () => socket.terminate(),
   };
@@ -109,6 +152,8 @@ async function peerjs(url: string): Promise<SignalClient> {
     id,
     membersAtJoin: [],
     send: (to, payload) => socket.send(JSON.stringify({ type: 'OFFER', dst: to, payload })),
+    // No rooms: PeerJS relays to any id, and queues for ids not yet online.
+    knows: () => Promise.resolve(),
     onSignal: (listener) => inbox.attach(listener),
     close: () => {
       clearTimeout(heartbeatTimer);

@@ -32,7 +32,7 @@ import type { IssuedIceServers } from './ice/ice-server-issuer.js';
 import type { RateVerdict } from './connections/paired-rate-limit.js';
 import type { ServerCounters } from './metrics/server-counters.js';
 import type { MemberHandle } from './member-handle.js';
-import type { AdmissionLimits, RoomBus } from './bus/room-bus.js';
+import type { Admission, AdmissionLimits, RoomBus } from './bus/room-bus.js';
 import { broadcastLocally, type RoomMirror } from './bus/room-mirror.js';
 import type { JoinVerdict } from './connections/join-rate-limit.js';
 import { TokenBucket } from './token-bucket.js';
@@ -289,55 +289,66 @@ export class SignalingSession implements MemberHandle {
   /** A join when rooms are shared: the bus admits it (caps across instances), then as above. */
   private joinShared(message: JoinMessage, id: string, shared: NonNullable<SessionContext['shared']>): void {
     this.#admitting = true;
+    shared.mirror.admitting(message.room);
     shared.bus.admit(message.room, id, this.address, shared.limits).then(
       (admission) => {
         this.#admitting = false;
-        if (this.#closed) {
-          // Gone while it was admitted: nobody was told of it, so the place is just given back.
-          if (admission.kind === 'admitted') void shared.bus.release(message.room, id).catch(() => undefined);
-          return;
+        try {
+          this.admittedShared(message, id, shared, admission);
+        } finally {
+          shared.mirror.admitted(message.room);
         }
-        switch (admission.kind) {
-          case 'too-many-rooms':
-            this.context.log.warn({ reqId: this.requestId, maxRooms: shared.limits.maxRooms }, 'refused a join over MAX_ROOMS');
-            this.refuseJoinForNow(ErrorCode.ServerFull, new TooManyRoomsError(shared.limits.maxRooms).message, SERVER_FULL_RETRY_MS);
-            return;
-          case 'room-full':
-          case 'address-full':
-            this.sendError(
-              ErrorCode.RoomFull,
-              admission.kind === 'room-full'
-                ? new RoomFullError(shared.limits.capacity).message
-                : `This room already has ${admission.fromAddress} people connecting from your network, the most this server allows from one address.`,
-              ClientMessageType.Join,
-            );
-            this.socket.close(CloseCode.RoomFull, 'room full');
-            return;
-          case 'admitted':
-            break;
-        }
-        const previous = this.context.rooms.get(message.room, id);
-        if (previous) {
-          this.context.rooms.leave(message.room, id);
-          if (!previous.handle.remote) shared.mirror.replacedHere(message.room);
-          previous.handle.replacedByNewerConnection();
-        } else if (admission.replacedOn !== undefined && admission.replacedOn !== shared.bus.instance) {
-          shared.bus.send(admission.replacedOn, { type: 'replaced', room: message.room, id });
-        }
-        shared.mirror.prepare(message.room, admission.others);
-        const member: RoomMember<MemberHandle> = { id, handle: this };
-        const existing = this.context.rooms.join(message.room, member);
-        shared.mirror.joined(message.room, id, admission.others);
-        this.completeJoin(message.room, member, existing, admission.replacedOn !== undefined);
       },
       (error: unknown) => {
         this.#admitting = false;
+        shared.mirror.admitted(message.room);
         this.context.log.warn({ reqId: this.requestId, err: error }, 'the room bus could not admit a join');
         if (this.#closed) return;
         this.sendError(ErrorCode.Internal, 'The server cannot reach its room bus; try again in a moment.', ClientMessageType.Join);
         this.socket.close(CloseCode.BusUnavailable, 'room bus unavailable');
       },
     );
+  }
+
+  /** The bus's answer to a shared join. */
+  private admittedShared(message: JoinMessage, id: string, shared: NonNullable<SessionContext['shared']>, admission: Admission): void {
+    if (this.#closed) {
+      // Gone while it was admitted: nobody was told of it, so the place is just given back.
+      if (admission.kind === 'admitted') void shared.bus.release(message.room, id).catch(() => undefined);
+      return;
+    }
+    switch (admission.kind) {
+      case 'too-many-rooms':
+        this.context.log.warn({ reqId: this.requestId, maxRooms: shared.limits.maxRooms }, 'refused a join over MAX_ROOMS');
+        this.refuseJoinForNow(ErrorCode.ServerFull, new TooManyRoomsError(shared.limits.maxRooms).message, SERVER_FULL_RETRY_MS);
+        return;
+      case 'room-full':
+      case 'address-full':
+        this.sendError(
+          ErrorCode.RoomFull,
+          admission.kind === 'room-full'
+            ? new RoomFullError(shared.limits.capacity).message
+            : `This room already has ${admission.fromAddress} people connecting from your network, the most this server allows from one address.`,
+          ClientMessageType.Join,
+        );
+        this.socket.close(CloseCode.RoomFull, 'room full');
+        return;
+      case 'admitted':
+        break;
+    }
+    const previous = this.context.rooms.get(message.room, id);
+    if (previous) {
+      this.context.rooms.leave(message.room, id);
+      if (!previous.handle.remote) shared.mirror.replacedHere(message.room);
+      previous.handle.replacedByNewerConnection();
+    } else if (admission.replacedOn !== undefined && admission.replacedOn !== shared.bus.instance) {
+      shared.bus.send(admission.replacedOn, { type: 'replaced', room: message.room, id });
+    }
+    shared.mirror.prepare(message.room, admission.others);
+    const member: RoomMember<MemberHandle> = { id, handle: this };
+    const existing = this.context.rooms.join(message.room, member);
+    shared.mirror.joined(message.room, id, admission.others);
+    this.completeJoin(message.room, member, existing, admission.replacedOn !== undefined);
   }
 
   private relaySignal(message: SignalRequest, rawData: string | undefined): void {

@@ -44,6 +44,11 @@ export function broadcastLocally(recipients: readonly RoomMember<MemberHandle>[]
 export class RoomMirror {
   /** Members connected here, per mirrored room. */
   readonly #localCounts = new Map<string, number>();
+  /**
+   * Rooms a member here is being admitted to, with the events that came for them meanwhile: another
+   * instance's newcomer can be announced before our own admission returns, and must not be lost.
+   */
+  readonly #pending = new Map<string, { admissions: number; events: BusEvent[] }>();
 
   constructor(
     private readonly rooms: RoomRegistry<MemberHandle>,
@@ -57,6 +62,23 @@ export class RoomMirror {
     let count = 0;
     for (const value of this.#localCounts.values()) count += value;
     return count;
+  }
+
+  /** A member here asks the bus to join `room`: events for it are held until the answer. */
+  admitting(room: string): void {
+    const pending = this.#pending.get(room);
+    if (pending) pending.admissions += 1;
+    else this.#pending.set(room, { admissions: 1, events: [] });
+  }
+
+  /** The bus answered an admission to `room` (after `joined`, or refused): held events are applied. */
+  admitted(room: string): void {
+    const pending = this.#pending.get(room);
+    if (!pending) return;
+    pending.admissions -= 1;
+    if (pending.admissions > 0) return;
+    this.#pending.delete(room);
+    for (const event of pending.events) this.#apply(event);
   }
 
   /** A member here is about to join `room`, where the bus says `others` are: stand-ins for those elsewhere. */
@@ -98,6 +120,7 @@ export class RoomMirror {
   clear(): void {
     for (const room of this.#localCounts.keys()) this.#dropRoom(room);
     this.#localCounts.clear();
+    for (const pending of this.#pending.values()) pending.events.length = 0;
   }
 
   #forgetLocal(room: string): void {
@@ -116,6 +139,11 @@ export class RoomMirror {
   }
 
   #apply(event: BusEvent): void {
+    const pending = this.#pending.get(event.room);
+    if (pending) {
+      pending.events.push(event);
+      return;
+    }
     if (!this.#localCounts.has(event.room)) return;
     switch (event.type) {
       case 'joined': {

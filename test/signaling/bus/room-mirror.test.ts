@@ -152,6 +152,20 @@ describe('RoomMirror', () => {
     ]);
   });
 
+  it('holds what comes for a room while a member here is being admitted to it, then applies it (two joining at once)', () => {
+    const { bus, rooms, mirror, ada } = setup();
+    mirror.admitting(ROOM);
+    // Bob, on another instance, got in first and is announced before Ada's admission returns.
+    bus.deliver({ type: 'joined', room: ROOM, member: { id: 'bob', instance: 'there' } });
+    expect(rooms.get(ROOM, 'bob')).toBeUndefined();
+    mirror.prepare(ROOM, []);
+    rooms.join(ROOM, { id: 'ada', handle: ada });
+    mirror.joined(ROOM, 'ada', []);
+    mirror.admitted(ROOM);
+    expect(rooms.get(ROOM, 'bob')?.handle.remote).toBe(true);
+    expect(ada.frames).toEqual([{ type: 'peer-joined', peer: { id: 'bob' } }]);
+  });
+
   it('forgets every stand-in when the bus is gone', () => {
     const { rooms, mirror, adaJoins } = setup();
     adaJoins();
