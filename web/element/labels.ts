@@ -52,19 +52,19 @@ export const LINK_ROUTE_LABEL: Record<LinkRoute, string> = {
 export const LINK_FAILURE_LABEL: Record<LinkFailure, { short: string; long: string }> = {
   'no-ice-servers': {
     short: 'No path between your networks',
-    long: 'No direct path was found, and this server offers no STUN or TURN server, so only people on the same network can connect. Its operator can turn them on.',
+    long: 'No direct path was found, and this server offers no STUN or TURN server, so only people on the same network can connect.',
   },
   'no-turn': {
     short: 'No direct path · no TURN server',
-    long: 'No direct path was found through the routers between you, and no TURN server is configured; people on strict networks need one. The server’s operator can add one.',
+    long: 'No direct path was found through the routers between you, and no TURN server is configured; people on strict networks need one.',
   },
   'turn-refused': {
     short: 'TURN refused the credentials',
-    long: 'No direct path was found, and the TURN server refused the credentials (expired, or not made with its secret), so the connection could not be relayed.',
+    long: 'No direct path was found, and the TURN server refused the credentials (expired, or not made with its secret).',
   },
   'turn-unreachable': {
     short: 'TURN server unreachable',
-    long: 'No direct path was found, and the TURN server could not be reached from this network, so the connection could not be relayed.',
+    long: 'No direct path was found, and the TURN server could not be reached from this network.',
   },
   'no-path': {
     short: 'No path, even relayed',
