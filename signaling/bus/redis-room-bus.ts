@@ -132,6 +132,8 @@ export class RedisRoomBus implements RoomBus {
   #everReady = false;
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
+  /** The last error a connection reported: "Connection is closed" alone would not say why. */
+  #lastError: Error | undefined;
 
   private constructor(options: RedisRoomBusOptions) {
     this.#heartbeatMs = options.heartbeatMs ?? 1000;
@@ -149,7 +151,7 @@ export class RedisRoomBus implements RoomBus {
       client.on('ready', () => void this.#checkReady());
       client.on('close', () => this.#setReady(false));
       // ioredis reports each failed reconnection; the 'close' above already told everyone.
-      client.on('error', () => undefined);
+      client.on('error', (error: Error) => (this.#lastError = error));
     }
   }
 
@@ -161,7 +163,8 @@ export class RedisRoomBus implements RoomBus {
     } catch (error) {
       bus.#commands.disconnect();
       bus.#subscriber.disconnect();
-      throw new Error(`cannot reach Redis at ${redactedUrl(options.url)}: ${(error as Error).message}`);
+      const cause = bus.#lastError && bus.#lastError.message !== (error as Error).message ? ` (${bus.#lastError.message})` : '';
+      throw new Error(`cannot reach Redis at ${redactedUrl(options.url)}: ${(error as Error).message}${cause}`);
     }
     await bus.#checkReady();
     bus.#timer = setInterval(() => void bus.#heartbeat(), bus.#heartbeatMs);

@@ -3,10 +3,11 @@
 // instances meet, signal in order, and are held to the room's caps together; an instance killed
 // outright has its members leave elsewhere within seconds; Redis going away disconnects members
 // with 4030 (and /readyz says 503) until it is back.
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, ErrorCode, LeaveReason } from '../../../protocol/signaling.js';
 import { RedisProcess } from '../../support/redis.js';
-import { startServerProcess, type ServerProcess } from '../../support/server-process.js';
+import { SERVER_ENTRY, startServerProcess, type ServerProcess } from '../../support/server-process.js';
 import { newParticipant } from '../../support/participant.js';
 import { TestClient } from '../../support/ws-client.js';
 
@@ -173,4 +174,23 @@ describe('rooms shared by two instances through Redis', () => {
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
   }, 30_000);
+});
+
+describe('a Redis the instance cannot use', () => {
+  it('stops the server at start with the reason Redis gave, and no password in the message', async () => {
+    // A user this Redis does not have: its answer names the problem.
+    const child = spawn(process.execPath, [SERVER_ENTRY, '--host', '127.0.0.1', '--port', '0'], {
+      env: { ...process.env, STUN_PORT: '0', REDIS_URL: `redis://nobody:not-the-password@127.0.0.1:${redis.port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Bounded: a server that started anyway must not outlive the test.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(guard);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot reach Redis at redis:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/?: .*WRONGPASS/);
+    expect(stderr).not.toContain('not-the-password');
+  });
 });
