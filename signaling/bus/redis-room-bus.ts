@@ -5,6 +5,8 @@
  * per-address cap hold across instances. Each instance has a channel of its own
  * (`parley:to:<instance>`) for events meant for its members; one connection publishes everything an
  * instance sends, so events to one instance keep their order (a member's signals among them).
+ * Events sent in one turn of the event loop to one instance go as one PUBLISH of a JSON array: under load a PUBLISH
+ * per signal was a third of an instance's time.
  *
  * Presence survives crashes: an instance holds a lease (`parley:lease:<instance>`, a key that
  * expires after a few heartbeats unless renewed). Every instance looks at the others' leases each
@@ -132,6 +134,9 @@ export class RedisRoomBus implements RoomBus {
   #everReady = false;
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
+  /** Events waiting for the end of this tick, per instance they go to. */
+  readonly #outbox = new Map<string, string[]>();
+  #flushScheduled = false;
   /** The last error a connection reported: "Connection is closed" alone would not say why. */
   #lastError: Error | undefined;
 
@@ -203,9 +208,24 @@ export class RedisRoomBus implements RoomBus {
   }
 
   send(instance: string, event: BusEvent): void {
-    // A publish that fails (Redis just went away) is lost like every frame then: members are
-    // disconnected and rejoin, which rebuilds everything.
-    this.#commands.publish(channelOf(instance), JSON.stringify(event)).catch(() => undefined);
+    const queued = this.#outbox.get(instance);
+    if (queued) queued.push(JSON.stringify(event));
+    else this.#outbox.set(instance, [JSON.stringify(event)]);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // After every socket read in this turn of the event loop, not after each: more in one PUBLISH.
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    for (const [instance, events] of this.#outbox) {
+      // A publish that fails (Redis just went away) is lost like every frame then: members are
+      // disconnected and rejoin, which rebuilds everything.
+      this.#commands.publish(channelOf(instance), `[${events.join(',')}]`).catch(() => undefined);
+    }
+    this.#outbox.clear();
   }
 
   onEvent(listener: (event: BusEvent) => void): void {
@@ -289,13 +309,15 @@ export class RedisRoomBus implements RoomBus {
   }
 
   #receive(text: string): void {
-    let event: BusEvent;
+    let events: unknown;
     try {
-      event = JSON.parse(text) as BusEvent;
+      events = JSON.parse(text);
     } catch {
       return;
     }
-    for (const listener of this.#eventListeners) listener(event);
+    // Only instances of this deployment publish here: a batch is an array of events.
+    if (!Array.isArray(events)) return;
+    for (const event of events as BusEvent[]) for (const listener of this.#eventListeners) listener(event);
   }
 
   #script(name: string, source: string, keyCount: number): ScriptRunner {
