@@ -15,6 +15,9 @@
  *            joiners, reloads and reconnects catch up; every entry signed by its author, with
  *            the authors' keys alongside so anyone can check them; merged by id on arrival
  * - bye:     the sender is leaving the room (closing the tab, or leaving the chat)
+ * - ping:    "are you still there?" — asked when the server says the sender's peer was lost with
+ *            its signaling connection while the direct link still looks open
+ * - pong:    the answer to a ping
  *
  * The version rule (docs/peer-protocol.md): every frame carries `v`, the sender's version (absent:
  * 1, the pages from before the field). A frame of this version or an older one must match its
@@ -29,8 +32,10 @@ import { DIGEST_PATTERN, MESSAGE_ID_PATTERN, PEER_ID_PATTERN } from './ids.js';
 /**
  * This build's peer protocol version: bumped when frames gain fields or new types appear.
  * 2: prove and profile frames, signed chat and history.
+ * 3: ping and pong (a liveness probe). A version 2 peer sets a ping aside unanswered, and is then
+ *    treated as a peer that did not answer: dropped, and met again when it rejoins.
  */
-export const PEER_PROTOCOL_VERSION = 2;
+export const PEER_PROTOCOL_VERSION = 3;
 
 export const PeerMessageType = {
   Prove: 'prove',
@@ -39,6 +44,8 @@ export const PeerMessageType = {
   Ack: 'ack',
   History: 'history',
   Bye: 'bye',
+  Ping: 'ping',
+  Pong: 'pong',
 } as const;
 
 /** Longest chat message, in UTF-16 code units (what a textarea's maxlength counts). */
@@ -109,6 +116,8 @@ function peerMessageSchema(exact: boolean) {
       messages: v.pipe(v.array(historyEntry), v.maxLength(HISTORY_LIMIT)),
     }),
     frame({ type: v.literal(PeerMessageType.Bye) }),
+    frame({ type: v.literal(PeerMessageType.Ping) }),
+    frame({ type: v.literal(PeerMessageType.Pong) }),
   ]);
 }
 

@@ -18,6 +18,7 @@ import { freePort } from '../support/free-port.js';
 import { getOverTls, makeSelfSignedCertificate, readmeLocationBlock, selfHostingNginxConfig, startNginxWithTls, type RunningNginx, type SelfSignedCertificate } from '../support/nginx.js';
 import { RedisProcess } from '../support/redis.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { LOST_PROBE_MS } from '../../web/room/link-supervisor.js';
 
 const ARTIFACTS = 'test-results/e2e/multi-instance';
 /** Bound on each wait for an instance's figures to show what a page did. */
@@ -26,11 +27,13 @@ const METRICS_WAIT_MS = 15_000;
 const MAX_PLACEMENT_LOADS = 8;
 /**
  * The dead instance's lease runs out 3 s after its last renewal (2.7–3.6 s after the kill, measured
- * here), and a survivor reaps it at once; but a page keeps a member whose direct link still
- * seems to work: until the link ends (Chromium notices a vanished peer after some 6 s, the mesh
- * waits 4 s more) or 8 s after the server's word (LEFT_WITH_LINK_GRACE_MS), whichever comes first.
+ * here), and a survivor reaps it at once, telling the others the member was lost. A page whose
+ * direct link to it still seems to work (Chromium notices a vanished peer only after some 6 s) asks
+ * it to answer over the link, and drops it after LOST_PROBE_MS without an answer.
  */
 const LEAVE_SEEN_WITHIN_MS = 20_000;
+/** From the reaping to the lost member gone from a page's list: the probe's wait, and some slack. */
+const GONE_AFTER_REAPING_WITHIN_MS = LOST_PROBE_MS + 1000;
 /** The page retries signaling within 1.5 s (reconnect-policy.ts); nginx skips the dead instance. */
 const REJOIN_WITHIN_MS = 10_000;
 
@@ -409,6 +412,9 @@ describe('two instances behind nginx with TLS, sharing rooms through Redis', () 
     // Only the reaping tells of Cy: while the server lists her, a page keeps trying to reach her.
     expect(adaHeardCyLeave).toBeGreaterThan(stillThereAt);
     expect(bobHeardCyLeave).toBeGreaterThan(stillThereAt);
+    // And once it tells, a silent link does not keep her listed.
+    expect(adaHeardCyLeave - goneAt).toBeLessThan(GONE_AFTER_REAPING_WITHIN_MS);
+    expect(bobHeardCyLeave - goneAt).toBeLessThan(GONE_AFTER_REAPING_WITHIN_MS);
     console.log(`[multi] Ada's list, Cy after the kill: ${(await adaViewOfCy).join(' → ')}`);
     await ada.waitForConnected(['Bob']);
     await bob.waitForConnected(['Ada']);

@@ -31,6 +31,8 @@ describe('peer protocol', () => {
     const history: PeerMessage = { type: 'history', authors: [author], messages: [{ id: `${AUTHOR}:3`, text: 'x', sentAt: 5, name: 'Ada', sig: SIG }] };
     expect(decodePeerMessage(encodePeerMessage(history))).toEqual(history);
     expect(decodePeerMessage(encodePeerMessage({ type: 'bye' }))).toEqual({ type: 'bye' });
+    expect(decodePeerMessage(encodePeerMessage({ type: 'ping' }))).toEqual({ type: 'ping' });
+    expect(decodePeerMessage(encodePeerMessage({ type: 'pong' }))).toEqual({ type: 'pong' });
     const prove: PeerMessage = { type: 'prove', key: KEY, commit: DIGEST, proof: DIGEST, sig: SIG };
     expect(decodePeerMessage(encodePeerMessage(prove))).toEqual(prove);
     expect(decodePeerMessage(encodePeerMessage({ type: 'profile', name: 'Ada' }))).toEqual({ type: 'profile', name: 'Ada' });
@@ -64,6 +66,7 @@ describe('peer protocol', () => {
     ['extra fields', JSON.stringify({ ...chat, html: '<b>' })],
     ['empty ack', JSON.stringify({ type: 'ack', ids: [] })],
     ['bye with a payload', JSON.stringify({ type: 'bye', reason: 'x' })],
+    ['ping with a payload', JSON.stringify({ v: 3, type: 'ping', data: 'x'.repeat(1000) })],
     ['ack of non-ids', JSON.stringify({ type: 'ack', ids: [1, 2] })],
     ['history with a bad entry', JSON.stringify({ type: 'history', authors: [author], messages: [{ id: chat.id, text: '', sentAt: 1, name: 'x', sig: SIG }] })],
     ['history with an unsigned entry', JSON.stringify({ type: 'history', authors: [author], messages: [{ id: chat.id, text: 'x', sentAt: 1, name: 'x' }] })],

@@ -30,9 +30,19 @@ export const HEAL_JITTER_MS = 200;
  * signaling may just be reconnecting. If it has not rejoined by then, it is gone.
  */
 export const LEFT_WITH_LINK_GRACE_MS = 8000;
+/**
+ * A member the server says was lost (its signaling connection died without a goodbye: its server
+ * instance was killed, or its machine went off the network) may still seem connected here for
+ * several seconds until the browser notices the link is dead. It is asked to answer over the link;
+ * without an answer in this time it is gone.
+ */
+export const LOST_PROBE_MS = 1500;
 
 /** The part of the peer mesh the supervisor drives. */
 export type MeshControl = Pick<PeerMesh, 'connect' | 'remove' | 'stateOf' | 'isConnected' | 'handleSignal'>;
+
+/** Asks a member to answer over its direct link (a ping); false if it cannot be asked now. */
+export type LinkProbe = (id: string) => boolean;
 
 export interface LinkSupervisorOptions {
   selfId: string;
@@ -40,6 +50,8 @@ export interface LinkSupervisorOptions {
   participants: ParticipantRegistry;
   /** Whether we are in the room through signaling right now. */
   isJoined: () => boolean;
+  /** Asks a member to answer over its direct link; its answer comes back through onPeerAnswered. */
+  probe: LinkProbe;
   clock?: Clock;
   /** For the heal jitter; [0, 1). */
   random?: () => number;
@@ -52,6 +64,8 @@ interface LinkWatch {
   offerTimer?: TimerHandle;
   /** Running while the server says it left but its direct link still works. */
   leftTimer?: TimerHandle;
+  /** Running while a member the server lost has not answered our probe. */
+  probeTimer?: TimerHandle;
 }
 
 export class LinkSupervisor {
@@ -60,14 +74,16 @@ export class LinkSupervisor {
   readonly #mesh: MeshControl;
   readonly #participants: ParticipantRegistry;
   readonly #isJoined: () => boolean;
+  readonly #probe: LinkProbe;
   readonly #clock: Clock;
   readonly #random: () => number;
 
-  constructor({ selfId, mesh, participants, isJoined, clock = systemClock, random = Math.random }: LinkSupervisorOptions) {
+  constructor({ selfId, mesh, participants, isJoined, probe, clock = systemClock, random = Math.random }: LinkSupervisorOptions) {
     this.#selfId = selfId;
     this.#mesh = mesh;
     this.#participants = participants;
     this.#isJoined = isJoined;
+    this.#probe = probe;
     this.#clock = clock;
     this.#random = random;
   }
@@ -108,7 +124,8 @@ export class LinkSupervisor {
   /**
    * The server says `id` left. If it said so itself, its end of the direct link is closing too,
    * even if that has not shown here yet. A link that still works may only mean its signaling is
-   * reconnecting: it is kept for a grace period.
+   * reconnecting: it is kept for a grace period. If the server lost it, the link may only seem to
+   * work (the browser notices a dead link after seconds): it must answer a probe to be kept.
    */
   onPeerLeft(id: string, reason: LeaveReason): void {
     if (!this.#participants.has(id)) return;
@@ -123,6 +140,25 @@ export class LinkSupervisor {
     watch.leftTimer = this.#clock.setTimeout(() => {
       if (!this.#participants.inRoom(id)) this.dismiss(id);
     }, LEFT_WITH_LINK_GRACE_MS);
+    if (reason === LeaveReason.Lost) {
+      this.#clock.clearTimeout(watch.probeTimer);
+      const dismissIfSilent = (): void => {
+        if (!this.#participants.inRoom(id)) this.dismiss(id);
+      };
+      if (!this.#probe(id)) {
+        dismissIfSilent();
+        return;
+      }
+      watch.probeTimer = this.#clock.setTimeout(dismissIfSilent, LOST_PROBE_MS);
+    }
+  }
+
+  /** `id` answered our probe: its link works, so it is kept for the usual grace. */
+  onPeerAnswered(id: string): void {
+    const watch = this.#watches.get(id);
+    if (!watch) return;
+    this.#clock.clearTimeout(watch.probeTimer);
+    watch.probeTimer = undefined;
   }
 
   /** A signal from `from`; only a member the server lists may start a connection with an offer. */
@@ -198,7 +234,10 @@ export class LinkSupervisor {
 
   private admit(member: Member): void {
     const watch = this.#watches.get(member.id);
-    if (watch) this.#clock.clearTimeout(watch.leftTimer);
+    if (watch) {
+      this.#clock.clearTimeout(watch.leftTimer);
+      this.#clock.clearTimeout(watch.probeTimer);
+    }
     this.#participants.admit(member, this.#mesh.isConnected(member.id) ? 'connected' : 'connecting');
   }
 
@@ -214,6 +253,7 @@ export class LinkSupervisor {
   private stopTimers(watch: LinkWatch): void {
     this.#clock.clearTimeout(watch.offerTimer);
     this.#clock.clearTimeout(watch.leftTimer);
+    this.#clock.clearTimeout(watch.probeTimer);
   }
 
   /** A delayed offer still makes sense: the member is still in the room, and so are we. */

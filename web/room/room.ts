@@ -375,6 +375,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       mesh,
       participants: this.#participants,
       isJoined: () => this.#status.phase === 'joined',
+      probe: (id) => this.sendProven(id, encodePeerMessage({ type: PeerMessageType.Ping })),
       clock,
       ...(options.random ? { random: options.random } : {}),
     });
@@ -617,6 +618,12 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     switch (message.type) {
       case PeerMessageType.Bye:
         parts.links.dismiss(from);
+        return;
+      case PeerMessageType.Ping:
+        this.sendProven(from, encodePeerMessage({ type: PeerMessageType.Pong }));
+        return;
+      case PeerMessageType.Pong:
+        parts.links.onPeerAnswered(from);
         return;
       case PeerMessageType.Profile: {
         const name = normaliseDisplayName(message.name);

@@ -1,11 +1,13 @@
 // The link supervisor's decisions, on a fake mesh and fake timers: who offers and when, the offer
-// fallback, healing and its limit, and the grace for a member that left with its link still up.
+// fallback, healing and its limit, the grace for a member that left with its link still up, and the
+// probe that tells a lost member whose link only seems up from one that is still there.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   HEAL_JITTER_MS,
   HEAL_STEP_FIRST_MS,
   HEAL_STEP_SECOND_MS,
   LEFT_WITH_LINK_GRACE_MS,
+  LOST_PROBE_MS,
   LinkSupervisor,
   MAX_HEAL_ATTEMPTS,
   OFFER_FALLBACK_MS,
@@ -25,6 +27,9 @@ let participants: ParticipantRegistry;
 let joined: boolean;
 let supervisor: LinkSupervisor;
 let random: number;
+/** Members we asked to answer over their link, in order; whether the ask could be sent. */
+let probed: string[];
+let probeSent: boolean;
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -32,7 +37,13 @@ beforeEach(() => {
   participants = new ParticipantRegistry();
   joined = true;
   random = 0;
-  supervisor = new LinkSupervisor({ selfId: SELF, mesh, participants, isJoined: () => joined, random: () => random });
+  probed = [];
+  probeSent = true;
+  const probe = (id: string): boolean => {
+    probed.push(id);
+    return probeSent;
+  };
+  supervisor = new LinkSupervisor({ selfId: SELF, mesh, participants, isJoined: () => joined, probe, random: () => random });
 });
 
 afterEach(() => {
@@ -213,9 +224,11 @@ describe('healing a broken link', () => {
 });
 
 describe('members that leave', () => {
-  it('keeps a member the server lost while its direct link works, for the grace period', () => {
+  it('keeps a member the server lost while its direct link works and it answers, for the grace period', () => {
     linkedMember(HIGHER);
     supervisor.onPeerLeft(HIGHER, LeaveReason.Lost);
+    expect(probed).toEqual([HIGHER]);
+    supervisor.onPeerAnswered(HIGHER);
     vi.advanceTimersByTime(LEFT_WITH_LINK_GRACE_MS - 1);
     expect(participants.has(HIGHER)).toBe(true);
     vi.advanceTimersByTime(1);
@@ -223,9 +236,42 @@ describe('members that leave', () => {
     expect(mesh.calls.at(-1)).toBe(`remove ${HIGHER}`);
   });
 
+  it('drops a lost member whose link only seems up: no answer to the probe in time', () => {
+    // Its server instance was killed with it: the browser has not noticed the dead link yet.
+    linkedMember(HIGHER);
+    supervisor.onPeerLeft(HIGHER, LeaveReason.Lost);
+    vi.advanceTimersByTime(LOST_PROBE_MS - 1);
+    expect(participants.has(HIGHER)).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(participants.has(HIGHER)).toBe(false);
+    expect(mesh.calls.at(-1)).toBe(`remove ${HIGHER}`);
+  });
+
+  it('drops a lost member at once when the probe cannot even be sent', () => {
+    linkedMember(HIGHER);
+    probeSent = false;
+    supervisor.onPeerLeft(HIGHER, LeaveReason.Lost);
+    expect(participants.has(HIGHER)).toBe(false);
+  });
+
+  it('keeps a lost member that rejoins before the probe runs out, even without an answer', () => {
+    linkedMember(HIGHER);
+    supervisor.onPeerLeft(HIGHER, LeaveReason.Lost);
+    supervisor.onPeerJoined(member(HIGHER));
+    vi.advanceTimersByTime(LEFT_WITH_LINK_GRACE_MS * 2);
+    expect(participants.get(HIGHER)?.state).toBe('connected');
+  });
+
+  it('does not probe a member that said it left: that is final', () => {
+    linkedMember(HIGHER);
+    supervisor.onPeerLeft(HIGHER, LeaveReason.Left);
+    expect(probed).toEqual([]);
+  });
+
   it('keeps it for good when it rejoins within the grace period', () => {
     linkedMember(HIGHER);
     supervisor.onPeerLeft(HIGHER, LeaveReason.Lost);
+    supervisor.onPeerAnswered(HIGHER);
     vi.advanceTimersByTime(LEFT_WITH_LINK_GRACE_MS / 2);
     supervisor.onPeerJoined(member(HIGHER));
     vi.advanceTimersByTime(LEFT_WITH_LINK_GRACE_MS * 2);
