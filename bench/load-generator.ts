@@ -7,7 +7,8 @@ import { connectClient, benchRoomId, type ServerKind, type SignalClient } from '
 import { percentile } from './stats.js';
 
 export type Command =
-  | { op: 'connect'; count: number; roomSize: number }
+  /** `firstRoom`: where this generator's room numbers start, so that several generators never share a room. */
+  | { op: 'connect'; count: number; roomSize: number; firstRoom?: number }
   | { op: 'hold'; seconds: number }
   | { op: 'disconnect' }
   | { op: 'relay'; pairs: number; seconds: number; window: number; payloadBytes: number }
@@ -231,6 +232,7 @@ async function run(command: Command): Promise<Reply> {
   switch (command.op) {
     case 'connect': {
       const started = performance.now();
+      if (command.firstRoom !== undefined) roomCounter = Math.max(roomCounter, command.firstRoom);
       await connectMany(command.count, command.roomSize);
       return { ok: true, ms: performance.now() - started };
     }

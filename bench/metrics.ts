@@ -2,7 +2,7 @@
  * Every figure the benchmark reports: its label, how to print it, and the goal it is judged by.
  * Anchors: `bare` is the least-work relay on Fastify, the framework floor (relay-frames.ts).
  */
-import { SHARED_ROOMS_LATENCY_RATE } from './server-scenarios.js';
+import { SCALE_INSTANCES, SHARED_ROOMS_LATENCY_RATE } from './server-scenarios.js';
 
 export interface Goal {
   text: string;
@@ -118,4 +118,17 @@ export const SHARED_ROOMS_METRICS: Metric[] = [
   { id: 'redis.latency.maxMs', label: `Latency max at ${sharedRoomsRate} msg/s, after 1 s warm-up`, format: fixed(2, ' ms') },
   { id: 'redis.latency.achievedRate', label: 'Offered rate achieved', format: thousands },
   { id: 'redis.latency.serverCpuPercent', label: `CPU at ${sharedRoomsRate} msg/s (instances + Redis)`, format: fixed(0, ' %') },
+];
+
+const mib = (value: number) => `${value.toFixed(0)} MiB`;
+
+/** The scale stretch (server-scenarios.ts scaleScenario): one column, no anchor, no goal. */
+export const SCALE_METRICS: Metric[] = [
+  { id: 'scale.connections', label: 'Idle members joined and held (rooms of 5, each room across instances)', format: thousands },
+  { id: 'scale.instances', label: 'Parley instances (one redis-server)', format: thousands },
+  { id: 'scale.joinsPerServerCpuSecond', label: 'Joins per CPU-second (instances + Redis)', format: thousands },
+  { id: 'scale.joinsPerSecond', label: `Joins per second (${SCALE_INSTANCES} load generators on the same 2 cores)`, format: thousands },
+  { id: 'scale.rssMiB', label: 'Memory holding them: RSS of the instances + Redis', format: mib },
+  { id: 'scale.rssPerConnectionBytes', label: 'RSS per member (instances + Redis)', format: kib },
+  { id: 'scale.holdCpuPercent', label: 'CPU holding them, over one 30 s heartbeat interval (instances + Redis)', format: fixed(1, ' %') },
 ];

@@ -25,7 +25,7 @@ export const RAISED_LIMITS = {
  * joins at once and answers pings).
  */
 const LEFT_AT_DEFAULT = new Set([
-  'port', 'host', 'stun-port', 'redis-url', 'web-root', 'log-level', 'trust-proxy', 'allowed-origins', 'ice-servers', 'room-capacity', 'max-frame-bytes',
+  'port', 'host', 'stun-port', 'stun-host', 'turn-urls', 'turn-secret', 'turn-ttl', 'metrics-port', 'metrics-host', 'redis-url', 'web-root', 'log-level', 'trust-proxy', 'allowed-origins', 'ice-servers', 'room-capacity', 'max-frame-bytes',
   'rate-limit-strikes', 'heartbeat-interval-ms', 'headers-timeout-ms', 'join-timeout-ms', 'shutdown-timeout-ms',
 ]);
 

@@ -15,7 +15,8 @@
  *                                      holding), relay (4 and 1 in flight per pair), latency,
  *                                      join-storm, redis (one instance against two sharing rooms
  *                                      through Redis, every pair split across them: relay and
- *                                      latency; needs redis-server))
+ *                                      latency; needs redis-server), scale (100,000 idle members
+ *                                      across six instances and Redis; once, whatever --reps))
  *   npm run bench -- --only paths      just the network paths: direct, through NAT with STUN, relayed
  *                                      through coturn, in network namespaces (root; network-paths.ts)
  *   npm run bench -- --reps 5          more repetitions
@@ -39,13 +40,14 @@ import {
   joinStormScenario,
   latencyScenario,
   relayScenario,
+  scaleScenario,
   sharedRoomsScenario,
   type ScenarioResult,
   type ServerScenarioOptions,
 } from './server-scenarios.js';
 import type { ServerKind } from './signal-clients.js';
 import { summarise, type Summary } from './stats.js';
-import { METRICS, PATH_METRICS, SHARED_ROOMS_METRICS, type Metric } from './metrics.js';
+import { METRICS, PATH_METRICS, SCALE_METRICS, SHARED_ROOMS_METRICS, type Metric } from './metrics.js';
 import { BENCHMARKS_DOC, RESULTS_DIR } from './paths.js';
 
 const { values: args } = parseArgs({
@@ -96,14 +98,16 @@ async function runServerScenarios(): Promise<void> {
     notes.push(note);
     process.stderr.write(`  ${note}\n`);
   }
-  const scenarios: [string, (kind: ServerKind, options: ServerScenarioOptions) => Promise<ScenarioResult>, ServerKind[]][] = [
+  // The last field: most repetitions (the scale stretch takes minutes, and has nothing to compare).
+  const scenarios: [string, (kind: ServerKind, options: ServerScenarioOptions) => Promise<ScenarioResult>, ServerKind[], number?][] = [
     ['idle', idleScenario, WITH_MACHINE_FLOOR],
     ['relay', relayScenario, SERVERS],
     ['latency', latencyScenario, WITH_MACHINE_FLOOR],
     ['join-storm', joinStormScenario, WITH_MACHINE_FLOOR],
     ['redis', sharedRoomsScenario, ONE_AND_SHARED],
+    ['scale', scaleScenario, ['parleyRedis'], 1],
   ];
-  for (const [name, scenario, servers] of scenarios) {
+  for (const [name, scenario, servers, maxReps = reps] of scenarios) {
     if (only && only !== 'server' && only !== name) continue;
     const unavailable = servers.includes('parleyRedis') ? sharedRoomsUnavailable() : undefined;
     if (unavailable) {
@@ -113,7 +117,7 @@ async function runServerScenarios(): Promise<void> {
       continue;
     }
     // Interleave servers within each repetition, so slow drifts of the machine hit all alike.
-    for (let rep = 1; rep <= reps; rep += 1) {
+    for (let rep = 1; rep <= Math.min(reps, maxReps); rep += 1) {
       for (const kind of servers) {
         let result: ScenarioResult | undefined;
         for (let attempt = 0; attempt <= MAX_RETRIES; attempt += 1) {
@@ -194,7 +198,7 @@ function table(): string | undefined {
 /** One Parley instance beside two sharing rooms through Redis (every pair split across them); no goal set. */
 function sharedRoomsTable(): string | undefined {
   const rows = [
-    `| Several instances over Redis | ${SERVER_LABEL.parley}, one instance | ${SERVER_LABEL.parleyRedis} | 2 instances + Redis ÷ one | Goal |`,
+    `| Several instances over Redis | ${SERVER_LABEL.parley}, one instance | Parley, 2 instances + Redis | 2 instances + Redis ÷ one | Goal |`,
     '| --- | --- | --- | --- | --- |',
   ];
   for (const metric of SHARED_ROOMS_METRICS) {
@@ -204,6 +208,16 @@ function sharedRoomsTable(): string | undefined {
     const one = summary('parley');
     const shared = summary('parleyRedis');
     rows.push(`| ${metric.label} | ${cell(one, metric)} | ${cell(shared, metric)} | ${ratio(shared, one)} | — |`);
+  }
+  return rows.length > 2 ? rows.join('\n') : undefined;
+}
+
+/** The scale stretch: what six instances and Redis hold together; no anchor, no goal. */
+function scaleTable(): string | undefined {
+  const rows = ['| Scale (stretch) | Parley, instances + Redis |', '| --- | --- |'];
+  for (const metric of SCALE_METRICS) {
+    const measured = samples[metric.id]?.parleyRedis;
+    if (measured) rows.push(`| ${metric.label} | ${cell(summarise(measured), metric)} |`);
   }
   return rows.length > 2 ? rows.join('\n') : undefined;
 }
@@ -254,7 +268,7 @@ async function main(): Promise<void> {
   const markdown = [
     `Measured ${date.slice(0, 10)} on ${machine}; ${reps} repetition${reps === 1 ? '' : 's'} each, median (min–max).`,
     '',
-    ...[table(), sharedRoomsTable(), pathsTable()].flatMap((printed) => (printed ? [printed, ''] : [])),
+    ...[table(), sharedRoomsTable(), scaleTable(), pathsTable()].flatMap((printed) => (printed ? [printed, ''] : [])),
     ...(failures.length > 0 ? ['Failed runs (not in the table):', ...failures.map((failure) => `- ${failure}`), ''] : []),
     ...(notes.length > 0 ? ['Notes:', ...notes.map((note) => `- ${note}`), ''] : []),
     `Runs repeated because other processes used over ${DISTURBANCE_LIMIT * 100}% of a core: ${disturbances.filter((d) => d.repeated).length}. Total time ${Math.round((Date.now() - started) / 1000)} s.`,

@@ -22,7 +22,7 @@ interface ServerProcess {
 
 export const SERVER_LABEL: Record<ServerKind, string> = {
   parley: 'Parley',
-  parleyRedis: 'Parley, 2 instances + Redis',
+  parleyRedis: 'Parley, instances sharing Redis',
   peerjs: 'PeerJS',
   bare: 'least-work Fastify relay',
   ws: 'least-work ws relay',
@@ -49,6 +49,8 @@ export interface RunningServer {
   urls: string[];
   /** Every process whose CPU and memory are the server's. */
   parts: ServerPart[];
+  /** The Redis the instances share, where they do. */
+  redisUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,12 @@ export async function startServer(kind: ServerKind): Promise<RunningServer> {
     const server = await startServerProcess(kind);
     return { kind, urls: [signalUrl(kind, server.port)], parts: [{ role: SERVER_LABEL[kind], pid: server.pid }], stop: () => server.stop() };
   }
+  return startSharedServer(SHARED_ROOM_INSTANCES);
+}
+
+/** `count` Parley instances sharing rooms through one redis-server: the `parleyRedis` server, of any size. */
+export async function startSharedServer(count: number): Promise<RunningServer> {
+  const kind = 'parleyRedis';
   const redis = await RedisProcess.start();
   const instances: ServerProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -67,13 +75,14 @@ export async function startServer(kind: ServerKind): Promise<RunningServer> {
   };
   try {
     const redisPid = childPidServingPort('redis-server', redis.port);
-    for (let index = 1; index <= SHARED_ROOM_INSTANCES; index += 1) {
+    for (let index = 1; index <= count; index += 1) {
       instances.push(await startServerProcess('parley', { REDIS_URL: redis.url }, `parleyRedis-instance${index}`));
     }
     return {
       kind,
       urls: instances.map((instance) => signalUrl(kind, instance.port)),
       parts: [...instances.map((instance, index) => ({ role: `instance ${index + 1}`, pid: instance.pid })), { role: 'redis-server', pid: redisPid }],
+      redisUrl: redis.url,
       stop,
     };
   } catch (error) {
@@ -172,7 +181,8 @@ async function startServerProcessOnce(kind: Exclude<ServerKind, 'parleyRedis'>, 
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // A graceful stop lets a profiled server write its profile; a stuck one is killed.
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      // Writing a profile of a long run takes a while itself.
+      const timer = setTimeout(() => child.kill('SIGKILL'), PROFILE_DIR ? 60_000 : 5000);
       await exited;
       clearTimeout(timer);
     },

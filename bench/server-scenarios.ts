@@ -4,7 +4,8 @@
  * window from /proc, including what other processes used, so disturbed runs can be repeated.
  */
 import { cpuWindow, processRssBytes, type CpuWindow } from './proc-stats.js';
-import { pinToCore, startLoadGenerator, startServer, type LoadGenerator, type ServerPart } from './server-processes.js';
+import { Redis } from 'ioredis';
+import { pinToCore, startLoadGenerator, startServer, startSharedServer, type LoadGenerator, type ServerPart } from './server-processes.js';
 import type { ServerKind } from './signal-clients.js';
 
 export interface ScenarioResult {
@@ -259,4 +260,76 @@ export async function joinStormScenario(kind: ServerKind, options: ServerScenari
     check(reply, 'join storm');
     return { figures: { 'joinStorm.ms': reply.ms }, disturbance: disturbanceOf([window()]), notes: [] };
   });
+}
+
+/**
+ * The scale stretch: 100,000 idle members joined to rooms of 5 across six instances sharing rooms
+ * through Redis (a process here may hold 20,000 descriptors, so neither one instance nor five can
+ * hold them), each room's members on different instances. Six load generators, for the same
+ * reason. Reports what it took to join them all (per CPU-second of the instances and Redis), the
+ * memory they hold, and the CPU of holding them through a full heartbeat interval. Figure ids
+ * start with `scale.`.
+ */
+export const SCALE_INSTANCES = 6;
+const SCALE_CONNECTIONS = 100_000;
+const SCALE_ROOM_SIZE = 5;
+/** Parley pings every socket once per 30 s heartbeat interval: holding is measured over one. */
+const SCALE_HOLD_SECONDS = 30;
+
+export async function scaleScenario(_kind: ServerKind, options: ServerScenarioOptions): Promise<ScenarioResult> {
+  const instances = options.smoke ? 2 : SCALE_INSTANCES;
+  // Whole rooms per generator, so that no room is split between two generators.
+  const perGenerator = Math.ceil((options.smoke ? 100 : SCALE_CONNECTIONS) / instances / SCALE_ROOM_SIZE) * SCALE_ROOM_SIZE;
+  const roomsPerGenerator = perGenerator / SCALE_ROOM_SIZE;
+  const server = await startSharedServer(instances);
+  const generators: LoadGenerator[] = [];
+  try {
+    for (let index = 0; index < instances; index += 1) generators.push(await startLoadGenerator('parleyRedis', server.urls));
+    const pids = server.parts.map((part) => part.pid);
+    const loadPids = [...generators.map((generator) => generator.pid), process.pid];
+    const underLoad: ServerUnderLoad = { pids, parts: server.parts, pinned: false };
+    await settle(500);
+    const baselineRss = serverRssBytes(underLoad);
+
+    const joining = cpuWindow(pids, loadPids);
+    const replies = await Promise.all(generators.map((generator, index) => generator.run({ op: 'connect', count: perGenerator, roomSize: SCALE_ROOM_SIZE, firstRoom: index * roomsPerGenerator })));
+    const joined = joining();
+    replies.forEach((reply, index) => check(reply, `generator ${index + 1} connecting ${perGenerator}`));
+    const total = perGenerator * instances;
+
+    // Redis is the one place that knows every member: count them there.
+    const redis = new Redis(server.redisUrl!, { lazyConnect: true });
+    await redis.connect();
+    const [rooms, members] = (await redis.eval("local n = 0 for _, room in ipairs(redis.call('SMEMBERS', KEYS[1])) do n = n + redis.call('HLEN', 'parley:room:' .. room) end return {redis.call('SCARD', KEYS[1]), n}", 1, 'parley:rooms')) as [number, number];
+    redis.disconnect();
+    if (members !== total) throw new Error(`Redis lists ${members} members in ${rooms} rooms, not ${total}`);
+
+    await settle(options.smoke ? 200 : 3000);
+    const rss = serverRssBytes(underLoad);
+    const holding = cpuWindow(pids, loadPids);
+    await Promise.all(generators.map((generator) => generator.run({ op: 'hold', seconds: options.smoke ? 0.5 : SCALE_HOLD_SECONDS })));
+    const held = holding();
+    const rssByPart = server.parts.map((part) => `${part.role} ${(processRssBytes(part.pid) / 2 ** 20).toFixed(0)} MiB`).join(', ');
+    const generatorsRss = generators.reduce((sum, generator) => sum + processRssBytes(generator.pid), 0);
+    return {
+      figures: {
+        'scale.connections': total,
+        'scale.instances': instances,
+        'scale.joinsPerServerCpuSecond': total / Math.max(joined.server, 0.01),
+        'scale.joinsPerSecond': total / joined.wallSeconds,
+        'scale.rssMiB': rss / 2 ** 20,
+        'scale.rssPerConnectionBytes': (rss - baselineRss) / total,
+        'scale.holdCpuPercent': (held.server / held.wallSeconds) * 100,
+      },
+      disturbance: disturbanceOf([joined, held]),
+      notes: [
+        `${total.toLocaleString('en')} members joined to ${rooms.toLocaleString('en')} rooms of ${SCALE_ROOM_SIZE} across ${instances} instances (Redis counted them) in ${joined.wallSeconds.toFixed(1)} s: ${cpuByPart(underLoad, joined)}; the ${instances} load generators used ${joined.load.toFixed(1)} s`,
+        `holding them: ${cpuByPart(underLoad, held)}`,
+        `memory while holding: ${rssByPart}; the load generators ${(generatorsRss / 2 ** 20).toFixed(0)} MiB`,
+      ],
+    };
+  } finally {
+    await Promise.all(generators.map((generator) => generator.stop()));
+    await server.stop();
+  }
 }
