@@ -19,6 +19,10 @@ export const sharedBuild: BuildEnvironmentOptions = {
 };
 
 export const sharedResolve: UserConfig['resolve'] = {
-  // simple-peer's debug logging, which is off unless turned on in devtools, is left out.
-  alias: { debug: fileURLToPath(new URL('./web/transport/debug-off.ts', import.meta.url)) },
+  alias: {
+    // simple-peer's debug logging, which is off unless turned on in devtools, is left out.
+    debug: fileURLToPath(new URL('./web/transport/debug-off.ts', import.meta.url)),
+    // streamx's text decoding (never used: no stream here has an encoding) by the browser's own.
+    'text-decoder': fileURLToPath(new URL('./web/transport/text-decoder-native.cjs', import.meta.url)),
+  },
 };

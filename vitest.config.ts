@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit+integration',
-          include: ['test/*.test.ts', 'test/protocol/**/*.test.ts', 'test/signaling/**/*.test.ts', 'test/web/**/*.test.ts'],
+          include: ['test/*.test.ts', 'test/protocol/**/*.test.ts', 'test/signaling/**/*.test.ts', 'test/web/**/*.test.ts', 'test/package/**/*.test.ts'],
           environment: 'node',
           testTimeout: 15_000,
         },

@@ -19,7 +19,8 @@ import { startServer, type RunningServer } from '../support/server.js';
 
 const ARTIFACTS = 'test-results/e2e';
 const EMBEDDING_PATH = '/team-chat.html';
-const EVENT_TYPES = ['parley-status-change', 'parley-peer-joined', 'parley-peer-left', 'parley-message', 'parley-link-path'] as const;
+const EVENT_TYPES = ['parley-status-change', 'parley-peer-joined', 'parley-peer-left', 'parley-message', 'parley-link-path', 'parley-receipt', 'parley-verification'] as const;
+const SURFACE_PATH = '/surface.html';
 
 let browser: BrowserSession;
 const servers: RunningServer[] = [];
@@ -103,9 +104,37 @@ function embeddingPage(attributes: Record<string, string>): string {
 </html>`;
 }
 
-/** Adds the embedding page to a server's routes. */
+/**
+ * A page that uses the element's whole surface: a theme, a header and an empty state of its own
+ * in the slots, the colours through --parley-* properties, and the methods from its own script.
+ */
+function surfacePage(): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Support desk</title>
+    <script type="module" src="/parley-chat.js"></script>
+    <style>
+      body { margin: 24px; font-family: system-ui, sans-serif; }
+      parley-chat.branded { --parley-accent: #0f766e; --parley-radius: 4px; height: 480px; }
+      parley-chat::part(status) { font-weight: 600; }
+      .desk-header { display: flex; align-items: center; gap: 8px; padding: 8px 16px; background: #0f766e; color: white; }
+    </style>
+  </head>
+  <body>
+    <parley-chat class="branded" theme="dark">
+      <div slot="header" class="desk-header"><strong>Support desk</strong><span>We answer within minutes</span></div>
+      <p slot="empty" class="desk-empty">Ask us anything: the first message starts the conversation.</p>
+    </parley-chat>
+  </body>
+</html>`;
+}
+
+/** Adds the embedding pages to a server's routes. */
 function addEmbeddingPage(app: FastifyInstance): void {
   app.get<{ Querystring: Record<string, string> }>(EMBEDDING_PATH, (request, reply) => reply.type('text/html').send(embeddingPage(request.query)));
+  app.get(SURFACE_PATH, (_request, reply) => reply.type('text/html').send(surfacePage()));
 }
 
 function embeddingPageUrl(server: RunningServer, attributes: { room: string; name: string; signaling?: string }): string {
@@ -222,6 +251,89 @@ describe('<parley-chat> on other pages', () => {
     expect(heardOutside.map(({ type, detail, target }) => ({ type, detail, target }))).toEqual(
       onElement.map(({ type, detail }) => ({ type, detail, target: 'chat-card' })),
     );
+  });
+
+  it('keeps attributes and properties in sync, and its theme, slots, focus(), leave() and join() work as documented', async () => {
+    const room = randomBytes(24).toString('base64url');
+    const server = await serve({}, addEmbeddingPage);
+    const ada = await browser.openPage();
+    await ada.goto(`${server.origin}${SURFACE_PATH}`);
+    const chat = ada.locator('parley-chat');
+    // Set from the page's script as properties: they show as attributes too.
+    await chat.evaluate((element: HTMLElement & { room: string; name: string }, key) => {
+      element.room = key;
+      element.name = 'Ada';
+    }, room);
+    expect(await chat.getAttribute('room')).toBe(room);
+    expect(await chat.getAttribute('name')).toBe('Ada');
+    await chatStatus(ada, 'Connected').waitFor();
+    // An attribute set later is the property too, and renames at once.
+    await chat.evaluate((element) => element.setAttribute('name', 'Ada at the desk'));
+    expect(await chat.evaluate((element: HTMLElement & { name: string }) => element.name)).toBe('Ada at the desk');
+
+    // theme="dark" on a light system: the dark palette, the page's accent kept.
+    const colours = () =>
+      chat.evaluate((element) => {
+        const button = element.shadowRoot!.querySelector('button[type=submit]')!;
+        return { background: getComputedStyle(element).backgroundColor, accent: getComputedStyle(button).backgroundColor, scheme: getComputedStyle(element).colorScheme };
+      });
+    expect(await colours()).toEqual({ background: 'rgb(15, 23, 42)', accent: 'rgb(15, 118, 110)', scheme: 'dark' });
+    // The slots: the page's header above the status, its empty state in the log.
+    await ada.getByText('Support desk').first().waitFor();
+    await ada.getByText('Ask us anything').waitFor();
+    // (Slotted content stays in the page's own tree: where it shows is the slot it is assigned to.)
+    const slottedInto = (slot: string) =>
+      chat.evaluate((element, name) => {
+        const target = element.shadowRoot!.querySelector(`slot[name=${name}]`) as HTMLSlotElement | null;
+        return target ? { assigned: target.assignedElements().length, inLog: target.closest('.log') !== null, inHeader: target.closest('.header') !== null } : undefined;
+      }, slot);
+    expect(await slottedInto('empty')).toEqual({ assigned: 1, inLog: true, inHeader: false });
+    expect(await slottedInto('header')).toEqual({ assigned: 1, inLog: false, inHeader: true });
+    await ada.screenshot({ path: `${ARTIFACTS}/embedding-surface-dark.png` });
+    // theme="light" on a dark system: light it stays.
+    await ada.emulateMedia({ colorScheme: 'dark' });
+    await chat.evaluate((element) => element.setAttribute('theme', 'light'));
+    expect(await colours()).toMatchObject({ background: 'rgb(255, 255, 255)', scheme: 'light' });
+    await chat.evaluate((element: HTMLElement & { theme: string }) => (element.theme = 'auto'));
+    expect(await chat.getAttribute('theme')).toBe('auto');
+    expect(await colours()).toMatchObject({ background: 'rgb(15, 23, 42)' });
+    await ada.emulateMedia({ colorScheme: 'light' });
+
+    // focus() puts the keyboard in the message box.
+    await chat.evaluate((element) => element.focus());
+    expect(await chat.evaluate((element) => element.shadowRoot!.activeElement?.localName)).toBe('textarea');
+
+    const bob = await browser.openPage();
+    await bob.goto(embeddingPageUrl(server, { room, name: 'Bob' }));
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await sendWithEnter(bob, 'Is anyone there?');
+    await messageLog(ada).getByText('Is anyone there?').waitFor();
+    // The empty state gives way to the conversation.
+    expect(await slottedInto('empty')).toBeUndefined();
+    expect(await ada.getByText('Ask us anything').isVisible()).toBe(false);
+    // A screen reader hears one short line of it, not the whole log again.
+    const announced = (page: Page) => page.locator('.announcer').textContent();
+    expect(await messageLog(ada).getAttribute('aria-live')).toBe('off');
+    await expect.poll(() => announced(ada)).toBe('Bob: Is anyone there?');
+
+    // leave(): Bob sees Ada go at once; her page says so and offers to join again.
+    await chat.evaluate((element: HTMLElement & { leave(): void }) => element.leave());
+    await chatStatus(ada, 'You left this room.').waitFor();
+    await eventOnElement(bob, 'parley-peer-left', (event) => event.detail.peer!.name === 'Ada at the desk');
+    expect(await ada.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
+    await ada.screenshot({ path: `${ARTIFACTS}/embedding-surface-left.png` });
+    // join(), here through the button the status offers: back in, and the conversation with her.
+    await ada.getByRole('button', { name: 'Join again' }).click();
+    await chatStatus(ada, 'Connected').waitFor();
+    await participant(bob, 'Ada at the desk').filter({ hasText: 'Connected' }).waitFor();
+    await messageLog(ada).getByText('Is anyone there?').waitFor();
+    // That came back as history: not read out again.
+    expect(await announced(ada)).toBe('Bob: Is anyone there?');
+    await sendWithEnter(ada, 'Back, how can I help?');
+    await messageLog(bob).getByText('Back, how can I help?').waitFor();
+    // Her own message is not read to her; Bob hears it.
+    await expect.poll(() => announced(bob)).toBe('Ada at the desk: Back, how can I help?');
+    expect(await announced(ada)).toBe('Bob: Is anyone there?');
   });
 
   it('on a page of another origin, joins the room of an app link through the `signaling` attribute', async () => {

@@ -3,6 +3,7 @@
  * status line, and the delivery receipt under one's own messages. Plain functions of the room's
  * state, so the wording is tested apart from the rendering.
  */
+import type { AnnouncementWords } from './message-announcer.js';
 import type { DeliverySummary, LinkFailure, LinkPath, LinkRoute, Participant, PeerConnectionState, PeerProblem, RoomStatus } from '../room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../room/delivery-tracker.js';
 import { CloseCode } from '../../protocol/signaling.js';
@@ -155,3 +156,9 @@ export function deliveryLabel(delivery: DeliverySummary, nameOf: (peerId: string
   if (delivery.delivered === 0) return { text: 'Sending…', state: 'pending' };
   return { text: `Delivered to ${delivery.delivered} of ${delivery.total}`, state: 'pending' };
 }
+
+/** The lines a screen reader hears of new messages (message-announcer.ts). */
+export const ANNOUNCEMENT_WORDS: AnnouncementWords = {
+  one: (author, text) => `${author}: ${text}`,
+  several: (count, author, text) => `${count} new messages. ${author}: ${text}`,
+};

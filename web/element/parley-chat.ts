@@ -1,48 +1,11 @@
-/**
- * `<parley-chat>`: a peer-to-peer chat room in one element.
- *
- * ```html
- * <script type="module" src="https://parley.example/parley-chat.js"></script>
- * <parley-chat room="Qm9Xh2v_T1eLk7rN4pZs8w" name="Ada"></parley-chat>
- * ```
- *
- * Everyone whose page shows `<parley-chat>` with the same `room` (and the same signaling server)
- * is in the same chat. Messages travel directly between browsers over WebRTC data channels.
- *
- * @fires parley-message - A message was sent or received. `detail.message` is a ChatMessage.
- * @fires parley-peer-joined - Someone joined the room, proved it holds the room key and said its
- *   name. `detail.peer` is a Participant.
- * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
- * @fires parley-status-change - The connection to the room changed. `detail.status` is a RoomStatus.
- * @fires parley-link-path - The direct connection to someone takes a path, known once it opens or
- *   changed: `detail.participant`, `detail.path` (route local-network / through-nat / relayed, the
- *   candidate pair, round trip).
- * @fires parley-link-failed - No path to someone was found: `detail.participant`, `detail.failure`
- *   (no-ice-servers, no-turn, turn-refused, turn-unreachable, no-path).
- * @fires parley-security - Something only an attacker or a broken peer causes: a peer failed its
- *   proof, signaling was tampered with, a forged message was refused. `detail.event` is a SecurityEvent.
- *
- * @csspart status - The status line at the top.
- * @csspart participants - The list of people in the room.
- * @csspart peer-details - The open participant's details: safety code, verification.
- * @csspart log - The message log.
- * @csspart message - One message in the log.
- * @csspart composer - The message box and Send button.
- *
- * @cssprop --parley-accent - Accent colour (buttons, own messages). Default: #4f46e5.
- * @cssprop --parley-background - Background of the element. Default: white (dark: #0f172a).
- * @cssprop --parley-surface - Background of panels and other people's messages.
- * @cssprop --parley-text - Main text colour.
- * @cssprop --parley-muted - Secondary text colour.
- * @cssprop --parley-radius - Corner radius. Default: 12px.
- * @cssprop --parley-font - Font family. Default: the system UI font.
- */
+/** `<parley-chat>`, the element; its documentation is on the class below. */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { customProperty } from './custom-property.js';
 import { ChatSendError, tagOf, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
 import { RoomController } from './room-controller.js';
-import { deliveryLabel, LINK_FAILURE_LABEL, linkPathLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
+import { ANNOUNCEMENT_WORDS, deliveryLabel, LINK_FAILURE_LABEL, linkPathLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
 import { friendlyName } from './friendly-name.js';
+import { MessageAnnouncer } from './message-announcer.js';
 import { parleyChatStyles } from './styles.js';
 import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
@@ -81,13 +44,65 @@ function initialOf(name: string): string {
   return (Array.from(name.trim())[0] ?? '?').toUpperCase();
 }
 
+/**
+ * `<parley-chat>`: a peer-to-peer chat room in one element.
+ *
+ * ```html
+ * <script type="module" src="https://parley.example/parley-chat.js"></script>
+ * <parley-chat room="Qm9Xh2v_T1eLk7rN4pZs8w" name="Ada"></parley-chat>
+ * ```
+ *
+ * Everyone whose page shows `<parley-chat>` with the same `room` (and the same signaling server)
+ * is in the same chat. Messages travel directly between browsers over WebRTC data channels.
+ *
+ * @tagname parley-chat
+ * @fires parley-message - A message was sent or received. `detail.message` is a ChatMessage.
+ * @fires parley-peer-joined - Someone joined the room, proved it holds the room key and said its
+ *   name. `detail.peer` is a Participant.
+ * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
+ * @fires parley-status-change - The connection to the room changed. `detail.status` is a RoomStatus.
+ * @fires parley-link-path - The direct connection to someone takes a path, known once it opens or
+ *   changed: `detail.participant`, `detail.path` (route local-network / through-nat / relayed, the
+ *   candidate pair, round trip).
+ * @fires parley-link-failed - No path to someone was found: `detail.participant`, `detail.failure`
+ *   (no-ice-servers, no-turn, turn-refused, turn-unreachable, no-path).
+ * @fires parley-receipt - Who has one of this person's messages changed: `detail.messageId`,
+ *   `detail.delivery` (delivered, total, undeliverable).
+ * @fires parley-verification - What is known of someone's identity changed: their safety code became
+ *   known, they were marked verified or no longer, or they show a verified name with another key.
+ *   `detail.peer` is the Participant (safetyCode, verified, identityChanged).
+ * @fires parley-security - Something only an attacker or a broken peer causes: a peer failed its
+ *   proof, signaling was tampered with, a forged message was refused. `detail.event` is a SecurityEvent.
+ *
+ * @slot header - Shown above the status line: a title, a logo, buttons of the host page.
+ * @slot empty - Shown in the log while it has no messages, instead of the default invitation.
+ *
+ * @csspart status - The status line at the top.
+ * @csspart participants - The list of people in the room.
+ * @csspart peer-details - The open participant's details: safety code, verification.
+ * @csspart log - The message log.
+ * @csspart message - One message in the log.
+ * @csspart composer - The message box and Send button.
+ *
+ * @cssprop --parley-accent - Accent colour (buttons, own messages). Default: #4f46e5.
+ * @cssprop --parley-background - Background of the element. Default: white (dark: #0f172a).
+ * @cssprop --parley-surface - Background of panels and other people's messages.
+ * @cssprop --parley-text - Main text colour.
+ * @cssprop --parley-muted - Secondary text colour.
+ * @cssprop --parley-border - Colour of borders and dividers.
+ * @cssprop --parley-radius - Corner radius. Default: 12px.
+ * @cssprop --parley-font - Font family. Default: the system UI font.
+ */
 export class ParleyChat extends LitElement {
   static override properties = {
-    room: { type: String },
-    name: { type: String },
-    signaling: { type: String },
-    composerError: { state: true },
-    openPeerId: { state: true },
+    room: { type: String, reflect: true },
+    name: { type: String, reflect: true },
+    signaling: { type: String, reflect: true },
+    theme: { type: String, reflect: true },
+    // `attribute: false` besides `state`: the manifest's analyzer reads only the former.
+    composerError: { state: true, attribute: false },
+    announcement: { state: true, attribute: false },
+    openPeerId: { state: true, attribute: false },
   };
 
   static override styles = parleyChatStyles;
@@ -101,12 +116,18 @@ export class ParleyChat extends LitElement {
   declare name: string;
   /** WebSocket URL of the signaling endpoint. Default: `/signal` on the server this script came from. */
   declare signaling: string;
+  /** `auto` (the default: follows the system's light or dark setting), `light` or `dark`. */
+  declare theme: 'auto' | 'light' | 'dark';
   declare private composerError: string;
+  /** The line the live region holds: the latest announcement of new messages. */
+  declare private announcement: string;
   /** The participant whose details (safety code, verification) are open, if any. */
   declare private openPeerId: string;
 
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
+  // A line the same as the one before would not be read again: every other one ends in a no-break space.
+  readonly #announcer = new MessageAnnouncer((line) => (this.announcement = this.announcement === line ? `${line}\u00a0` : line), () => ANNOUNCEMENT_WORDS);
   #stickToBottom = true;
   /** The log's shape when it was last scrolled, so status-only updates skip the layout read. */
   #scrolledLogShape = '';
@@ -118,7 +139,9 @@ export class ParleyChat extends LitElement {
     this.room = '';
     this.name = '';
     this.signaling = '';
+    this.theme = 'auto';
     this.composerError = '';
+    this.announcement = '';
     this.openPeerId = '';
   }
 
@@ -151,6 +174,23 @@ export class ParleyChat extends LitElement {
     const room = this.#controller.room;
     if (!room) throw new ChatSendError('closed', 'No room is set: give <parley-chat> a room attribute.');
     return room.send(text);
+  }
+
+  /** Leaves the room: the others see this person go at once; the log stays on screen. */
+  leave(): void {
+    this.#controller.leave();
+  }
+
+  /** Joins the room again (after leave(), or to retry after a refusal). */
+  join(): void {
+    this.#controller.join();
+  }
+
+  /** Puts the keyboard focus in the message box. */
+  override focus(options?: FocusOptions): void {
+    const textarea = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+    if (textarea) textarea.focus(options);
+    else super.focus(options);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -195,6 +235,7 @@ export class ParleyChat extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.#countdownTimer);
+    this.#announcer.dispose();
     reportRoomActivity(this, undefined);
   }
 
@@ -202,6 +243,7 @@ export class ParleyChat extends LitElement {
     const init = { bubbles: true, composed: true };
     switch (type) {
       case 'message':
+        this.#announcer.messageAdded(payload as ChatMessage, this.#stickToBottom);
         this.dispatchEvent(new CustomEvent('parley-message', { ...init, detail: { message: payload as ChatMessage } }));
         return;
       case 'peer-joined':
@@ -221,6 +263,12 @@ export class ParleyChat extends LitElement {
         return;
       case 'link-failed':
         this.dispatchEvent(new CustomEvent('parley-link-failed', { ...init, detail: payload as RoomEvents['link-failed'] }));
+        return;
+      case 'receipt':
+        this.dispatchEvent(new CustomEvent('parley-receipt', { ...init, detail: payload as RoomEvents['receipt'] }));
+        return;
+      case 'verification':
+        this.dispatchEvent(new CustomEvent('parley-verification', { ...init, detail: { peer: payload as Participant } }));
         return;
     }
   }
@@ -271,6 +319,7 @@ export class ParleyChat extends LitElement {
     const canSend = room.status.phase !== 'rejected' && room.status.phase !== 'closed';
     return html`
       <div class="chat">
+        <div class="header"><slot name="header"></slot></div>
         ${this.renderStatus(room.status, participants)}
         <section class="participants" part="participants" aria-label="Participants" @keydown=${this.onParticipantsKeydown}>
           <h2 class="section-title">In this room <span class="count">${participants.length + 1}</span></h2>
@@ -284,9 +333,9 @@ export class ParleyChat extends LitElement {
           </ul>
           ${this.renderPeerDetails(participants.find((peer) => peer.id === this.openPeerId))}
         </section>
-        <div class="log" part="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0" @scroll=${this.onLogScroll}>
+        <div class="log" part="log" role="log" aria-live="off" aria-label="Messages" tabindex="0" @scroll=${this.onLogScroll}>
           ${room.messages.length === 0
-            ? html`<p class="log-empty">No messages yet. Say hello — messages go straight to the people in this room.</p>`
+            ? html`<slot name="empty"><p class="log-empty">No messages yet. Say hello — messages go straight to the people in this room.</p></slot>`
             : room.messages.map((message) => this.renderMessage(message))}
         </div>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
@@ -305,6 +354,7 @@ export class ParleyChat extends LitElement {
           <button type="submit" ?disabled=${!canSend}>Send</button>
           <p id="composer-error" class="composer-error" role="alert">${this.composerError || nothing}</p>
         </form>
+        <div class="announcer" aria-live="polite" aria-atomic="true">${this.announcement}</div>
       </div>
     `;
   }
@@ -314,6 +364,7 @@ export class ParleyChat extends LitElement {
     const text = statusLabel(status, participants.length, Date.now(), connected);
     return html`<p class="status" part="status" role="status" data-phase=${status.phase}>
       <span class="dot" aria-hidden="true"></span>${text}
+      ${status.phase === 'closed' ? html`<button type="button" class="status-action" @click=${() => this.join()}>Join again</button>` : nothing}
     </p>`;
   }
 
@@ -424,6 +475,10 @@ declare global {
     'parley-peer-left': CustomEvent<ParleyPeerEventDetail>;
     'parley-status-change': CustomEvent<ParleyStatusEventDetail>;
     'parley-security': CustomEvent<ParleySecurityEventDetail>;
+    'parley-link-path': CustomEvent<RoomEvents['link-path']>;
+    'parley-link-failed': CustomEvent<RoomEvents['link-failed']>;
+    'parley-receipt': CustomEvent<RoomEvents['receipt']>;
+    'parley-verification': CustomEvent<ParleyPeerEventDetail>;
   }
   // The events bubble and are composed, so listeners on ancestors and the document see them too.
   interface HTMLElementEventMap extends ParleyChatEventMap {}

@@ -47,6 +47,17 @@ export class RoomController implements ReactiveController {
     this.open();
   }
 
+  /** Leaves the room (the others see us go at once); the log stays on screen until join(). */
+  leave(): void {
+    this.#room?.close();
+    this.host.requestUpdate();
+  }
+
+  /** Joins the room again with the current settings: after leave(), or to retry after a refusal. */
+  join(): void {
+    if (this.#connected) this.open();
+  }
+
   hostConnected(): void {
     this.#connected = true;
     window.addEventListener('pagehide', this.#onPageHide);
@@ -84,7 +95,7 @@ export class RoomController implements ReactiveController {
       const room = new ParleyRoom({ ...settings, persistIdentity: true });
       this.#room = room;
       room.on('change', () => this.host.requestUpdate());
-      for (const type of ['message', 'peer-joined', 'peer-left', 'status', 'security', 'link-path', 'link-failed'] as const) {
+      for (const type of ['message', 'peer-joined', 'peer-left', 'status', 'security', 'link-path', 'link-failed', 'receipt', 'verification'] as const) {
         room.on(type, (payload) => this.onRoomEvent(type, payload));
       }
       room.start();

@@ -1,6 +1,18 @@
 /** Styles of `<parley-chat>`; themable through the --parley-* custom properties it documents. */
 import { css } from 'lit';
 
+/** The dark palette, for a dark system (theme auto) or theme="dark". */
+const darkTheme = css`
+  color-scheme: dark;
+  --_background: var(--parley-background, #0f172a);
+  --_surface: var(--parley-surface, #1e293b);
+  --_text: var(--parley-text, #e2e8f0);
+  --_muted: var(--parley-muted, #94a3b8);
+  --_border: var(--parley-border, #334155);
+  --_accent: var(--parley-accent, #818cf8);
+  --_tag-lightness: 78%;
+`;
+
 export const parleyChatStyles = css`
   :host {
     --_accent: var(--parley-accent, #4f46e5);
@@ -14,6 +26,7 @@ export const parleyChatStyles = css`
     --_warn: #d97706;
     --_bad: #dc2626;
     --_tag-lightness: 28%;
+    color-scheme: light;
     display: block;
     container-type: inline-size;
     height: 520px;
@@ -31,16 +44,14 @@ export const parleyChatStyles = css`
        in the theme's colours rather than a white track. */
     scrollbar-color: var(--_muted) transparent;
   }
+  /* theme="auto" (the default) follows the system; "light" and "dark" hold whatever it says. */
   @media (prefers-color-scheme: dark) {
-    :host {
-      --_background: var(--parley-background, #0f172a);
-      --_surface: var(--parley-surface, #1e293b);
-      --_text: var(--parley-text, #e2e8f0);
-      --_muted: var(--parley-muted, #94a3b8);
-      --_border: var(--parley-border, #334155);
-      --_accent: var(--parley-accent, #818cf8);
-      --_tag-lightness: 78%;
+    :host(:not([theme='light'])) {
+      ${darkTheme}
     }
+  }
+  :host([theme='dark']) {
+    ${darkTheme}
   }
   :host([hidden]) {
     display: none;
@@ -54,13 +65,29 @@ export const parleyChatStyles = css`
   .chat {
     display: grid;
     grid-template-columns: minmax(180px, 240px) 1fr;
-    grid-template-rows: auto 1fr auto;
+    grid-template-rows: auto auto 1fr auto;
     grid-template-areas:
+      'header header'
       'status status'
       'people log'
       'people composer';
     height: 100%;
     min-height: 0;
+  }
+  .header {
+    grid-area: header;
+  }
+  /* Heard, not seen: the live line that tells a screen reader of new messages. */
+  .announcer {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+    border: 0;
   }
   .empty-room {
     padding: 24px;
@@ -78,6 +105,19 @@ export const parleyChatStyles = css`
     color: var(--_muted);
     border-bottom: 1px solid var(--_border);
     overflow-wrap: anywhere;
+  }
+  .status-action {
+    align-self: center;
+    height: auto;
+    margin-block: -4px;
+    margin-inline-start: auto;
+    padding: 2px 12px;
+    font: inherit;
+    color: var(--_accent);
+    background: none;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    cursor: pointer;
   }
   .dot {
     flex: none;
@@ -449,8 +489,8 @@ export const parleyChatStyles = css`
   @container (max-width: 600px) {
     .chat {
       grid-template-columns: 1fr;
-      grid-template-areas: 'status' 'people' 'log' 'composer';
-      grid-template-rows: auto auto 1fr auto;
+      grid-template-areas: 'header' 'status' 'people' 'log' 'composer';
+      grid-template-rows: auto auto auto 1fr auto;
     }
     .participants {
       border-right: none;

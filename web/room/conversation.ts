@@ -31,6 +31,8 @@ export interface ChatMessage extends LogEntry {
   readonly own: boolean;
   /** The author's signature (base64url ECDSA P-256), once made; every received message has one. */
   readonly signature?: string;
+  /** Set when it arrived in a peer's catch-up (written while this tab was away), not live. */
+  readonly fromHistory?: true;
 }
 
 /** The log's own record: the signature of one of our messages arrives after it is logged. */
@@ -68,8 +70,8 @@ export type RefusalReason =
 export interface ConversationEvents {
   /** A message entered the log (sent here, or received live or through history). */
   message: ChatMessage;
-  /** Receipts changed. */
-  receipts: void;
+  /** The receipts of these messages of ours changed (delivered to someone more, or given up on). */
+  receipts: string[];
   /** A message or history entry from `from` was refused. */
   refused: { from: string; reason: RefusalReason };
 }
@@ -137,10 +139,14 @@ export class Conversation extends Emitter<ConversationEvents> {
     return this.#delivery.summary(id);
   }
 
+  private emitReceipts(changed: string[]): void {
+    if (changed.length > 0) this.emit('receipts', changed);
+  }
+
   /** Starts applying the outbox's time bounds. */
   start(): void {
     this.#sweepTimer ??= this.#clock.setInterval(() => {
-      if (this.#delivery.sweep(this.#clock.now()).length > 0) this.emit('receipts', undefined);
+      this.emitReceipts(this.#delivery.sweep(this.#clock.now()));
     }, RECEIPT_SWEEP_INTERVAL_MS);
   }
 
@@ -233,7 +239,7 @@ export class Conversation extends Emitter<ConversationEvents> {
         return true;
       }
       case PeerMessageType.Ack:
-        if (this.#delivery.confirm(from, message.ids).length > 0) this.emit('receipts', undefined);
+        this.emitReceipts(this.#delivery.confirm(from, message.ids));
         return true;
       case PeerMessageType.History:
         return this.mergeHistory(from, message.authors, message.messages);
@@ -282,26 +288,26 @@ export class Conversation extends Emitter<ConversationEvents> {
         if (!this.#log.has(entry.id)) this.addOwnFromHistory(entry);
         continue;
       }
-      this.addReceived(entry, entry.sig);
+      this.addReceived(entry, entry.sig, true);
       const ids = byAuthor.get(author) ?? [];
       ids.push(entry.id);
       byAuthor.set(author, ids);
     }
     // The sender has these of ours; and every author we can reach learns that we have theirs.
-    if (ownIds.length > 0 && this.#delivery.confirm(from, ownIds).length > 0) this.emit('receipts', undefined);
+    if (ownIds.length > 0) this.emitReceipts(this.#delivery.confirm(from, ownIds));
     for (const [author, ids] of byAuthor) this.#peers.send(author, encodePeerMessage({ type: PeerMessageType.Ack, ids }));
     return !refused;
   }
 
-  private addReceived({ id, text, sentAt, name }: SignedFields, signature: string): void {
+  private addReceived({ id, text, sentAt, name }: SignedFields, signature: string, fromHistory = false): void {
     this.#time.observe(sentAt);
-    this.add({ id, authorId: authorOf(id), authorName: name, text, sentAt, own: false, signature });
+    this.add({ id, authorId: authorOf(id), authorName: name, text, sentAt, own: false, signature, ...(fromHistory ? { fromHistory: true as const } : {}) });
   }
 
   /** Our own message from before a reload, returned by a peer. */
   private addOwnFromHistory(entry: HistoryEntry): void {
     this.#time.observe(entry.sentAt);
-    this.add({ id: entry.id, authorId: this.#selfId, authorName: entry.name, text: entry.text, sentAt: entry.sentAt, own: true, signature: entry.sig });
+    this.add({ id: entry.id, authorId: this.#selfId, authorName: entry.name, text: entry.text, sentAt: entry.sentAt, own: true, signature: entry.sig, fromHistory: true });
   }
 
   private add(message: MessageRecord): void {

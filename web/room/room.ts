@@ -106,6 +106,15 @@ export interface RoomEvents {
   'link-path': { participant: Participant; path: LinkPath };
   /** An attempt to connect to a participant found no path; `failure` says why. */
   'link-failed': { participant: Participant; failure: LinkFailure };
+  /** Who has one of our messages changed: `delivery` is its receipt now. */
+  receipt: { messageId: string; delivery: DeliverySummary };
+  /**
+   * What we know of a participant's identity changed: its safety code became known (its connection
+   * was proven), it was marked verified or no longer, or it shows the name of someone verified here
+   * with another key (`identityChanged`). The participant carries the new `safetyCode`, `verified`
+   * and `identityChanged`.
+   */
+  verification: Participant;
 }
 
 export interface ParleyRoomOptions {
@@ -164,6 +173,8 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   #lastError: ErrorMessage | undefined;
   /** Peers reported by 'peer-joined' (proven and named), so 'peer-left' is reported only for them. */
   readonly #announced = new Set<string>();
+  /** What the last 'verification' event told of each peer, so each change is told once. */
+  readonly #verificationShown = new Map<string, string>();
   /** Peers refused on their last connection: their offers are ignored until the server announces them again. */
   readonly #refused = new Set<string>();
   /** Sealed signals are sent in the order they were sealed (their counters rise). */
@@ -197,6 +208,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       this.#parts?.conversation.peerLeft(participant.id);
       this.#parts?.verifier.linkClosed(participant.id);
       this.#parts?.paths.removed(participant.id);
+      this.#verificationShown.delete(participant.id);
       if (this.#announced.delete(participant.id)) this.emit('peer-left', participant);
       this.emit('change', undefined);
     });
@@ -463,7 +475,13 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       this.emit('message', message);
       this.emit('change', undefined);
     });
-    conversation.on('receipts', () => this.emit('change', undefined));
+    conversation.on('receipts', (messageIds) => {
+      for (const messageId of messageIds) {
+        const delivery = conversation.deliveryOf(messageId);
+        if (delivery) this.emit('receipt', { messageId, delivery });
+      }
+      this.emit('change', undefined);
+    });
     conversation.on('refused', ({ from, reason }) => {
       this.#refusedMessages += 1;
       this.emit('security', { kind: 'message-refused', peerId: from, reason });
@@ -484,6 +502,12 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     const contacts = this.#parts!.contacts;
     const name = this.#participants.nameOf(peerId) ?? '';
     this.#participants.update(peerId, { verified: contacts.isVerified(peer.publicKey), identityChanged: contacts.isImpostorOf(name, peer.publicKey) });
+    const participant = this.#participants.get(peerId);
+    if (!participant) return;
+    const shown = `${participant.safetyCode ?? ''}|${participant.verified}|${participant.identityChanged}`;
+    if (this.#verificationShown.get(peerId) === shown) return;
+    this.#verificationShown.set(peerId, shown);
+    this.emit('verification', participant);
   }
 
   private onSignalingState(change: SignalingStateChange): void {

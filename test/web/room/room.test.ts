@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import WebSocket from 'ws';
 import { RTCPeerConnection as NodePeerConnection } from 'webrtc-polyfill';
 import { OFFER_FALLBACK_MS } from '../../../web/room/link-supervisor.js';
-import { ChatSendError, ParleyRoom, type ChatMessage } from '../../../web/room/room.js';
+import { ChatSendError, ParleyRoom, type ChatMessage, type Participant } from '../../../web/room/room.js';
 import { onceRoom as once, untilRoom as until } from '../../support/room-waits.js';
 import { deriveRoomKeys } from '../../../web/security/room-keys.js';
 import { TestClient } from '../../support/ws-client.js';
@@ -95,6 +95,11 @@ describe('ParleyRoom (Node peers)', () => {
     expect(message).toMatchObject({ own: false, text: 'hello over the data channel', authorName: 'Ada', authorId: ada.selfId });
     await until(ada, () => ada.deliveryOf(sent.id)?.delivered === 1);
     expect(ada.deliveryOf(sent.id)).toEqual({ delivered: 1, total: 1, undeliverable: [] });
+
+    // Receipts are events too, for a UI of one's own: Bob's ack of the next message arrives as one.
+    const receipt = once(ada, 'receipt', (event) => event.delivery.delivered === 1);
+    const second = ada.send('is this one delivered?');
+    expect(await receipt).toEqual({ messageId: second.id, delivery: { delivered: 1, total: 1, undeliverable: [] } });
 
     const reply = once(ada, 'message', (m) => !m.own);
     bob.send('and back');
@@ -339,10 +344,17 @@ describe('ParleyRoom verification (Node peers)', () => {
     rooms.push(ada);
     ada.start();
     await until(ada, () => ada.status.phase === 'joined');
+    const verifications: Participant[] = [];
+    ada.on('verification', (participant) => verifications.push(participant));
     const bob = openRoom('Bob');
     await until(ada, allConnected(ada, 1));
+    // Proven: Bob's safety code is known, and told once.
+    await until(ada, () => verifications.length > 0);
+    expect(verifications).toEqual([expect.objectContaining({ id: bob.selfId, safetyCode: ada.participants[0]!.safetyCode, verified: false, identityChanged: false })]);
     expect(ada.setVerified(bob.selfId, true)).toBe(true);
     expect(ada.participants[0]).toMatchObject({ name: 'Bob', verified: true, identityChanged: false });
+    expect(verifications.at(-1)).toMatchObject({ id: bob.selfId, verified: true });
+    expect(verifications).toHaveLength(2);
     const fromBob = once(ada, 'message', (message) => !message.own);
     bob.send('the real Bob');
     expect(ada.showsVerifiedNameFalsely(await fromBob)).toBe(false);
@@ -354,6 +366,8 @@ describe('ParleyRoom verification (Node peers)', () => {
     await until(ada, allConnected(ada, 1));
     expect(impostor.selfId).not.toBe(bob.selfId);
     expect(ada.participants[0]).toMatchObject({ name: 'Bob', verified: false, identityChanged: true });
+    await until(ada, () => verifications.at(-1)?.identityChanged === true);
+    expect(verifications.at(-1)).toMatchObject({ id: impostor.selfId, name: 'Bob', identityChanged: true });
     // Its messages carry the verified name, and are marked as not from that person.
     const received = once(ada, 'message', (message) => !message.own);
     impostor.send('it is me, Bob');
