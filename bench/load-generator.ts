@@ -39,15 +39,6 @@ function urlForMember(roomIndex: number, positionInRoom: number): string {
   return urls[(roomIndex + positionInRoom) % urls.length]!;
 }
 
-/**
- * Where a room's members sit on different instances, they join it one after another (rooms still
- * in parallel). Two joins to one room at the same moment on two instances can leave the first
- * instance never hearing of the second member: its 'joined' event can arrive over Redis before the
- * first join's admission has come back, and is dropped (3 pairs in 500 when tried; see
- * docs/performance.md). A pair so split would stall the closed loop, so the bench steps around it.
- */
-const JOIN_ROOM_MEMBERS_IN_TURN = urls.length > 1;
-
 let clients: SignalClient[] = [];
 let roomCounter = 0;
 
@@ -63,23 +54,18 @@ async function connectMany(count: number, roomSize: number): Promise<SignalClien
     specs.push({ room: benchRoomId(roomCounter + roomIndex), roomIndex, url: urlForMember(roomIndex, index % roomSize) });
   }
   roomCounter += Math.ceil(count / roomSize);
-  // What one worker connects in order: a connection, or a whole room's members in turn.
-  const batches: (typeof specs)[] = [];
-  for (const spec of specs) {
-    if (JOIN_ROOM_MEMBERS_IN_TURN && batches.at(-1)?.[0]?.roomIndex === spec.roomIndex) batches.at(-1)!.push(spec);
-    else batches.push([spec]);
-  }
+  // Every connection on its own, so a room's members on different instances may join at the same
+  // moment (the race between two instances' admissions that RoomMirror holds events for).
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < batches.length) {
-      for (const spec of batches[next++]!) {
-        const client = await connectClient(kind, spec.url, spec.room);
-        (rooms[spec.roomIndex] ??= []).push(client);
-        clients.push(client);
-      }
+    while (next < specs.length) {
+      const spec = specs[next++]!;
+      const client = await connectClient(kind, spec.url, spec.room);
+      (rooms[spec.roomIndex] ??= []).push(client);
+      clients.push(client);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, batches.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, specs.length) }, worker));
   return rooms;
 }
 
