@@ -16,6 +16,18 @@ export const PROTOCOL_VERSION = 2;
 /** Path of the WebSocket endpoint on the signaling server. */
 export const SIGNAL_PATH = '/signal';
 
+/**
+ * GET: may a page of the requesting origin use this server's signaling? Answers `OriginCheck`,
+ * readable from any origin (CORS). A browser does not tell a page why its WebSocket was refused, so
+ * a page whose connection fails before opening asks here, and can say it was refused rather than
+ * retry forever.
+ */
+export const ORIGIN_CHECK_PATH = '/signal/origin';
+
+export interface OriginCheck {
+  allowed: boolean;
+}
+
 export const ClientMessageType = {
   Join: 'join',
   Signal: 'signal',

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import { CloseCode, HttpRefusal, SIGNAL_PATH } from '../../protocol/signaling.js';
+import { CloseCode, HttpRefusal, ORIGIN_CHECK_PATH, SIGNAL_PATH, type OriginCheck } from '../../protocol/signaling.js';
 import type { RoomRegistry } from '../rooms.js';
 import type { MemberHandle } from '../member-handle.js';
 import { SERVER_FULL_RETRY_MS, SignalingSession, type SessionContext, type SessionSocket } from '../session.js';
@@ -193,6 +193,13 @@ export async function signalRoute(app: FastifyInstance, { config, rooms, webSock
   }
 
   app.server.on('upgrade', onUpgrade);
+
+  // The same decision as for an upgrade, for a page whose upgrade failed and that wants to know why.
+  app.get(ORIGIN_CHECK_PATH, async (request, reply) => {
+    const { host } = forwardedClient(request.raw, trust);
+    const answer: OriginCheck = { allowed: originAllowed(request.headers.origin, host, config.allowedOrigins) };
+    return reply.header('access-control-allow-origin', '*').header('cache-control', 'no-store').send(answer);
+  });
 }
 
 /**

@@ -131,10 +131,41 @@ function surfacePage(): string {
 </html>`;
 }
 
+const CROSS_ORIGIN_PATH = '/partner.html';
+
+/**
+ * A page of another site that takes the element straight from the Parley server (`parleyOrigin`):
+ * the script tag, a theme of its own, and a record of the element's events.
+ */
+function crossOriginPage(parleyOrigin: string, room: string, name: string): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Partner site</title>
+    <script type="module" src="${parleyOrigin}/parley-chat.js"></script>
+    <style>parley-chat { --parley-accent: #b45309; --parley-radius: 2px; height: 420px; }</style>
+  </head>
+  <body>
+    <parley-chat room="${room}" name="${name}" theme="light"></parley-chat>
+    <script>
+      window.parleyEvents = [];
+      for (const type of ${JSON.stringify(EVENT_TYPES)}) {
+        document.querySelector('parley-chat').addEventListener(type, (event) =>
+          window.parleyEvents.push({ where: 'element', type, bubbles: event.bubbles, composed: event.composed, target: event.target.localName, detail: JSON.parse(JSON.stringify(event.detail)) }));
+      }
+    </script>
+  </body>
+</html>`;
+}
+
 /** Adds the embedding pages to a server's routes. */
 function addEmbeddingPage(app: FastifyInstance): void {
   app.get<{ Querystring: Record<string, string> }>(EMBEDDING_PATH, (request, reply) => reply.type('text/html').send(embeddingPage(request.query)));
   app.get(SURFACE_PATH, (_request, reply) => reply.type('text/html').send(surfacePage()));
+  app.get<{ Querystring: Record<string, string> }>(CROSS_ORIGIN_PATH, (request, reply) =>
+    reply.type('text/html').send(crossOriginPage(request.query.parley ?? '', request.query.room ?? '', request.query.name ?? '')),
+  );
 }
 
 function embeddingPageUrl(server: RunningServer, attributes: { room: string; name: string; signaling?: string }): string {
@@ -334,6 +365,39 @@ describe('<parley-chat> on other pages', () => {
     // Her own message is not read to her; Bob hears it.
     await expect.poll(() => announced(bob)).toBe('Ada at the desk: Back, how can I help?');
     expect(await announced(ada)).toBe('Bob: Is anyone there?');
+  });
+
+  it('on a page of another origin that loads the script from the Parley server: chats with the app if listed, and says it is refused if not', async () => {
+    const partner = await serve({}, addEmbeddingPage);
+    const stranger = await serve({}, addEmbeddingPage);
+    const parley = await serve({ allowedOrigins: [partner.origin] });
+    const ada = await browser.openPage();
+    const link = await createRoom(ada, parley.origin);
+    await setName(ada, 'Ada');
+    const room = new URL(link).hash.slice(1);
+    const pageOf = (site: RunningServer, name: string) => `${site.origin}${CROSS_ORIGIN_PATH}?${new URLSearchParams({ parley: parley.origin, room, name })}`;
+
+    // The partner's page: the script and signaling from the Parley server, its own colours.
+    const bob = await browser.openPage();
+    await bob.goto(pageOf(partner, 'Bob'));
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+    await chatBothWays(ada, bob);
+    const fromAda = await eventOnElement(bob, 'parley-message', (event) => event.detail.message!.own === false);
+    expect(fromAda.detail.message).toMatchObject({ text: 'Hello from Ada', authorName: 'Ada' });
+    const accent = await bob.locator('parley-chat').evaluate((element) => getComputedStyle(element.shadowRoot!.querySelector('button[type=submit]')!).backgroundColor);
+    expect(accent).toBe('rgb(180, 83, 9)');
+    await bob.screenshot({ path: `${ARTIFACTS}/embedding-partner-site.png` });
+
+    // A site the server does not list: the element says so, plainly, and stops trying.
+    const eve = await browser.openPage();
+    await eve.goto(pageOf(stranger, 'Eve'));
+    await chatStatus(eve, `This Parley server does not accept chats from this site (${stranger.origin}). Its operator can allow the site with ALLOWED_ORIGINS.`).waitFor();
+    const refused = await eventOnElement(eve, 'parley-status-change', (event) => event.detail.status!.phase === 'rejected');
+    expect(refused.detail.status).toMatchObject({ phase: 'rejected', code: 'origin-not-allowed' });
+    expect(await eve.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
+    expect(await participant(ada, 'Eve').count()).toBe(0);
+    await eve.screenshot({ path: `${ARTIFACTS}/embedding-origin-refused.png` });
   });
 
   it('on a page of another origin, joins the room of an app link through the `signaling` attribute', async () => {

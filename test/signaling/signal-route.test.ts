@@ -6,7 +6,7 @@ import { connect as connectTcp } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { ClientMessageType, CloseCode, ErrorCode, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
+import { ClientMessageType, CloseCode, ErrorCode, ORIGIN_CHECK_PATH, PROTOCOL_VERSION, type WelcomeMessage } from '../../protocol/signaling.js';
 import { derivePeerId } from '../../signaling/session.js';
 import { newKeyDigest, newParticipant, type Participant } from '../support/participant.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -382,6 +382,22 @@ describe('abuse', () => {
     await expect(TestClient.connect(server.signalUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
     clients.push(await TestClient.connect(server.signalUrl, { origin: 'https://chat.example.org' }));
     clients.push(await TestClient.connect(server.signalUrl, { origin: server.origin }));
+  });
+
+  it('tells a page whether its origin may connect, readable from any origin, as the upgrade decides', async () => {
+    await server.close();
+    server = await startServer({ allowedOrigins: ['https://chat.example.org'] });
+    const check = async (origin?: string) => {
+      const response = await fetch(`${server.origin}${ORIGIN_CHECK_PATH}`, origin ? { headers: { origin } } : {});
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      return response.json();
+    };
+    expect(await check('https://evil.example')).toEqual({ allowed: false });
+    expect(await check('https://chat.example.org')).toEqual({ allowed: true });
+    expect(await check(server.origin)).toEqual({ allowed: true });
+    // A same-origin request carries no Origin: allowed, as an upgrade without one is.
+    expect(await check()).toEqual({ allowed: true });
   });
 
   it('closes a connection that does not join in time with 4004', async () => {

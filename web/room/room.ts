@@ -69,6 +69,8 @@ export const RoomRefusal = {
   BadRoomKey: 'bad-room-key',
   /** The page has no WebCrypto (a plain-http page on another machine than localhost). */
   InsecureContext: 'insecure-context',
+  /** The signaling server does not accept pages of this origin (its ALLOWED_ORIGINS). */
+  OriginNotAllowed: 'origin-not-allowed',
 } as const;
 export type RoomRefusal = (typeof RoomRefusal)[keyof typeof RoomRefusal];
 
@@ -540,6 +542,15 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       case 'closed': {
         this.#iceRefresh.stop();
         parts.links.onSignalingLost();
+        if (change.originRefused) {
+          const site = typeof location === 'undefined' ? 'this site' : `this site (${location.origin})`;
+          this.setStatus({
+            phase: 'rejected',
+            code: RoomRefusal.OriginNotAllowed,
+            detail: `This Parley server does not accept chats from ${site}. Its operator can allow the site with ALLOWED_ORIGINS.`,
+          });
+          return;
+        }
         const status: RoomStatus = { phase: 'rejected' };
         const code = this.#lastError?.code ?? change.code;
         if (code !== undefined) status.code = code;

@@ -6,7 +6,16 @@
 import { Emitter } from '../shared/emitter.js';
 import { reconnectDelay } from './reconnect-policy.js';
 import { SOCKET_OPEN, takePreconnectedSocket } from './signaling-preconnect.js';
-import { CLIENT_LEFT_REASON, CloseCode, FINAL_CLOSE_CODES, ServerMessageType, type ClientMessage, type ServerMessage } from '../../protocol/signaling.js';
+import {
+  CLIENT_LEFT_REASON,
+  CloseCode,
+  FINAL_CLOSE_CODES,
+  ORIGIN_CHECK_PATH,
+  ServerMessageType,
+  type ClientMessage,
+  type OriginCheck,
+  type ServerMessage,
+} from '../../protocol/signaling.js';
 
 /**
  * - connecting: a socket is opening
@@ -23,6 +32,8 @@ export interface SignalingStateChange {
   reason?: string;
   /** For 'waiting': when the next attempt starts (Date.now() clock). */
   retryAt?: number;
+  /** For 'closed': the server does not accept connections from this page's origin (ALLOWED_ORIGINS). */
+  originRefused?: true;
 }
 
 interface SignalingEvents {
@@ -49,6 +60,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #outageStartedAt: number | undefined;
   /** The server asked for no attempt before this (Date.now()), for the next retry only. */
   #notBefore = 0;
+  /** Whether this page asked the server if its origin may connect (once, after a refused socket). */
+  #originChecked = false;
 
   constructor(
     readonly url: string,
@@ -119,7 +132,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     this.#socket = socket;
+    let opened = false;
     const onOpen = (): void => {
+      opened = true;
       this.#attempt = 0;
       this.#outageStartedAt = undefined;
       this.setState({ state: 'open' });
@@ -130,6 +145,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       this.onSocketClosed(event.code, event.reason);
+      // Refused before it opened, and browsers do not say why: perhaps this site is not allowed.
+      if (!opened && event.code === CloseCode.Abnormal) void this.checkOrigin();
     };
     // 'error' is always followed by 'close', which carries what there is to know.
     socket.onerror = () => undefined;
@@ -152,6 +169,35 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#notBefore = 0;
     this.#retryTimer = setTimeout(() => this.open(), delay);
     this.setState({ state: 'waiting', code, reason, retryAt: now + delay });
+  }
+
+  /**
+   * Asks the server, once, whether this page's origin may connect at all. If not, no retry can
+   * help: the client stops and says so. Any other answer, or none, leaves the retries running.
+   */
+  private async checkOrigin(): Promise<void> {
+    if (this.#originChecked || typeof fetch !== 'function' || typeof location === 'undefined') return;
+    this.#originChecked = true;
+    let answer: OriginCheck;
+    try {
+      const url = new URL(ORIGIN_CHECK_PATH, this.url);
+      url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+      const response = await fetch(url, { cache: 'no-store', credentials: 'omit' });
+      if (!response.ok) return;
+      answer = (await response.json()) as OriginCheck;
+    } catch {
+      return;
+    }
+    if (answer.allowed !== false || this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+      socket.close();
+    }
+    this.setState({ state: 'closed', code: CloseCode.Abnormal, reason: 'origin not allowed', originRefused: true });
   }
 
   private receive(data: unknown): void {

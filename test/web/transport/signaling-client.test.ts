@@ -130,3 +130,60 @@ describe('SignalingClient', () => {
     expect(invalid).toEqual(['frame is not JSON', 'unknown message type', 'non-text or oversized frame', 'non-text or oversized frame']);
   });
 });
+
+describe('SignalingClient on a page whose origin the server may refuse', () => {
+  // A page (location exists) whose sockets are refused before they open: the client asks the
+  // server, once, whether this origin may connect at all.
+  let asked: string[];
+  let allowed: boolean | 'unreachable';
+
+  beforeEach(() => {
+    client.close();
+    asked = [];
+    allowed = false;
+    vi.stubGlobal('location', { origin: 'https://partner.example' });
+    vi.stubGlobal('fetch', async (url: URL) => {
+      asked.push(String(url));
+      if (allowed === 'unreachable') throw new TypeError('network error');
+      return new Response(JSON.stringify({ allowed }), { status: 200 });
+    });
+    FakeSocket.opened.length = 0;
+    client = new SignalingClient('wss://parley.test/signal', FakeSocket as unknown as new (url: string) => WebSocket);
+    states = [];
+    client.on('state', (change) => states.push(change));
+    client.connect();
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('stops retrying and says why when the server does not accept this origin', async () => {
+    FakeSocket.opened[0]!.drop(CloseCode.Abnormal);
+    await vi.waitFor(() => expect(states.at(-1)).toMatchObject({ state: 'closed', originRefused: true }));
+    expect(asked).toEqual(['https://parley.test/signal/origin']);
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(FakeSocket.opened).toHaveLength(1);
+  });
+
+  it.each([true, 'unreachable'] as const)('keeps retrying when the answer is %s (the failure was something else, or the server is down), and asks only once', async (answer) => {
+    allowed = answer;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      FakeSocket.opened.at(-1)!.drop(CloseCode.Abnormal);
+      await vi.waitFor(() => expect(asked).toHaveLength(1));
+      // Let the check's answer land before the retry.
+      for (let tick = 0; tick < 5; tick += 1) await Promise.resolve();
+      vi.advanceTimersByTime(states.at(-1)!.retryAt! - Date.now());
+    }
+    expect(asked).toHaveLength(1);
+    expect(FakeSocket.opened).toHaveLength(3);
+    expect(states.at(-1)).toEqual({ state: 'connecting' });
+  });
+
+  it('does not ask when a connection that had opened drops', async () => {
+    FakeSocket.opened[0]!.open();
+    FakeSocket.opened[0]!.drop(CloseCode.Abnormal);
+    await Promise.resolve();
+    expect(asked).toEqual([]);
+  });
+});
