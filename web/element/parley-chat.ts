@@ -84,7 +84,8 @@ function initialOf(name: string): string {
  * @csspart message - One message in the log.
  * @csspart composer - The message box and Send button.
  *
- * @cssprop --parley-accent - Accent colour (buttons, own messages). Default: #4f46e5.
+ * @cssprop --parley-accent - Accent colour (buttons, own messages). Default: #4f46e5 (dark: #818cf8).
+ * @cssprop --parley-on-accent - Text on the accent colour. Default: white (dark: #0f172a).
  * @cssprop --parley-background - Background of the element. Default: white (dark: #0f172a).
  * @cssprop --parley-surface - Background of panels and other people's messages.
  * @cssprop --parley-text - Main text colour.

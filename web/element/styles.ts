@@ -7,10 +7,13 @@ const darkTheme = css`
   --_background: var(--parley-background, #0f172a);
   --_surface: var(--parley-surface, #1e293b);
   --_text: var(--parley-text, #e2e8f0);
-  --_muted: var(--parley-muted, #94a3b8);
+  --_muted: var(--parley-muted, #a3b1c4);
   --_border: var(--parley-border, #334155);
   --_accent: var(--parley-accent, #818cf8);
-  --_tag-lightness: 78%;
+  --_tag-lightness: 80%;
+  /* Text on the accent: the dark palette's accent is light, so its text is dark (AA contrast). */
+  --_on-accent: var(--parley-on-accent, #0f172a);
+  --_on-accent-muted: rgb(15 23 42 / 0.9);
 `;
 
 export const parleyChatStyles = css`
@@ -19,13 +22,15 @@ export const parleyChatStyles = css`
     --_background: var(--parley-background, #ffffff);
     --_surface: var(--parley-surface, #f1f5f9);
     --_text: var(--parley-text, #0f172a);
-    --_muted: var(--parley-muted, #64748b);
+    --_muted: var(--parley-muted, #586a80);
     --_border: var(--parley-border, #e2e8f0);
     --_radius: var(--parley-radius, 12px);
     --_ok: #16a34a;
     --_warn: #d97706;
     --_bad: #dc2626;
-    --_tag-lightness: 28%;
+    --_tag-lightness: 25%;
+    --_on-accent: var(--parley-on-accent, #ffffff);
+    --_on-accent-muted: rgb(255 255 255 / 0.85);
     color-scheme: light;
     display: block;
     container-type: inline-size;
@@ -378,7 +383,7 @@ export const parleyChatStyles = css`
     border-top-left-radius: var(--_radius);
     border-top-right-radius: 4px;
     background: var(--_accent);
-    color: #fff;
+    color: var(--_on-accent);
   }
   .message-meta {
     display: flex;
@@ -390,7 +395,7 @@ export const parleyChatStyles = css`
   }
   .message.own .message-meta,
   .message.own .delivery {
-    color: rgb(255 255 255 / 0.8);
+    color: var(--_on-accent-muted);
   }
   .author {
     font-weight: 600;
@@ -401,7 +406,7 @@ export const parleyChatStyles = css`
     min-width: 0;
   }
   .message.own .author {
-    color: #fff;
+    color: var(--_on-accent);
   }
   .message-meta time {
     flex: none;
@@ -457,7 +462,7 @@ export const parleyChatStyles = css`
     padding: 0 20px;
     font: inherit;
     font-weight: 600;
-    color: #fff;
+    color: var(--_on-accent);
     background: var(--_accent);
     border: none;
     border-radius: var(--_radius);
