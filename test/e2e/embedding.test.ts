@@ -367,6 +367,25 @@ describe('<parley-chat> on other pages', () => {
     expect(await announced(ada)).toBe('Bob: Is anyone there?');
   });
 
+  it('the themed example page the server serves works: two tabs chat, the theme switches, events are listed', async () => {
+    const server = await serve();
+    const ada = await browser.openPage();
+    await ada.goto(`${server.origin}/examples/themed.html`);
+    await chatStatus(ada, 'Connected').waitFor();
+    // It made a room and put it in the address: a second tab of that address is the same room.
+    const address = ada.url();
+    expect(new URL(address).hash).toMatch(/^#[A-Za-z0-9_-]{22}$/);
+    const bob = await browser.openPage();
+    await bob.goto(address);
+    await participant(ada, 'Visitor').filter({ hasText: 'Connected' }).waitFor();
+    await sendWithEnter(bob, 'Hello desk');
+    await messageLog(ada).getByText('Hello desk').waitFor();
+    await ada.getByText('parley-message Visitor: Hello desk').waitFor();
+    await ada.getByLabel('Dark').check();
+    expect(await ada.locator('parley-chat').getAttribute('theme')).toBe('dark');
+    await ada.screenshot({ path: `${ARTIFACTS}/example-themed-dark.png`, fullPage: true });
+  });
+
   it('on a page of another origin that loads the script from the Parley server: chats with the app if listed, and says it is refused if not', async () => {
     const partner = await serve({}, addEmbeddingPage);
     const stranger = await serve({}, addEmbeddingPage);
