@@ -16,6 +16,8 @@ import {
   setName,
 } from '../support/chat-page.js';
 import { startServer, type RunningServer } from '../support/server.js';
+import { de } from '../../web/element/i18n/de.js';
+import { ar } from '../../web/element/i18n/ar.js';
 
 const ARTIFACTS = 'test-results/e2e';
 const EMBEDDING_PATH = '/team-chat.html';
@@ -94,7 +96,7 @@ function embeddingPage(attributes: Record<string, string>): string {
         connectedCallback() {
           if (this.shadowRoot) return;
           const chat = document.createElement('parley-chat');
-          for (const name of ['room', 'name', 'signaling']) if (this.hasAttribute(name)) chat.setAttribute(name, this.getAttribute(name));
+          for (const name of ['room', 'name', 'signaling', 'lang']) if (this.hasAttribute(name)) chat.setAttribute(name, this.getAttribute(name));
           for (const type of types) chat.addEventListener(type, record('element'));
           this.attachShadow({ mode: 'open' }).append(chat);
         }
@@ -168,7 +170,7 @@ function addEmbeddingPage(app: FastifyInstance): void {
   );
 }
 
-function embeddingPageUrl(server: RunningServer, attributes: { room: string; name: string; signaling?: string }): string {
+function embeddingPageUrl(server: RunningServer, attributes: { room: string; name: string; signaling?: string; lang?: string }): string {
   return `${server.origin}${EMBEDDING_PATH}?${new URLSearchParams(attributes)}`;
 }
 
@@ -365,6 +367,54 @@ describe('<parley-chat> on other pages', () => {
     // Her own message is not read to her; Bob hears it.
     await expect.poll(() => announced(bob)).toBe('Ada at the desk: Back, how can I help?');
     expect(await announced(ada)).toBe('Bob: Is anyone there?');
+  });
+
+  it('speaks German and Arabic, by its lang attribute or the browser’s languages, and mirrors for Arabic', async () => {
+    const room = randomBytes(24).toString('base64url');
+    const server = await serve({}, addEmbeddingPage);
+    // Ada's browser is German; her page says nothing of languages.
+    const ada = await browser.openPage(undefined, 'de-DE');
+    await ada.goto(embeddingPageUrl(server, { room, name: 'Ada' }));
+    await chatStatus(ada, de.statusAlone).waitFor();
+    // Bob's page asks for Arabic.
+    const bob = await browser.openPage(undefined, 'en-US');
+    await bob.goto(embeddingPageUrl(server, { room, name: 'بوب', lang: 'ar' }));
+    await chatStatus(bob, ar.statusDirect).waitFor();
+    await chatStatus(ada, de.statusDirect).waitFor();
+    // (The roles' names are in each page's language: the boxes are found by what they are.)
+    const write = async (page: Page, text: string) => {
+      await page.locator('textarea').fill(text);
+      await page.locator('textarea').press('Enter');
+    };
+    const log = (page: Page) => page.getByRole('log');
+    await write(ada, 'Hallo Bob');
+    await log(bob).getByText('Hallo Bob').waitFor();
+    await write(bob, 'مرحبا يا Ada');
+    await log(ada).getByText('مرحبا يا Ada').waitFor();
+    await log(bob).getByText(ar.delivered, { exact: true }).waitFor();
+    await log(ada).getByText(de.delivered, { exact: true }).waitFor();
+    expect(await log(bob).getAttribute('aria-label')).toBe(ar.messages);
+    expect(await bob.getByRole('textbox', { name: ar.messageBox }).getAttribute('placeholder')).toBe(ar.messagePlaceholder);
+
+    // Mirrored: the people on the right, the log on the left, my own messages on the left.
+    const chat = bob.locator('parley-chat');
+    expect(await chat.evaluate((element) => element.shadowRoot!.querySelector('.chat')!.getAttribute('dir'))).toBe('rtl');
+    const box = async (selector: string) => (await bob.locator(selector).first().boundingBox())!;
+    expect((await box('.participants')).x).toBeGreaterThan((await box('.log')).x);
+    const own = await box('.message.own');
+    const theirs = await box('.message:not(.own)');
+    expect(own.x).toBeLessThan(theirs.x);
+    // Times in the element's language (ص / م for AM / PM), whatever the browser's.
+    expect(await bob.locator('.message time').first().textContent()).toMatch(/[\u0600-\u06ff]/);
+    await bob.screenshot({ path: `${ARTIFACTS}/embedding-arabic.png` });
+    await bob.setViewportSize({ width: 390, height: 760 });
+    await bob.screenshot({ path: `${ARTIFACTS}/embedding-arabic-phone.png` });
+    await ada.screenshot({ path: `${ARTIFACTS}/embedding-german.png` });
+
+    // The attribute changes the language at once, back to English.
+    await chat.evaluate((element) => element.setAttribute('lang', 'en'));
+    await chatStatus(bob, 'Connected · chat goes directly between browsers').waitFor();
+    expect(await chat.evaluate((element) => element.shadowRoot!.querySelector('.chat')!.getAttribute('dir'))).toBe('ltr');
   });
 
   it('the themed example page the server serves works: two tabs chat, the theme switches, events are listed', async () => {

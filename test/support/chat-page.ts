@@ -56,8 +56,9 @@ export class BrowserSession {
     return new BrowserSession(await launchChromium());
   }
 
-  async openPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
-    const context = await this.browser.newContext({ viewport });
+  /** A page in a context of its own; `locale` sets the browser's languages (navigator.languages). */
+  async openPage(viewport = { width: 1280, height: 800 }, locale?: string): Promise<Page> {
+    const context = await this.browser.newContext({ viewport, ...(locale ? { locale } : {}) });
     await context.addInitScript(observePeerConnections);
     this.#contexts.push(context);
     const page = await context.newPage();

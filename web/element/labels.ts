@@ -1,91 +1,34 @@
 /**
  * Every sentence <parley-chat> shows about the state of things: connection states, the room's
  * status line, and the delivery receipt under one's own messages. Plain functions of the room's
- * state, so the wording is tested apart from the rendering.
+ * state, so the wording is tested apart from the rendering. Each takes the language's catalog
+ * (i18n/), English by default.
  */
 import type { AnnouncementWords } from './message-announcer.js';
-import type { DeliverySummary, LinkFailure, LinkPath, LinkRoute, Participant, PeerConnectionState, PeerProblem, RoomStatus } from '../room/room.js';
+import { RoomRefusal, type DeliverySummary, type LinkPath, type Participant, type RoomStatus } from '../room/room.js';
 import { OUTBOX_MAX_AGE_MS } from '../room/delivery-tracker.js';
-import { CloseCode } from '../../protocol/signaling.js';
+import { CloseCode, ErrorCode } from '../../protocol/signaling.js';
+import { withName, type Messages } from './i18n/messages.js';
+import { en } from './i18n/en.js';
 
-export const PEER_STATE_LABEL: Record<PeerConnectionState, string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  failed: 'Connection failed',
-};
-
-/** What went wrong with a peer, in a few words (its row) and in a sentence (its details). */
-export const PEER_PROBLEM_LABEL: Record<PeerProblem, { short: string; long: string }> = {
-  'no-room-key': {
-    short: 'Could not prove it has this room’s key',
-    long: 'It could not prove it holds this room’s key, so Parley disconnected it. Someone who only knows the room’s address on the server cannot take part.',
-  },
-  'no-proof': {
-    short: 'Could not prove it has this room’s key',
-    long: 'It did not prove it holds this room’s key in time, so Parley disconnected it.',
-  },
-  'no-fingerprint': {
-    short: 'Could not prove it has this room’s key',
-    long: 'Its connection carried no certificate to prove anything with, so Parley disconnected it.',
-  },
-  'wrong-id': {
-    short: 'Claimed an identity that is not its own',
-    long: 'It answered for someone else’s identity without that person’s key, so Parley disconnected it.',
-  },
-  'bad-signature': {
-    short: 'Could not prove who it is',
-    long: 'Its signature did not match its identity, so Parley disconnected it.',
-  },
-  'tampered-signaling': {
-    short: 'Connection data was tampered with',
-    long: 'Connection data for this person was changed, replayed or redirected on the way (by the server or the network) and was thrown away. Messages cannot be faked this way, but the connection may fail.',
-  },
-};
-
-export const LINK_ROUTE_LABEL: Record<LinkRoute, string> = {
-  'local-network': 'Direct on the local network',
-  'through-nat': 'Direct through NAT',
-  relayed: 'Relayed through TURN',
-};
-
-/** Why no path was found, in a few words (the row) and in plain sentences (the details). */
-export const LINK_FAILURE_LABEL: Record<LinkFailure, { short: string; long: string }> = {
-  'no-ice-servers': {
-    short: 'No path between your networks',
-    long: 'No direct path was found, and this server offers no STUN or TURN server, so only people on the same network can connect.',
-  },
-  'no-turn': {
-    short: 'No direct path · no TURN server',
-    long: 'No direct path was found through the routers between you, and no TURN server is configured; people on strict networks need one.',
-  },
-  'turn-refused': {
-    short: 'TURN refused the credentials',
-    long: 'No direct path was found, and the TURN server refused the credentials (expired, or not made with its secret).',
-  },
-  'turn-unreachable': {
-    short: 'TURN server unreachable',
-    long: 'No direct path was found, and the TURN server could not be reached from this network.',
-  },
-  'no-path': {
-    short: 'No path, even relayed',
-    long: 'No path was found, not even through the TURN server. The other person’s network may block it.',
-  },
-};
+export const PEER_STATE_LABEL = en.peerState;
+export const PEER_PROBLEM_LABEL = en.peerProblem;
+export const LINK_ROUTE_LABEL = en.linkRoute;
+export const LINK_FAILURE_LABEL = en.linkFailure;
 
 /** How a connection goes, in one line: "Relayed through TURN (tcp) · 12 ms round trip". */
-export function linkPathLabel(path: LinkPath): string {
+export function linkPathLabel(path: LinkPath, m: Messages = en, locale = 'en'): string {
   const transport = path.route === 'relayed' && path.protocol !== 'udp' ? ` (${path.protocol})` : '';
-  // A no-break space keeps the figure and its unit on one line.
-  const roundTrip = path.roundTripMs === undefined ? '' : ` · ${path.roundTripMs < 10 ? path.roundTripMs.toFixed(1) : Math.round(path.roundTripMs)}\u00a0ms round trip`;
-  return `${LINK_ROUTE_LABEL[path.route]}${transport}${roundTrip}`;
+  const digits = path.roundTripMs !== undefined && path.roundTripMs < 10 ? 1 : 0;
+  const ms = path.roundTripMs === undefined ? undefined : path.roundTripMs.toLocaleString(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${m.linkRoute[path.route]}${transport}${ms === undefined ? '' : ` · ${m.roundTrip(ms)}`}`;
 }
 
 /** The name to show for a peer that has not told us its name yet. */
-export const UNNAMED_PEER = 'Someone joining';
+export const UNNAMED_PEER = en.unnamedPeer;
 
-export function peerName(peer: Pick<Participant, 'name'>): string {
-  return peer.name || UNNAMED_PEER;
+export function peerName(peer: Pick<Participant, 'name'>, m: Messages = en): string {
+  return peer.name || m.unnamedPeer;
 }
 
 export interface PeerStatusLabel {
@@ -95,45 +38,65 @@ export interface PeerStatusLabel {
 }
 
 /** The short line under a participant's name. */
-export function peerStatusLabel(peer: Participant): PeerStatusLabel {
-  if (peer.proof === 'refused' && peer.problem) return { text: PEER_PROBLEM_LABEL[peer.problem].short, tone: 'bad' };
-  if (peer.identityChanged) return { text: `Not the ${peer.name} you verified`, tone: 'bad' };
-  if (peer.state !== 'connected' && peer.problem) return { text: PEER_PROBLEM_LABEL[peer.problem].short, tone: 'bad' };
+export function peerStatusLabel(peer: Participant, m: Messages = en): PeerStatusLabel {
+  if (peer.proof === 'refused' && peer.problem) return { text: m.peerProblem[peer.problem].short, tone: 'bad' };
+  if (peer.identityChanged) return { text: withName(m.notTheVerified, peer.name), tone: 'bad' };
+  if (peer.state !== 'connected' && peer.problem) return { text: m.peerProblem[peer.problem].short, tone: 'bad' };
   // Tampered data aimed at a working link was thrown away: the link is fine, but say it happened.
-  if (peer.state === 'connected' && peer.problem === 'tampered-signaling') return { text: 'Connected · tampered data blocked', tone: 'busy' };
-  if (peer.state === 'connected') return { text: peer.verified ? 'Verified · connected' : 'Connected', tone: 'ok' };
-  if (peer.linkFailure) return { text: LINK_FAILURE_LABEL[peer.linkFailure].short, tone: peer.state === 'failed' ? 'bad' : 'busy' };
-  return { text: PEER_STATE_LABEL[peer.state], tone: peer.state === 'failed' ? 'bad' : 'busy' };
+  if (peer.state === 'connected' && peer.problem === 'tampered-signaling') return { text: m.tamperedBlocked, tone: 'busy' };
+  if (peer.state === 'connected') return { text: peer.verified ? m.verifiedConnected : m.peerState.connected, tone: 'ok' };
+  if (peer.linkFailure) return { text: m.linkFailure[peer.linkFailure].short, tone: peer.state === 'failed' ? 'bad' : 'busy' };
+  return { text: m.peerState[peer.state], tone: peer.state === 'failed' ? 'bad' : 'busy' };
 }
 
-const UNDELIVERABLE_REASON = {
-  'too-old': `unreachable for over ${OUTBOX_MAX_AGE_MS / 60_000} minutes`,
-  'outbox-full': 'too many messages waiting for them',
-} as const;
+/**
+ * Why the room was refused, in the reader's language. English shows what the room or the server
+ * said (it can be more precise); another language says what it knows of the code, or, for a code
+ * it has no sentence for, what the server said.
+ */
+function refusalLabel(status: RoomStatus, m: Messages, site: string | undefined): string {
+  if (m === en && status.detail) return status.detail;
+  switch (status.code) {
+    case RoomRefusal.BadRoomKey:
+      return m.refusedBadRoomKey;
+    case RoomRefusal.InsecureContext:
+      return m.refusedInsecure;
+    case RoomRefusal.OriginNotAllowed:
+      return m.refusedOrigin(site ?? '');
+    case ErrorCode.RoomFull:
+    case CloseCode.RoomFull:
+      return m.refusedRoomFull;
+    case ErrorCode.UnsupportedVersion:
+    case CloseCode.UnsupportedVersion:
+      return m.refusedVersion;
+    case CloseCode.Replaced:
+      return m.openedElsewhere;
+    default:
+      return status.detail ?? m.refused;
+  }
+}
 
 /**
  * The room's status line; `peerCount` is the number of other people, `connectedCount` how many of
- * them are connected (proven), `now` the Date.now() clock.
+ * them are connected (proven), `now` the Date.now() clock; `site` this page's origin, for a refusal.
  */
-export function statusLabel(status: RoomStatus, peerCount: number, now: number, connectedCount = peerCount): string {
+export function statusLabel(status: RoomStatus, peerCount: number, now: number, connectedCount = peerCount, m: Messages = en, site?: string): string {
   switch (status.phase) {
     case 'connecting':
-      return 'Connecting to the signaling server…';
+      return m.statusConnecting;
     case 'joined':
-      if (peerCount === 0) return 'Connected · waiting for others to open the room link';
-      return connectedCount === 0 ? 'Connected to the server · connecting to the others directly…' : 'Connected · chat goes directly between browsers';
+      if (peerCount === 0) return m.statusAlone;
+      return connectedCount === 0 ? m.statusConnectingToOthers : m.statusDirect;
     case 'reconnecting': {
       const seconds = status.retryAt === undefined ? 0 : Math.ceil((status.retryAt - now) / 1000);
-      const retry = seconds > 0 ? `retrying in ${seconds} s` : 'reconnecting…';
-      if (status.code === CloseCode.TryLater) return `The signaling server is busy · ${retry}`;
-      return peerCount === 0
-        ? `Signaling server unreachable · ${retry}`
-        : `Signaling server unreachable · ${retry} · chat continues with the people already connected`;
+      const retry = seconds > 0 ? m.retryingIn(seconds) : m.reconnectingNow;
+      if (status.code === CloseCode.TryLater) return m.serverBusy(retry);
+      return peerCount === 0 ? m.serverUnreachable(retry) : m.serverUnreachableChatGoesOn(retry);
     }
     case 'rejected':
-      return status.detail ?? 'The server refused to let you join this room.';
+      return refusalLabel(status, m, site);
     case 'closed':
-      return 'You left this room.';
+      return m.left;
   }
 }
 
@@ -143,22 +106,22 @@ export interface DeliveryLabel {
 }
 
 /** The receipt under one of our own messages; `nameOf` names a peer (undefined once it is gone). */
-export function deliveryLabel(delivery: DeliverySummary, nameOf: (peerId: string) => string | undefined): DeliveryLabel {
+export function deliveryLabel(delivery: DeliverySummary, nameOf: (peerId: string) => string | undefined, m: Messages = en, locale = 'en'): DeliveryLabel {
   if (delivery.undeliverable.length > 0) {
     const first = delivery.undeliverable[0]!;
-    const names = delivery.undeliverable.map(({ peerId }) => nameOf(peerId) ?? 'someone who left').join(', ');
-    return { text: `Not delivered to ${names}: ${UNDELIVERABLE_REASON[first.reason]}`, state: 'failed' };
+    const names = new Intl.ListFormat(locale, { type: 'unit' }).format(delivery.undeliverable.map(({ peerId }) => nameOf(peerId) ?? m.someoneWhoLeft));
+    const reason = first.reason === 'too-old' ? m.undeliverableTooOld(OUTBOX_MAX_AGE_MS / 60_000) : m.undeliverableOutboxFull;
+    return { text: m.notDeliveredTo(names, reason), state: 'failed' };
   }
-  if (delivery.total === 0) return { text: 'Nobody else is here yet · people who join will see it', state: 'pending' };
+  if (delivery.total === 0) return { text: m.nobodyYet, state: 'pending' };
   if (delivery.delivered === delivery.total) {
-    return { text: delivery.total === 1 ? 'Delivered' : `Delivered to all ${delivery.total}`, state: 'done' };
+    return { text: delivery.total === 1 ? m.delivered : m.deliveredToAll(delivery.total), state: 'done' };
   }
-  if (delivery.delivered === 0) return { text: 'Sending…', state: 'pending' };
-  return { text: `Delivered to ${delivery.delivered} of ${delivery.total}`, state: 'pending' };
+  if (delivery.delivered === 0) return { text: m.sending, state: 'pending' };
+  return { text: m.deliveredOf(delivery.delivered, delivery.total), state: 'pending' };
 }
 
-/** The lines a screen reader hears of new messages (message-announcer.ts). */
-export const ANNOUNCEMENT_WORDS: AnnouncementWords = {
-  one: (author, text) => `${author}: ${text}`,
-  several: (count, author, text) => `${count} new messages. ${author}: ${text}`,
-};
+/** The lines a screen reader hears of new messages (message-announcer.ts), in the catalog's language. */
+export function announcementWords(m: Messages = en): AnnouncementWords {
+  return { one: m.announceOne, several: m.announceSeveral };
+}

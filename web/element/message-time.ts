@@ -41,9 +41,24 @@ function timeFormats(): TimeFormats {
   return formats;
 }
 
-/** The time as shown next to a message, and in full for its tooltip. */
-export function formatMessageTimes(date: Date): { short: string; full: string } {
-  const { short, full } = timeFormats();
+/** Formats for a language the element was told to speak (its `lang`), one pair per language. */
+const formatsByLocale = new Map<string, TimeFormats>();
+
+function timeFormatsFor(locale: string): TimeFormats {
+  let found = formatsByLocale.get(locale);
+  if (!found) {
+    found = { short: new Intl.DateTimeFormat(locale, SHORT_TIME), full: new Intl.DateTimeFormat(locale, FULL_TIME) };
+    formatsByLocale.set(locale, found);
+  }
+  return found;
+}
+
+/**
+ * The time as shown next to a message, and in full for its tooltip: in the browser's own format,
+ * or in `locale`'s where the element was given a language.
+ */
+export function formatMessageTimes(date: Date, locale?: string): { short: string; full: string } {
+  const { short, full } = locale === undefined ? timeFormats() : timeFormatsFor(locale);
   return { short: short.format(date), full: full.format(date) };
 }
 

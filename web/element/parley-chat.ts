@@ -3,7 +3,10 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { customProperty } from './custom-property.js';
 import { ChatSendError, tagOf, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
 import { RoomController } from './room-controller.js';
-import { ANNOUNCEMENT_WORDS, deliveryLabel, LINK_FAILURE_LABEL, linkPathLabel, PEER_PROBLEM_LABEL, peerName, peerStatusLabel, statusLabel } from './labels.js';
+import { announcementWords, deliveryLabel, linkPathLabel, peerName, peerStatusLabel, statusLabel } from './labels.js';
+import { aroundName, withName, type Locale, type Messages } from './i18n/messages.js';
+import { en } from './i18n/en.js';
+import { messagesFor, pickLocale } from './i18n/locale.js';
 import { friendlyName } from './friendly-name.js';
 import { MessageAnnouncer } from './message-announcer.js';
 import { parleyChatStyles } from './styles.js';
@@ -100,6 +103,8 @@ export class ParleyChat extends LitElement {
     name: { type: String, reflect: true },
     signaling: { type: String, reflect: true },
     theme: { type: String, reflect: true },
+    // The element's language (HTMLElement's own property, watched): en, de or ar.
+    lang: { type: String, reflect: true },
     // `attribute: false` besides `state`: the manifest's analyzer reads only the former.
     composerError: { state: true, attribute: false },
     announcement: { state: true, attribute: false },
@@ -128,7 +133,12 @@ export class ParleyChat extends LitElement {
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
   // A line the same as the one before would not be read again: every other one ends in a no-break space.
-  readonly #announcer = new MessageAnnouncer((line) => (this.announcement = this.announcement === line ? `${line}\u00a0` : line), () => ANNOUNCEMENT_WORDS);
+  readonly #announcer = new MessageAnnouncer((line) => (this.announcement = this.announcement === line ? `${line}\u00a0` : line), () => announcementWords(this.#m));
+  /** The language shown, and its words (English until another language's file has loaded). */
+  #locale: Locale = 'en';
+  #m: Messages = en;
+  /** Bumped on each change of language, so a slow load for an earlier one is ignored. */
+  #localeRequest = 0;
   #stickToBottom = true;
   /** The log's shape when it was last scrolled, so status-only updates skip the layout read. */
   #scrolledLogShape = '';
@@ -194,13 +204,53 @@ export class ParleyChat extends LitElement {
     else super.focus(options);
   }
 
+  /** The language in use: the `lang` attribute's, or the browser's, if Parley speaks it; else English. */
+  get locale(): Locale {
+    return this.#locale;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('lang') || !this.hasUpdated) this.chooseLanguage();
     if (changed.has('room') || changed.has('name') || changed.has('signaling')) {
       this.#controller.update(
         this.room
           ? { roomKey: this.room, name: this.name.trim() || this.#fallbackName, signalingUrl: this.signaling || defaultSignalingUrl() }
           : undefined,
       );
+    }
+  }
+
+  private chooseLanguage(): void {
+    const wanted = this.lang ? [this.lang] : typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]);
+    const locale = pickLocale(wanted);
+    const request = (this.#localeRequest += 1);
+    if (locale === this.#locale) return;
+    void messagesFor(locale).then((messages) => {
+      if (request !== this.#localeRequest) return;
+      this.#locale = locale;
+      this.#m = messages;
+      this.requestUpdate();
+    });
+  }
+
+  /** A sentence with a person's name in it, the name set apart in <bdi> (a right-to-left name stays whole). */
+  private sentenceWithName(sentence: string, name: string): TemplateResult {
+    const [before, after] = aroundName(sentence);
+    return html`${before}<bdi>${name}</bdi>${after}`;
+  }
+
+  /** Why a message could not go, in the element's language; the text stays in the box. */
+  private composerErrorText(error: unknown, length: number): string {
+    if (!(error instanceof ChatSendError)) return error instanceof Error ? error.message : String(error);
+    switch (error.reason) {
+      case 'empty':
+        return this.#m.composerEmpty;
+      case 'too-long':
+        return this.#m.composerTooLong(MAX_CHAT_TEXT_LENGTH, length);
+      case 'closed':
+        return this.#m.composerClosed;
+      case 'not-ready':
+        return this.#m.composerNotReady;
     }
   }
 
@@ -302,7 +352,7 @@ export class ParleyChat extends LitElement {
       this.send(textarea.value);
     } catch (error) {
       // The text stays in the box: nothing the person typed is lost.
-      this.composerError = error instanceof Error ? error.message : String(error);
+      this.composerError = this.composerErrorText(error, textarea.value.length);
       return;
     }
     textarea.value = '';
@@ -314,36 +364,37 @@ export class ParleyChat extends LitElement {
   protected override render(): TemplateResult {
     const room = this.#controller.room;
     if (!room) {
-      return html`<div class="empty-room" part="status" role="status">No room selected.</div>`;
+      return html`<div class="empty-room" part="status" role="status" lang=${this.#locale} dir=${this.#m.direction}>${this.#m.noRoom}</div>`;
     }
     const participants = room.participants;
     const canSend = room.status.phase !== 'rejected' && room.status.phase !== 'closed';
+    const m = this.#m;
     return html`
-      <div class="chat">
+      <div class="chat" lang=${this.#locale} dir=${m.direction}>
         <div class="header"><slot name="header"></slot></div>
         ${this.renderStatus(room.status, participants)}
-        <section class="participants" part="participants" aria-label="Participants" @keydown=${this.onParticipantsKeydown}>
-          <h2 class="section-title">In this room <span class="count">${participants.length + 1}</span></h2>
+        <section class="participants" part="participants" aria-label=${m.participants} @keydown=${this.onParticipantsKeydown}>
+          <h2 class="section-title">${m.inThisRoom} <span class="count">${(participants.length + 1).toLocaleString(this.#locale)}</span></h2>
           <ul>
             <li class="participant self">
               ${this.renderAvatar(room.selfId || 'self', room.name)}
               <span class="participant-name"><bdi>${room.name}</bdi>${room.selfId ? this.renderTag(room.selfId) : nothing}</span>
-              <span class="peer-state you">You</span>
+              <span class="peer-state you">${m.you}</span>
             </li>
             ${participants.map((peer) => this.renderParticipant(peer))}
           </ul>
           ${this.renderPeerDetails(participants.find((peer) => peer.id === this.openPeerId))}
         </section>
-        <div class="log" part="log" role="log" aria-live="off" aria-label="Messages" tabindex="0" @scroll=${this.onLogScroll}>
+        <div class="log" part="log" role="log" aria-live="off" aria-label=${m.messages} tabindex="0" @scroll=${this.onLogScroll}>
           ${room.messages.length === 0
-            ? html`<slot name="empty"><p class="log-empty">No messages yet. Say hello — messages go straight to the people in this room.</p></slot>`
+            ? html`<slot name="empty"><p class="log-empty">${m.emptyLog}</p></slot>`
             : room.messages.map((message) => this.renderMessage(message))}
         </div>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
           <textarea
-            aria-label="Message"
-            placeholder="Write a message…"
-            title="Enter sends · Shift+Enter starts a new line"
+            aria-label=${m.messageBox}
+            placeholder=${m.messagePlaceholder}
+            title=${m.messageHint}
             rows="2"
             maxlength=${MAX_CHAT_TEXT_LENGTH}
             aria-invalid=${this.composerError ? 'true' : 'false'}
@@ -352,7 +403,7 @@ export class ParleyChat extends LitElement {
             @keydown=${this.onComposerKeydown}
             @input=${this.onComposerInput}
           ></textarea>
-          <button type="submit" ?disabled=${!canSend}>Send</button>
+          <button type="submit" ?disabled=${!canSend}>${m.send}</button>
           <p id="composer-error" class="composer-error" role="alert">${this.composerError || nothing}</p>
         </form>
         <div class="announcer" aria-live="polite" aria-atomic="true">${this.announcement}</div>
@@ -362,15 +413,16 @@ export class ParleyChat extends LitElement {
 
   private renderStatus(status: RoomStatus, participants: readonly Participant[]): TemplateResult {
     const connected = participants.filter((peer) => peer.state === 'connected').length;
-    const text = statusLabel(status, participants.length, Date.now(), connected);
+    const text = statusLabel(status, participants.length, Date.now(), connected, this.#m, typeof location === 'undefined' ? undefined : location.origin);
     return html`<p class="status" part="status" role="status" data-phase=${status.phase}>
       <span class="dot" aria-hidden="true"></span>${text}
-      ${status.phase === 'closed' ? html`<button type="button" class="status-action" @click=${() => this.join()}>Join again</button>` : nothing}
+      ${status.phase === 'closed' ? html`<button type="button" class="status-action" @click=${() => this.join()}>${this.#m.joinAgain}</button>` : nothing}
     </p>`;
   }
 
   private renderParticipant(peer: Participant): TemplateResult {
-    const status = peerStatusLabel(peer);
+    const m = this.#m;
+    const status = peerStatusLabel(peer, m);
     const open = this.openPeerId === peer.id;
     return html`
       <li>
@@ -384,7 +436,7 @@ export class ParleyChat extends LitElement {
           @click=${() => (this.openPeerId = open ? '' : peer.id)}
         >
           ${this.renderAvatar(peer.id, peer.name)}
-          <span class="participant-name"><bdi>${peerName(peer)}</bdi>${this.renderTag(peer.id)}${peer.verified ? html`<span class="verified-mark" title="Verified">✓</span>` : nothing}</span>
+          <span class="participant-name"><bdi>${peerName(peer, m)}</bdi>${this.renderTag(peer.id)}${peer.verified ? html`<span class="verified-mark" title=${m.verified}>✓</span>` : nothing}</span>
           <span class="peer-state" data-tone=${status.tone} title=${status.text}><span class="dot" aria-hidden="true"></span>${status.text}</span>
         </button>
       </li>
@@ -394,32 +446,33 @@ export class ParleyChat extends LitElement {
   /** The open participant's details: who it is, its safety code, and the verify switch. */
   private renderPeerDetails(peer: Participant | undefined): TemplateResult | typeof nothing {
     if (!peer) return nothing;
-    const name = peerName(peer);
-    const problem = peer.problem ? PEER_PROBLEM_LABEL[peer.problem].long : undefined;
+    const m = this.#m;
+    const name = peerName(peer, m);
+    const problem = peer.problem ? m.peerProblem[peer.problem].long : undefined;
     return html`
-      <div id="peer-details" class="peer-details" part="peer-details" role="region" aria-label=${`About ${name}`}>
+      <div id="peer-details" class="peer-details" part="peer-details" role="region" aria-label=${withName(m.about, name)}>
         <p class="peer-details-title"><bdi>${name}</bdi>${this.renderTag(peer.id)}</p>
         ${problem ? html`<p class="peer-problem">${problem}</p>` : nothing}
         ${peer.path && peer.state === 'connected'
-          ? html`<p class="peer-connection" data-route=${peer.path.route} title=${`${peer.path.localCandidate} ↔ ${peer.path.remoteCandidate}, ${peer.path.protocol}`}>${linkPathLabel(peer.path)}</p>`
+          ? html`<p class="peer-connection" data-route=${peer.path.route} title=${`${peer.path.localCandidate} ↔ ${peer.path.remoteCandidate}, ${peer.path.protocol}`}>${linkPathLabel(peer.path, m, this.#locale)}</p>`
           : peer.linkFailure
-            ? html`<p class="peer-problem" data-link-failure=${peer.linkFailure}>${LINK_FAILURE_LABEL[peer.linkFailure].long}</p>`
+            ? html`<p class="peer-problem" data-link-failure=${peer.linkFailure}>${m.linkFailure[peer.linkFailure].long}</p>`
             : nothing}
         ${peer.identityChanged
-          ? html`<p class="peer-problem">Someone called <bdi>${peer.name}</bdi> was verified in this room before with another key. This is not that person, or they are on a new device or tab.</p>`
+          ? html`<p class="peer-problem">${this.sentenceWithName(m.identityChanged, peer.name)}</p>`
           : nothing}
         ${peer.safetyCode
           ? html`
-              <p class="safety-label">Safety code</p>
+              <p class="safety-label">${m.safetyCode}</p>
               <p class="safety-code" translate="no">${peer.safetyCode}</p>
-              <p class="safety-help">Ask <bdi>${name}</bdi> what Parley shows for you, in person or on a call. If both codes match, nobody is between you.</p>
+              <p class="safety-help">${this.sentenceWithName(m.safetyHelp, name)}</p>
               <button type="button" class="verify" aria-pressed=${peer.verified ? 'true' : 'false'} @click=${() => this.#controller.room?.setVerified(peer.id, !peer.verified)}>
-                ${peer.verified ? 'Verified ✓ · undo' : `Mark ${name} as verified`}
+                ${peer.verified ? m.verifiedUndo : withName(m.markVerified, name)}
               </button>
             `
           : problem
             ? nothing
-            : html`<p class="safety-help">A safety code appears once <bdi>${name}</bdi> has proven it holds this room’s key.</p>`}
+            : html`<p class="safety-help">${this.sentenceWithName(m.safetyPending, name)}</p>`}
       </div>
     `;
   }
@@ -436,7 +489,7 @@ export class ParleyChat extends LitElement {
 
   /** The short tag from a peer id (and so from its key): tells two people of the same name apart. */
   private renderTag(id: string): TemplateResult {
-    return html`<span class="tag" ${customProperty('--hue', String(hueOf(id)))} title="Identity tag" translate="no">#${tagOf(id)}</span>`;
+    return html`<span class="tag" ${customProperty('--hue', String(hueOf(id)))} title=${this.#m.identityTag} translate="no" dir="ltr">#${tagOf(id)}</span>`;
   }
 
   private renderAvatar(id: string, name: string): TemplateResult {
@@ -446,19 +499,19 @@ export class ParleyChat extends LitElement {
   private renderDelivery(delivery: DeliverySummary | undefined): TemplateResult | typeof nothing {
     if (!delivery) return nothing;
     const room = this.#controller.room;
-    const { text, state } = deliveryLabel(delivery, (peerId) => room?.nameOf(peerId));
+    const { text, state } = deliveryLabel(delivery, (peerId) => room?.nameOf(peerId), this.#m, this.#locale);
     return html`<p class="delivery" data-state=${state}>${text}</p>`;
   }
 
   private renderMessage(message: ChatMessage): TemplateResult {
     const sentAt = new Date(message.sentAt);
-    const times = formatMessageTimes(sentAt);
+    const times = formatMessageTimes(sentAt, this.lang ? this.#locale : undefined);
     return html`
       <article class="message ${message.own ? 'own' : ''}" part="message">
         <header class="message-meta">
-          <bdi class="author">${message.own ? 'You' : message.authorName}</bdi>${message.own ? nothing : this.renderTag(message.authorId)}
+          <bdi class="author">${message.own ? this.#m.you : message.authorName}</bdi>${message.own ? nothing : this.renderTag(message.authorId)}
           ${this.#controller.room?.showsVerifiedNameFalsely(message)
-            ? html`<span class="impostor">Not the <bdi>${message.authorName}</bdi> you verified</span>`
+            ? html`<span class="impostor">${this.sentenceWithName(this.#m.notTheVerified, message.authorName)}</span>`
             : nothing}
           <time datetime=${sentAt.toISOString()} title=${times.full}>${times.short}</time>
         </header>

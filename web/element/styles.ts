@@ -150,7 +150,7 @@ export const parleyChatStyles = css`
     min-height: 0;
     overflow-y: auto;
     padding: 12px;
-    border-right: 1px solid var(--_border);
+    border-inline-end: 1px solid var(--_border);
     background: var(--_surface);
   }
   .section-title {
@@ -374,14 +374,14 @@ export const parleyChatStyles = css`
     align-self: flex-start;
     padding: 8px 12px;
     border-radius: var(--_radius);
-    border-top-left-radius: 4px;
+    border-start-start-radius: 4px;
     background: var(--_surface);
     min-width: 0;
   }
   .message.own {
     align-self: flex-end;
-    border-top-left-radius: var(--_radius);
-    border-top-right-radius: 4px;
+    border-start-start-radius: var(--_radius);
+    border-start-end-radius: 4px;
     background: var(--_accent);
     color: var(--_on-accent);
   }
@@ -423,7 +423,7 @@ export const parleyChatStyles = css`
   .delivery {
     margin: 4px 0 0;
     font-size: 12px;
-    text-align: right;
+    text-align: end;
   }
   .delivery[data-state='failed'] {
     font-weight: 600;
@@ -498,7 +498,7 @@ export const parleyChatStyles = css`
       grid-template-rows: auto auto auto 1fr auto;
     }
     .participants {
-      border-right: none;
+      border-inline-end: none;
       border-bottom: 1px solid var(--_border);
       padding: 8px 12px;
     }
