@@ -327,3 +327,39 @@ describe('Parley in real browsers', () => {
     }
   });
 });
+
+describe('the app in the browser’s language', () => {
+  it('speaks German to a German browser and Arabic, right to left, to an Arabic one, page and chat alike', async () => {
+    const another = await startServer();
+    const german = await browser.openPage(undefined, 'de-DE');
+    const arabic = await browser.openPage(undefined, 'ar-EG');
+    try {
+      await german.goto(another.origin);
+      await german.getByRole('heading', { name: 'Chatte direkt, von Browser zu Browser.' }).waitFor();
+      expect(await german.evaluate(() => [document.documentElement.lang, document.documentElement.dir, document.title])).toEqual(['de', 'ltr', 'Parley · privater Peer-to-Peer-Chat']);
+      await german.getByRole('button', { name: 'Neuer Raum' }).click();
+      await german.waitForURL(/#[A-Za-z0-9_-]{22}$/);
+      await german.getByRole('button', { name: 'Raumlink kopieren' }).waitFor();
+      await german.getByRole('region', { name: 'Teilnehmende' }).waitFor();
+
+      await arabic.goto(another.origin);
+      await arabic.getByRole('heading', { name: 'تحدّث مباشرةً، من متصفح إلى متصفح.' }).waitFor();
+      expect(await arabic.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['ar', 'rtl']);
+      await arabic.screenshot({ path: `${ARTIFACTS}/app-landing-arabic.png` });
+      await arabic.goto(german.url());
+      await arabic.getByRole('textbox', { name: 'اسمك' }).fill('ليلى');
+      await arabic.getByRole('textbox', { name: 'اسمك' }).press('Enter');
+      await german.getByRole('region', { name: 'Teilnehmende' }).getByText('ليلى').waitFor();
+      await arabic.getByRole('region', { name: 'المشاركون' }).waitFor();
+      // Mirrored: the brand on the right, Leave on the left.
+      const brand = (await arabic.locator('.brand').boundingBox())!;
+      const leave = (await arabic.locator('#leave').boundingBox())!;
+      expect(brand.x).toBeGreaterThan(leave.x);
+      await arabic.screenshot({ path: `${ARTIFACTS}/app-room-arabic.png` });
+    } finally {
+      await german.context().close();
+      await arabic.context().close();
+      await another.close();
+    }
+  });
+});

@@ -6,6 +6,8 @@ import '../element/define.js';
 import { createRoomKey, isValidRoomKey } from '../security/room-keys.js';
 import { loadDisplayName, saveDisplayName } from './display-name-store.js';
 import { discardPreconnectedSocket } from '../transport/signaling-preconnect.js';
+import { pickLocale } from '../element/i18n/locale.js';
+import { applyAppText } from './app-text.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -22,6 +24,9 @@ const chat = byId<HTMLElementTagNameMap['parley-chat']>('chat');
 const nameInput = byId<HTMLInputElement>('display-name');
 const copyButton = byId<HTMLButtonElement>('copy-link');
 const announcer = byId('announcer');
+
+// The language the chat element picks from the browser's languages, for the page around it too.
+const text = applyAppText(pickLocale(navigator.languages ?? [navigator.language]));
 
 let displayName = loadDisplayName();
 nameInput.value = displayName;
@@ -42,11 +47,11 @@ function showRoute(): void {
   if (view === 'room') {
     chat.name = displayName;
     chat.room = key;
-    document.title = 'Room · Parley';
+    document.title = text.roomTitle;
   } else {
     discardPreconnectedSocket();
     chat.room = '';
-    document.title = 'Parley · private peer-to-peer chat';
+    document.title = text.landingTitle;
   }
 }
 
@@ -80,10 +85,10 @@ async function copyRoomLink(): Promise<void> {
     copied = document.execCommand('copy');
     field.remove();
   }
-  copyButton.textContent = copied ? 'Link copied ✓' : 'Copy failed: copy the address bar';
-  announcer.textContent = copied ? 'Room link copied to the clipboard.' : 'Could not copy; copy the address from the address bar.';
+  copyButton.textContent = copied ? text.linkCopied : text.copyFailed;
+  announcer.textContent = copied ? text.copiedAnnouncement : text.copyFailedAnnouncement;
   setTimeout(() => {
-    copyButton.textContent = 'Copy room link';
+    copyButton.textContent = text.copyLink;
   }, 2500);
 }
 
