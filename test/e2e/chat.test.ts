@@ -363,3 +363,42 @@ describe('the app in the browser’s language', () => {
     }
   });
 });
+
+describe('formatted messages', () => {
+  it('shows bold, italic, code, code blocks and web links as such, and a script link as the text it is', async () => {
+    const another = await startServer();
+    const ada = await browser.openPage();
+    const bob = await browser.openPage();
+    try {
+      const link = await createRoom(ada, another.origin);
+      await setName(ada, 'Ada');
+      await bob.goto(link);
+      await setName(bob, 'Bob');
+      await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+      const text = 'Read **the guide** and *then* run `npm test`: https://parley.example/docs.\n```\nconst a = 1;\n  return a;\n```\n[win a prize](javascript:alert(1)) <b>not bold</b>';
+      await messageBox(ada).fill(text);
+      await messageBox(ada).press('Enter');
+      const message = log(bob).getByRole('article').filter({ hasText: 'the guide' });
+      await message.locator('strong').getByText('the guide').waitFor();
+      expect(await message.locator('em').innerText()).toBe('then');
+      expect(await message.locator(':not(pre) > code').innerText()).toBe('npm test');
+      expect(await message.locator('pre code').innerText()).toBe('const a = 1;\n  return a;');
+      const anchors = message.getByRole('link');
+      expect(await anchors.count()).toBe(1);
+      expect(await anchors.evaluate((anchor: Element) => [anchor.getAttribute('href'), anchor.getAttribute('rel'), anchor.getAttribute('target'), anchor.textContent])).toEqual([
+        'https://parley.example/docs',
+        'noopener noreferrer',
+        '_blank',
+        'https://parley.example/docs',
+      ]);
+      // The script link and the markup are shown, not run or rendered.
+      expect(await message.locator('.text').innerText()).toContain('[win a prize](javascript:alert(1)) <b>not bold</b>');
+      expect(await message.locator('b').count()).toBe(0);
+      await bob.screenshot({ path: `${ARTIFACTS}/formatted-message.png` });
+    } finally {
+      await ada.context().close();
+      await bob.context().close();
+      await another.close();
+    }
+  });
+});

@@ -36,6 +36,12 @@ function defaultSignalingUrl(): string {
   return url.href;
 }
 
+/** What formatting starts with: a marker or a web address. Other text needs no formatter. */
+const MAY_BE_FORMATTED = /[*_`[]|https?:\/\//;
+/** The formatter's renderer, once loaded (shared by every element on the page). */
+let formattedView: ((text: string) => TemplateResult[]) | undefined;
+let formattedViewLoading: Promise<void> | undefined;
+
 /** A stable hue per participant id, so each avatar keeps its colour. */
 function hueOf(id: string): number {
   let hash = 0;
@@ -231,6 +237,24 @@ export class ParleyChat extends LitElement {
       this.#m = messages;
       this.requestUpdate();
     });
+  }
+
+  /**
+   * A message's text, formatted (message-format.ts) when it has anything to format. The formatter
+   * loads on the first such message, from a file beside the script: until then, and if it cannot
+   * load, the text shows as written.
+   */
+  private renderText(text: string): unknown {
+    if (!MAY_BE_FORMATTED.test(text)) return text;
+    if (formattedView) return formattedView(text);
+    formattedViewLoading ??= import('./formatted-text.js').then(
+      (module) => {
+        formattedView = module.renderFormattedText;
+      },
+      () => undefined,
+    );
+    void formattedViewLoading.then(() => this.requestUpdate());
+    return text;
   }
 
   /** A sentence with a person's name in it, the name set apart in <bdi> (a right-to-left name stays whole). */
@@ -515,7 +539,7 @@ export class ParleyChat extends LitElement {
             : nothing}
           <time datetime=${sentAt.toISOString()} title=${times.full}>${times.short}</time>
         </header>
-        <p class="text" dir="auto">${message.text}</p>
+        <div class="text" dir="auto">${this.renderText(message.text)}</div>
         ${message.own ? this.renderDelivery(this.#controller.room?.deliveryOf(message.id)) : nothing}
       </article>
     `;

@@ -420,6 +420,27 @@ export const parleyChatStyles = css`
     overflow-y: auto;
     scrollbar-width: thin;
   }
+  .text code,
+  .text pre {
+    font: 0.92em ui-monospace, monospace;
+    border-radius: 4px;
+  }
+  .text code:not(pre > code),
+  .text pre {
+    background: color-mix(in srgb, currentColor 12%, transparent);
+  }
+  .text code:not(pre > code) {
+    padding: 0 3px;
+  }
+  .text pre {
+    margin: 4px 0;
+    padding: 6px 8px;
+    white-space: pre;
+    overflow-x: auto;
+  }
+  .text a {
+    color: inherit;
+  }
   .delivery {
     margin: 4px 0 0;
     font-size: 12px;
