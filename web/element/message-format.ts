@@ -78,18 +78,12 @@ export function formatMessage(text: string): FormattedNode[] {
   const blocks = /^```[^\n`]*\n([\s\S]*?)\n?^```[ \t]*$/gm;
   let at = 0;
   for (const match of text.matchAll(blocks)) {
-    for (const node of parseInline(text.slice(at, match.index), 0)) {
-      if (node.kind === 'text') pushText(nodes, node.text);
-      else nodes.push(node);
-    }
-    nodes.push({ kind: 'code-block', text: match[1] ?? '' });
+    // Each stretch of text starts the list or follows a block: nothing to merge it with.
+    nodes.push(...parseInline(text.slice(at, match.index), 0), { kind: 'code-block', text: match[1] ?? '' });
     at = match.index + match[0].length;
     // The line break after a block belongs to the block.
     if (text[at] === '\n') at += 1;
   }
-  for (const node of parseInline(text.slice(at), 0)) {
-    if (node.kind === 'text') pushText(nodes, node.text);
-    else nodes.push(node);
-  }
+  nodes.push(...parseInline(text.slice(at), 0));
   return nodes;
 }
