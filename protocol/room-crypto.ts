@@ -10,6 +10,7 @@
  * passed off as another.
  */
 import * as v from 'valibot';
+import type { Act } from './peer.js';
 
 // ---- the room key ----------------------------------------------------------------------------
 
@@ -115,6 +116,35 @@ export function proofTranscript(context: ProofContext): string {
 /** What an author signs for every message: room, message id, text, time and name. */
 export function messageSignaturePayload(roomId: string, id: string, text: string, sentAt: number, name: string): string {
   return JSON.stringify(['parley/message/v2', roomId, id, text, sentAt, name]);
+}
+
+/**
+ * What an author signs for an act (a reply, a file offer, an edit, a deletion, a reaction): room,
+ * act id, time, name and every field of the act, in a fixed order per kind (so the signature never
+ * depends on how a JSON encoder ordered the keys).
+ */
+export function actSignaturePayload(roomId: string, id: string, sentAt: number, name: string, act: Act): string {
+  return JSON.stringify(['parley/act/v1', roomId, id, sentAt, name, ...actFields(act)]);
+}
+
+function actFields(act: Act): unknown[] {
+  switch (act.kind) {
+    case 'reply':
+    case 'edit':
+      return [act.kind, act.to, act.text];
+    case 'delete':
+      return [act.kind, act.to];
+    case 'react':
+      return [act.kind, act.to, act.emoji, act.on];
+    case 'file': {
+      const thumb = act.thumb ? [act.thumb.mime, act.thumb.data, act.thumb.width, act.thumb.height] : null;
+      return [act.kind, act.name, act.size, act.mime, act.digest, thumb];
+    }
+    default: {
+      const unknownAct: never = act;
+      throw new Error(`no signature layout for ${JSON.stringify(unknownAct)}`);
+    }
+  }
 }
 
 // ---- safety codes ----------------------------------------------------------------------------

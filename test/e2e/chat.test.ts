@@ -402,3 +402,88 @@ describe('formatted messages', () => {
     }
   });
 });
+
+describe('replies, edits, deletions, reactions and typing', () => {
+  it('answers with a quote that goes to the original, edits and deletes for everyone, reacts, and shows who types', async () => {
+    const another = await startServer();
+    const ada = await browser.openPage();
+    const bob = await browser.openPage();
+    try {
+      const link = await createRoom(ada, another.origin);
+      await setName(ada, 'Ada');
+      await bob.goto(link);
+      await setName(bob, 'Bob');
+      await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+      for (const text of ['Who is in for lunch?', 'Friday works too', 'Sorry, wrong chat']) {
+        await messageBox(ada).fill(text);
+        await messageBox(ada).press('Enter');
+      }
+      const bobsLog = log(bob);
+      await bobsLog.getByRole('article').filter({ hasText: 'Sorry, wrong chat' }).waitFor();
+      // Messages by id: texts change and quotes repeat them.
+      const questionId = await bobsLog.getByRole('article').filter({ hasText: 'Who is in for lunch?' }).getAttribute('data-id');
+      const question = bobsLog.locator(`article[data-id="${questionId}"]`);
+      const adasQuestion = log(ada).locator(`article[data-id="${questionId}"]`);
+
+      // Bob starts typing: Ada sees it, and stops seeing it once his reply arrives.
+      await question.hover();
+      await question.getByRole('button', { name: 'Reply' }).click();
+      await bob.locator('parley-chat .composer-mode').getByText('Replying to Ada').waitFor();
+      await messageBox(bob).pressSequentially('Me! ');
+      await ada.locator('parley-chat .typing').getByText('Bob is typing…').waitFor();
+      await ada.screenshot({ path: `${ARTIFACTS}/typing.png` });
+      await messageBox(bob).press('Enter');
+      const reply = log(ada).getByRole('article').filter({ hasText: 'Me!' });
+      await reply.waitFor();
+      expect(await ada.locator('parley-chat .typing').innerText()).toBe('');
+      // The quote names the original's author and goes to it.
+      const quote = reply.getByRole('button', { name: 'Reply to You: go to the message' });
+      expect(await quote.innerText()).toContain('Who is in for lunch?');
+      await quote.click();
+      expect(await adasQuestion.evaluate((article) => article.matches(':focus'))).toBe(true);
+
+      // Ada edits her first message (Arrow up in the empty box edits her last one; here she picks it).
+      await adasQuestion.getByRole('button', { name: 'Edit' }).click();
+      await messageBox(ada).fill('Who is in for lunch at 12:30?');
+      await messageBox(ada).press('Enter');
+      await question.getByText('Who is in for lunch at 12:30?').waitFor();
+      await question.getByText('edited').waitFor();
+
+      // She deletes the message meant for another chat: one click asks, the second deletes, for both.
+      const wrong = log(ada).getByRole('article').filter({ hasText: 'Sorry, wrong chat' });
+      await wrong.hover();
+      await wrong.getByRole('button', { name: 'Delete' }).click();
+      await wrong.getByRole('button', { name: 'Delete for everyone?' }).click();
+      await bobsLog.getByRole('article').filter({ hasText: 'Message deleted' }).waitFor();
+      expect(await bobsLog.innerText()).not.toContain('Sorry, wrong chat');
+
+      // Both react to the question; the count says who.
+      await question.hover();
+      await question.getByRole('button', { name: 'React with 👍' }).click();
+      await adasQuestion.hover();
+      await adasQuestion.getByRole('button', { name: 'React with 👍' }).click();
+      const reaction = adasQuestion.locator('.reactions').getByRole('button', { name: '👍 from Bob and You' });
+      await reaction.waitFor();
+      expect(await reaction.getAttribute('aria-pressed')).toBe('true');
+      await question.locator('.reactions').getByRole('button', { name: '👍 from You and Ada' }).waitFor();
+      // Ada takes hers back with the chip.
+      await reaction.click();
+      await question.locator('.reactions').getByRole('button', { name: '👍 from You' }).waitFor();
+      await adasQuestion.hover();
+      await ada.screenshot({ path: `${ARTIFACTS}/conversation-actions.png` });
+      await bob.mouse.move(0, 0);
+      await bob.screenshot({ path: `${ARTIFACTS}/conversation-actions-bob.png` });
+
+      // A hostile edit text is text.
+      await adasQuestion.getByRole('button', { name: 'Edit' }).click();
+      await messageBox(ada).fill(HOSTILE);
+      await messageBox(ada).press('Enter');
+      await question.getByText(HOSTILE).waitFor();
+      expect(await question.locator('img').count()).toBe(0);
+    } finally {
+      await ada.context().close();
+      await bob.context().close();
+      await another.close();
+    }
+  });
+});

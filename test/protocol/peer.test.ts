@@ -84,7 +84,7 @@ describe('peer protocol', () => {
       name: 'Ada',
       sig: SIG,
     }));
-    const frames = encodeHistoryFrames(entries, authorOfEntry);
+    const frames = encodeHistoryFrames(entries, [], authorOfEntry);
     expect(frames.length).toBeGreaterThan(1);
     const decoded = frames.flatMap((frame) => {
       expect(frame.length).toBeLessThanOrEqual(HISTORY_FRAME_TARGET_LENGTH + MAX_CHAT_TEXT_LENGTH * 2);
@@ -95,12 +95,12 @@ describe('peer protocol', () => {
       return message?.type === 'history' ? message.messages : [];
     });
     expect(decoded).toEqual(entries);
-    expect(encodeHistoryFrames([], authorOfEntry)).toEqual([]);
+    expect(encodeHistoryFrames([], [], authorOfEntry)).toEqual([]);
   });
 
   it('never puts more entries in one frame than a receiver accepts (a full transcript plus an outbox)', () => {
     const entries: HistoryEntry[] = Array.from({ length: 2 * HISTORY_LIMIT + 1 }, (_, i) => ({ id: `${AUTHOR}:${i + 1}`, text: 'hi', sentAt: i, name: 'Ada', sig: SIG }));
-    const frames = encodeHistoryFrames(entries, authorOfEntry);
+    const frames = encodeHistoryFrames(entries, [], authorOfEntry);
     expect(frames).toHaveLength(3);
     const decoded = frames.map((frame) => decodePeerMessage(frame));
     expect(decoded.flatMap((message) => (message?.type === 'history' ? message.messages : []))).toEqual(entries);
@@ -111,7 +111,7 @@ describe('peer protocol', () => {
 
     it('stamps every frame with this version', () => {
       expect(JSON.parse(encodePeerMessage({ type: 'bye' }))).toEqual({ v: PEER_PROTOCOL_VERSION, type: 'bye' });
-      for (const frame of encodeHistoryFrames([{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', sig: SIG }], authorOfEntry)) {
+      for (const frame of encodeHistoryFrames([{ id: chat.id, text: 'x', sentAt: 1, name: 'Ada', sig: SIG }], [], authorOfEntry)) {
         expect(JSON.parse(frame).v).toBe(PEER_PROTOCOL_VERSION);
       }
     });
@@ -134,7 +134,7 @@ describe('peer protocol', () => {
     });
 
     it('sets aside a newer peer\'s new frame type as unsupported, not invalid', () => {
-      expect(decodePeerFrame(JSON.stringify({ v: newer, type: 'typing' }))).toEqual({ kind: 'unsupported', version: newer });
+      expect(decodePeerFrame(JSON.stringify({ v: newer, type: 'poll' }))).toEqual({ kind: 'unsupported', version: newer });
     });
 
     it('still checks the fields it knows in a newer peer\'s frame', () => {

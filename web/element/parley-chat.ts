@@ -1,16 +1,17 @@
 /** `<parley-chat>`, the element; its documentation is on the class below. */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { customProperty } from './custom-property.js';
-import { ChatSendError, tagOf, type ChatMessage, type DeliverySummary, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
+import { ChatSendError, tagOf, type ChatMessage, type Participant, type RoomEvents, type RoomStatus, type SecurityEvent } from '../room/room.js';
 import { RoomController } from './room-controller.js';
-import { announcementWords, deliveryLabel, linkPathLabel, peerName, peerStatusLabel, statusLabel } from './labels.js';
+import { announcementWords, linkPathLabel, peerName, peerStatusLabel, statusLabel } from './labels.js';
+import { quoteOf, renderMessage, type MessageViewContext } from './message-view.js';
 import { aroundName, withName, type Locale, type Messages } from './i18n/messages.js';
 import { en } from './i18n/en.js';
 import { messagesFor, pickLocale } from './i18n/locale.js';
 import { friendlyName } from './friendly-name.js';
 import { MessageAnnouncer } from './message-announcer.js';
 import { parleyChatStyles } from './styles.js';
-import { formatMessageTimes, reportRoomActivity, type RoomActivity } from './message-time.js';
+import { reportRoomActivity, type RoomActivity } from './message-time.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
 import { SIGNAL_PATH } from '../../protocol/signaling.js';
 
@@ -28,6 +29,12 @@ export interface ParleyStatusEventDetail {
 export interface ParleySecurityEventDetail {
   event: SecurityEvent;
 }
+export interface ParleyTypingEventDetail {
+  participants: Participant[];
+}
+
+/** What the message box is doing besides writing a new message. */
+type ComposerMode = { kind: 'reply' | 'edit'; messageId: string } | undefined;
 
 /** The signaling endpoint of the server this script was loaded from (ws: or wss:). */
 function defaultSignalingUrl(): string {
@@ -66,6 +73,10 @@ function initialOf(name: string): string {
  *
  * @tagname parley-chat
  * @fires parley-message - A message was sent or received. `detail.message` is a ChatMessage.
+ * @fires parley-message-changed - A message in the log was edited or deleted by its author, or its
+ *   reactions changed: `detail.message` (the ChatMessage as it is now), `detail.change` (edited,
+ *   deleted or reactions).
+ * @fires parley-typing - Who is typing changed: `detail.participants`, those typing now.
  * @fires parley-peer-joined - Someone joined the room, proved it holds the room key and said its
  *   name. `detail.peer` is a Participant.
  * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
@@ -115,6 +126,8 @@ export class ParleyChat extends LitElement {
     composerError: { state: true, attribute: false },
     announcement: { state: true, attribute: false },
     openPeerId: { state: true, attribute: false },
+    composerMode: { state: true, attribute: false },
+    confirmingDelete: { state: true, attribute: false },
   };
 
   static override styles = parleyChatStyles;
@@ -135,6 +148,10 @@ export class ParleyChat extends LitElement {
   declare private announcement: string;
   /** The participant whose details (safety code, verification) are open, if any. */
   declare private openPeerId: string;
+  /** Replying to or editing a message, if the box is doing either. */
+  declare private composerMode: ComposerMode;
+  /** The message whose Delete button asks for confirmation. */
+  declare private confirmingDelete: string;
 
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
@@ -160,6 +177,8 @@ export class ParleyChat extends LitElement {
     this.composerError = '';
     this.announcement = '';
     this.openPeerId = '';
+    this.composerMode = undefined;
+    this.confirmingDelete = '';
   }
 
   /** The participant name in use (the `name` attribute, or the generated default). */
@@ -275,6 +294,9 @@ export class ParleyChat extends LitElement {
         return this.#m.composerClosed;
       case 'not-ready':
         return this.#m.composerNotReady;
+      default:
+        // Replying to, editing or reacting to a message that has just gone: nothing to say but that.
+        return this.#m.quoteMissing;
     }
   }
 
@@ -345,6 +367,15 @@ export class ParleyChat extends LitElement {
       case 'verification':
         this.dispatchEvent(new CustomEvent('parley-verification', { ...init, detail: { peer: payload as Participant } }));
         return;
+      case 'message-changed': {
+        const { message } = payload as RoomEvents['message-changed'];
+        if (message.deleted && this.composerMode?.messageId === message.id) this.composerMode = undefined;
+        this.dispatchEvent(new CustomEvent('parley-message-changed', { ...init, detail: payload as RoomEvents['message-changed'] }));
+        return;
+      }
+      case 'typing':
+        this.dispatchEvent(new CustomEvent('parley-typing', { ...init, detail: payload as RoomEvents['typing'] }));
+        return;
     }
   }
 
@@ -354,14 +385,100 @@ export class ParleyChat extends LitElement {
   }
 
   private onComposerKeydown(event: KeyboardEvent): void {
+    const textarea = event.currentTarget as HTMLTextAreaElement;
+    if (event.key === 'Escape' && this.composerMode) {
+      event.preventDefault();
+      this.cancelComposerMode();
+      return;
+    }
+    // Arrow up in an empty box edits one's last message, as in most chats.
+    if (event.key === 'ArrowUp' && textarea.value === '' && !this.composerMode) {
+      const last = [...this.messages].reverse().find((message) => message.own && !message.deleted && !message.file);
+      if (last) {
+        event.preventDefault();
+        this.startEdit(last);
+      }
+      return;
+    }
     // Enter sends; Shift+Enter (and Enter while an input method is composing) inserts a newline.
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
     event.preventDefault();
     this.submit();
   }
 
-  private onComposerInput(): void {
+  private onComposerInput(event: Event): void {
     if (this.composerError) this.composerError = '';
+    this.#controller.room?.typing((event.currentTarget as HTMLTextAreaElement).value !== '');
+  }
+
+  private get textarea(): HTMLTextAreaElement | null {
+    return this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+  }
+
+  private startReply(message: ChatMessage): void {
+    if (this.composerMode?.kind === 'edit' && this.textarea) this.textarea.value = '';
+    this.composerMode = { kind: 'reply', messageId: message.id };
+    this.textarea?.focus();
+  }
+
+  private startEdit(message: ChatMessage): void {
+    this.composerMode = { kind: 'edit', messageId: message.id };
+    const textarea = this.textarea;
+    if (!textarea) return;
+    textarea.value = message.text;
+    textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+  }
+
+  private cancelComposerMode(): void {
+    if (this.composerMode?.kind === 'edit' && this.textarea) this.textarea.value = '';
+    this.composerMode = undefined;
+    this.composerError = '';
+    this.textarea?.focus();
+  }
+
+  /** The first click on Delete asks; the second, on the same message, deletes. */
+  private deleteMessage(message: ChatMessage): void {
+    if (this.confirmingDelete !== message.id) {
+      this.confirmingDelete = message.id;
+      return;
+    }
+    this.confirmingDelete = '';
+    if (this.composerMode?.messageId === message.id) this.cancelComposerMode();
+    void this.#controller.room?.deleteMessage(message.id).catch(() => undefined);
+    this.focusLogAfterRemoval(message.id);
+  }
+
+  /** The focus was on a button of a message that loses its buttons: keep it in the log. */
+  private focusLogAfterRemoval(messageId: string): void {
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`article[data-id="${CSS.escape(messageId)}"]`)?.focus());
+  }
+
+  private react(message: ChatMessage, emoji: string): void {
+    void this.#controller.room?.react(message.id, emoji).catch(() => undefined);
+  }
+
+  /** Scrolls to a message (a reply's original) and gives it the focus, so it is seen and read. */
+  private goTo(messageId: string): void {
+    const article = this.renderRoot.querySelector<HTMLElement>(`article[data-id="${CSS.escape(messageId)}"]`);
+    if (!article) return;
+    article.scrollIntoView({ block: 'center' });
+    article.focus({ preventScroll: true });
+  }
+
+  /** Arrow keys move the focus from message to message in the log; Home and End to the ends. */
+  private onLogKeydown(event: KeyboardEvent): void {
+    if (!['ArrowUp', 'ArrowDown', 'Home', 'End'].includes(event.key)) return;
+    const articles = [...this.renderRoot.querySelectorAll<HTMLElement>('article.message')];
+    if (articles.length === 0) return;
+    const current = articles.findIndex((article) => article.contains(this.shadowRoot?.activeElement ?? null));
+    let next: number;
+    if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = articles.length - 1;
+    else if (current === -1) next = articles.length - 1;
+    else next = Math.min(articles.length - 1, Math.max(0, current + (event.key === 'ArrowUp' ? -1 : 1)));
+    event.preventDefault();
+    articles[next]!.focus();
   }
 
   private onSubmit(event: SubmitEvent): void {
@@ -370,10 +487,18 @@ export class ParleyChat extends LitElement {
   }
 
   private submit(): void {
-    const textarea = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+    const textarea = this.textarea;
+    const room = this.#controller.room;
     if (!textarea) return;
+    const mode = this.composerMode;
     try {
-      this.send(textarea.value);
+      if (!room || !mode) this.send(textarea.value);
+      else if (mode.kind === 'reply') room.reply(mode.messageId, textarea.value);
+      else {
+        void room.editMessage(mode.messageId, textarea.value).catch(() => undefined);
+        // An edit is no new message: say we stopped, or the others would see us typing until it expires.
+        room.typing(false);
+      }
     } catch (error) {
       // The text stays in the box: nothing the person typed is lost.
       this.composerError = this.composerErrorText(error, textarea.value.length);
@@ -381,7 +506,8 @@ export class ParleyChat extends LitElement {
     }
     textarea.value = '';
     this.composerError = '';
-    this.#stickToBottom = true;
+    this.composerMode = undefined;
+    if (mode?.kind !== 'edit') this.#stickToBottom = true;
     textarea.focus();
   }
 
@@ -409,12 +535,13 @@ export class ParleyChat extends LitElement {
           </ul>
           ${this.renderPeerDetails(participants.find((peer) => peer.id === this.openPeerId))}
         </section>
-        <div class="log" part="log" role="log" aria-live="off" aria-label=${m.messages} tabindex="0" @scroll=${this.onLogScroll}>
+        <div class="log" part="log" role="log" aria-live="off" aria-label=${m.messages} tabindex="0" @scroll=${this.onLogScroll} @keydown=${this.onLogKeydown}>
           ${room.messages.length === 0
             ? html`<slot name="empty"><p class="log-empty">${m.emptyLog}</p></slot>`
-            : room.messages.map((message) => this.renderMessage(message))}
+            : room.messages.map((message) => renderMessage(this.messageViewContext(), message))}
         </div>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
+          ${this.renderTyping()} ${this.renderComposerMode()}
           <textarea
             aria-label=${m.messageBox}
             placeholder=${m.messagePlaceholder}
@@ -520,29 +647,46 @@ export class ParleyChat extends LitElement {
     return html`<span class="avatar" aria-hidden="true" ${customProperty('--hue', String(hueOf(id)))}>${initialOf(name)}</span>`;
   }
 
-  private renderDelivery(delivery: DeliverySummary | undefined): TemplateResult | typeof nothing {
-    if (!delivery) return nothing;
-    const room = this.#controller.room;
-    const { text, state } = deliveryLabel(delivery, (peerId) => room?.nameOf(peerId), this.#m, this.#locale);
-    return html`<p class="delivery" data-state=${state}>${text}</p>`;
+  /** What message-view.ts needs from the element, made once per render. */
+  private messageViewContext(): MessageViewContext {
+    const context: MessageViewContext = {
+      m: this.#m,
+      locale: this.#locale,
+      timesInLocale: Boolean(this.lang),
+      room: this.#controller.room!,
+      confirmingDelete: this.confirmingDelete,
+      renderText: (text) => this.renderText(text),
+      renderTag: (id) => this.renderTag(id),
+      reply: (message) => this.startReply(message),
+      edit: (message) => this.startEdit(message),
+      delete: (message) => this.deleteMessage(message),
+      react: (message, emoji) => this.react(message, emoji),
+      goTo: (messageId) => this.goTo(messageId),
+    };
+    return context;
   }
 
-  private renderMessage(message: ChatMessage): TemplateResult {
-    const sentAt = new Date(message.sentAt);
-    const times = formatMessageTimes(sentAt, this.lang ? this.#locale : undefined);
-    return html`
-      <article class="message ${message.own ? 'own' : ''}" part="message">
-        <header class="message-meta">
-          <bdi class="author">${message.own ? this.#m.you : message.authorName}</bdi>${message.own ? nothing : this.renderTag(message.authorId)}
-          ${this.#controller.room?.showsVerifiedNameFalsely(message)
-            ? html`<span class="impostor">${this.sentenceWithName(this.#m.notTheVerified, message.authorName)}</span>`
-            : nothing}
-          <time datetime=${sentAt.toISOString()} title=${times.full}>${times.short}</time>
-        </header>
-        <div class="text" dir="auto">${this.renderText(message.text)}</div>
-        ${message.own ? this.renderDelivery(this.#controller.room?.deliveryOf(message.id)) : nothing}
-      </article>
-    `;
+  /** "Ada is typing…", between the log and the message box. Not announced: it would talk over the messages. */
+  private renderTyping(): TemplateResult {
+    const typing = this.#controller.room?.typingParticipants ?? [];
+    const names = new Intl.ListFormat(this.#locale, { type: 'conjunction' }).format(typing.slice(0, 3).map((peer) => peerName(peer, this.#m)));
+    return html`<p class="typing">${typing.length > 0 ? this.#m.typing(typing.length, names) : nothing}</p>`;
+  }
+
+  /** Above the message box: what it replies to, or that it edits a message; with Cancel. */
+  private renderComposerMode(): TemplateResult | typeof nothing {
+    const mode = this.composerMode;
+    const room = this.#controller.room;
+    const message = mode ? room?.messageById(mode.messageId) : undefined;
+    if (!mode || !message) return nothing;
+    const m = this.#m;
+    return html`<div class="composer-mode" data-kind=${mode.kind}>
+      <p class="composer-mode-text">
+        ${mode.kind === 'reply' ? this.sentenceWithName(m.replyingTo, message.own ? m.you : message.authorName) : m.editingMessage}
+        <span class="quote-text" dir="auto">${quoteOf(message)}</span>
+      </p>
+      <button type="button" class="composer-mode-cancel" @click=${() => this.cancelComposerMode()}>${m.cancel}</button>
+    </div>`;
   }
 }
 
@@ -557,6 +701,8 @@ declare global {
     'parley-link-failed': CustomEvent<RoomEvents['link-failed']>;
     'parley-receipt': CustomEvent<RoomEvents['receipt']>;
     'parley-verification': CustomEvent<ParleyPeerEventDetail>;
+    'parley-message-changed': CustomEvent<RoomEvents['message-changed']>;
+    'parley-typing': CustomEvent<ParleyTypingEventDetail>;
   }
   // The events bubble and are composed, so listeners on ancestors and the document see them too.
   interface HTMLElementEventMap extends ParleyChatEventMap {}

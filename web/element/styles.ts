@@ -449,6 +449,146 @@ export const parleyChatStyles = css`
   .delivery[data-state='failed'] {
     font-weight: 600;
   }
+  .message {
+    position: relative;
+  }
+  .message:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .edited {
+    font-style: italic;
+  }
+  .text.deleted {
+    font-style: italic;
+    opacity: 0.8;
+  }
+  /* The quote above a reply: a button that goes to the original. */
+  .quote {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    gap: 0;
+    height: auto;
+    max-width: 100%;
+    margin: 4px 0 2px;
+    padding: 2px 8px;
+    font-size: 13px;
+    font-weight: 400;
+    text-align: start;
+    color: inherit;
+    background: color-mix(in srgb, currentColor 10%, transparent);
+    border: none;
+    border-inline-start: 3px solid currentColor;
+    border-radius: 4px;
+  }
+  .quote.missing {
+    font-style: italic;
+  }
+  .quote-author {
+    font-weight: 600;
+  }
+  .quote-text {
+    max-width: 100%;
+    overflow: hidden;
+    white-space: nowrap;
+    text-overflow: ellipsis;
+    unicode-bidi: isolate;
+  }
+  .reactions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px;
+    margin-top: 4px;
+  }
+  button.reaction {
+    height: 26px;
+    padding: 0 8px;
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    font-size: 13px;
+    font-weight: 600;
+    color: var(--_text);
+    background: var(--_background);
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+  }
+  button.reaction[aria-pressed='true'] {
+    border-color: var(--_accent);
+    box-shadow: inset 0 0 0 1px var(--_accent);
+  }
+  /* A message's actions show while it is hovered or holds the focus (hidden ones are not tab stops). */
+  .message-actions {
+    display: none;
+    flex-wrap: wrap;
+    gap: 2px;
+    margin-top: 6px;
+  }
+  .message:hover .message-actions,
+  .message:focus-within .message-actions {
+    display: flex;
+  }
+  .message-actions button {
+    height: 30px;
+    padding: 0 8px;
+    font-size: 13px;
+    color: var(--_text);
+    background: var(--_background);
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+  }
+  .message-actions .quick-reaction {
+    padding: 0 5px;
+    font-size: 15px;
+  }
+  /* Emoji in colour, wherever the page's font has black-and-white glyphs for some of them. */
+  .quick-reaction,
+  .reaction-emoji {
+    font-family: 'Apple Color Emoji', 'Segoe UI Emoji', 'Noto Color Emoji', emoji, sans-serif;
+  }
+  .message-actions .quick-reaction[aria-pressed='true'] {
+    border-color: var(--_accent);
+  }
+  .message-actions .delete[data-confirming='true'] {
+    color: var(--_background);
+    background: var(--_bad);
+    border-color: var(--_bad);
+  }
+  .typing {
+    grid-column: 1 / -1;
+    margin: 0;
+    min-height: 1.2em;
+    font-size: 12px;
+    color: var(--_muted);
+  }
+  .composer-mode {
+    grid-column: 1 / -1;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 4px 4px 4px 10px;
+    border-inline-start: 3px solid var(--_accent);
+    background: var(--_surface);
+    border-radius: 4px;
+    min-width: 0;
+  }
+  .composer-mode-text {
+    flex: 1;
+    margin: 0;
+    display: flex;
+    flex-direction: column;
+    font-size: 13px;
+    min-width: 0;
+  }
+  button.composer-mode-cancel {
+    height: 30px;
+    padding: 0 10px;
+    font-size: 13px;
+    color: var(--_text);
+    background: var(--_background);
+    border: 1px solid var(--_border);
+  }
 
   .composer {
     grid-area: composer;

@@ -3,11 +3,11 @@
  * connection's proof or alongside history entries, each checked against its peer id (the id is a
  * hash of the key, protocol/ids.ts). It signs this participant's messages and checks everyone
  * else's: a message counts only if its author's key signed exactly its room, id, text, time and
- * name.
+ * name; an act, only if it signed the act's every field too.
  */
 import { importPublicKey, peerIdFor, sign, verifySignature, type SigningIdentity } from '../security/identity-keys.js';
-import { messageSignaturePayload } from '../../protocol/room-crypto.js';
-import type { HistoryAuthor } from '../../protocol/peer.js';
+import { actSignaturePayload, messageSignaturePayload } from '../../protocol/room-crypto.js';
+import type { Act, HistoryAuthor } from '../../protocol/peer.js';
 
 /** The fields an author signs. */
 export interface SignedFields {
@@ -17,11 +17,22 @@ export interface SignedFields {
   name: string;
 }
 
+/** The fields an author signs for an act (a reply, a file offer, an edit, a deletion, a reaction). */
+export interface SignedActFields {
+  id: string;
+  sentAt: number;
+  name: string;
+  act: Act;
+}
+
 /** What the conversation needs to sign and check messages (a fake in its unit tests). */
 export interface MessageAuthority {
   sign(fields: SignedFields): Promise<string>;
   /** True only if `authorId`'s known key made `signature` over exactly these fields. */
   verify(authorId: string, fields: SignedFields, signature: string): Promise<boolean>;
+  signAct(fields: SignedActFields): Promise<string>;
+  /** True only if `authorId`'s known key made `signature` over exactly this act. */
+  verifyAct(authorId: string, fields: SignedActFields, signature: string): Promise<boolean>;
   /** Learns an author from a history frame; false when its key and commit do not give its id. */
   learn(author: HistoryAuthor): Promise<boolean>;
   /** An author's key and commit, to send along with its messages in history. */
@@ -71,5 +82,15 @@ export class AuthorDirectory implements MessageAuthority {
     const record = this.#authors.get(authorId);
     if (!record) return false;
     return verifySignature(record.key, signature, messageSignaturePayload(this.#roomId, id, text, sentAt, name));
+  }
+
+  signAct({ id, sentAt, name, act }: SignedActFields): Promise<string> {
+    return sign(this.#self.keys.privateKey, actSignaturePayload(this.#roomId, id, sentAt, name, act));
+  }
+
+  async verifyAct(authorId: string, { id, sentAt, name, act }: SignedActFields, signature: string): Promise<boolean> {
+    const record = this.#authors.get(authorId);
+    if (!record) return false;
+    return verifySignature(record.key, signature, actSignaturePayload(this.#roomId, id, sentAt, name, act));
   }
 }

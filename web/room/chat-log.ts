@@ -24,16 +24,24 @@ function compare(a: LogEntry, b: LogEntry): number {
 
 export class ChatLog<T extends LogEntry = LogEntry> {
   readonly #entries: T[] = [];
-  readonly #ids = new Set<string>();
+  readonly #byId = new Map<string, T>();
 
-  constructor(private readonly maxEntries: number) {}
+  /** `onEvict` hears of each entry dropped to make room. */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly onEvict: (entry: T) => void = () => undefined,
+  ) {}
 
   get entries(): readonly T[] {
     return this.#entries;
   }
 
   has(id: string): boolean {
-    return this.#ids.has(id);
+    return this.#byId.has(id);
+  }
+
+  get(id: string): T | undefined {
+    return this.#byId.get(id);
   }
 
   /**
@@ -42,15 +50,18 @@ export class ChatLog<T extends LogEntry = LogEntry> {
    * all it holds: eviction drops the oldest, so it would go at once, and never in favour of it.
    */
   add(entry: T): boolean {
-    if (this.#ids.has(entry.id) || authorOf(entry.id) !== entry.authorId) return false;
+    if (this.#byId.has(entry.id) || authorOf(entry.id) !== entry.authorId) return false;
     // Almost every message belongs at the end; walk back from there.
     let index = this.#entries.length;
     while (index > 0 && compare(this.#entries[index - 1]!, entry) > 0) index -= 1;
     if (index === 0 && this.#entries.length >= this.maxEntries) return false;
     this.#entries.splice(index, 0, entry);
-    this.#ids.add(entry.id);
+    this.#byId.set(entry.id, entry);
     if (this.#entries.length > this.maxEntries) {
-      for (const dropped of this.#entries.splice(0, this.#entries.length - this.maxEntries)) this.#ids.delete(dropped.id);
+      for (const dropped of this.#entries.splice(0, this.#entries.length - this.maxEntries)) {
+        this.#byId.delete(dropped.id);
+        this.onEvict(dropped);
+      }
     }
     return true;
   }

@@ -1,30 +1,44 @@
 /**
  * The conversation: the message log, the hybrid clock that stamps messages, delivery receipts and
- * the per-peer outbox, and the history exchanged when a link has been proven. It reaches peers
+ * the per-peer outbox, what was done to messages since (edits, deletions, reactions: acts, kept by
+ * MessageAmendments), and the history exchanged when a link has been proven. It reaches peers
  * only through a `send(peerId, frame)` port and knows nothing of connections or signaling.
  *
  * Every message is signed by its author (MessageAuthority): one that does not verify is dropped,
- * counted, and never acked; ours is ours only if it carries our own signature. History is taken
+ * counted, and never acked; ours is ours only if it carries our own signature. Acts are signed the
+ * same way, and an edit or a deletion counts only from the author of the message it changes.
+ * Replies and file offers are messages (logged, acked, receipted); edits, deletions and reactions
+ * reach peers live and again with the history of the messages they are about. History is taken
  * only right after a link is proven, at most HISTORY_LIMIT entries, and nothing dated more than
  * MAX_FUTURE_MS ahead of our clock is taken at all.
  */
 import { Emitter } from '../shared/emitter.js';
 import { systemClock, type Clock, type IntervalHandle } from '../shared/clock.js';
 import { ChatLog, type LogEntry } from './chat-log.js';
+import { MessageAmendments, type AmendmentAct, type AmendmentChange, type Reaction } from './message-amendments.js';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { HybridClock } from './hybrid-clock.js';
-import type { MessageAuthority, SignedFields } from './author-directory.js';
+import type { MessageAuthority, SignedActFields, SignedFields } from './author-directory.js';
 import { authorOf, messageId } from '../../protocol/ids.js';
 import {
+  ActKind,
   encodeHistoryFrames,
   encodePeerMessage,
+  HISTORY_ACT_LIMIT,
   HISTORY_LIMIT,
   MAX_CHAT_TEXT_LENGTH,
   PeerMessageType,
+  MAX_REACTION_LENGTH,
+  REACTION_PATTERN,
+  type Act,
+  type FileOffer,
+  type HistoryAct,
   type HistoryAuthor,
   type HistoryEntry,
   type PeerMessage,
 } from '../../protocol/peer.js';
+
+export type { Reaction, AmendmentChange } from './message-amendments.js';
 
 export interface ChatMessage extends LogEntry {
   /** True for messages this participant wrote (in this tab, before or after a reload). */
@@ -33,17 +47,36 @@ export interface ChatMessage extends LogEntry {
   readonly signature?: string;
   /** Set when it arrived in a peer's catch-up (written while this tab was away), not live. */
   readonly fromHistory?: true;
+  /** For a reply: the id of the message it answers. */
+  readonly replyTo?: string;
+  /** For a file offered to the room: what its sender signed about it (`text` is empty). */
+  readonly file?: FileOffer;
+  /** Set once its author edited it: when, by the author's clock; `text` is the latest text. */
+  readonly editedAt?: number;
+  /** Set once its author deleted it: `text` is empty, and any file or quote is withdrawn. */
+  readonly deleted?: true;
+  /** Reactions and who made them; absent when there are none. */
+  readonly reactions?: readonly Reaction[];
 }
 
-/** The log's own record: the signature of one of our messages arrives after it is logged. */
-interface MessageRecord extends ChatMessage {
-  signature?: string;
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The log's own record: the signature of one of ours arrives after it is logged, and acts change it later. */
+type MessageRecord = Mutable<ChatMessage>;
+
+/** Acts that are messages in the log of their own. */
+type EntryAct = Extract<Act, { kind: 'reply' | 'file' }>;
+const isEntryAct = (act: Act): act is EntryAct => act.kind === ActKind.Reply || act.kind === ActKind.File;
 
 export class ChatSendError extends Error {
   override name = 'ChatSendError';
   constructor(
-    readonly reason: 'empty' | 'too-long' | 'closed' | 'not-ready',
+    /**
+     * unknown-message: the message to reply to, edit, delete or react to is not in the log (or was
+     * deleted); not-yours: only its author may edit or delete a message; not-editable: a file
+     * cannot be edited; not-an-emoji: a reaction is one emoji.
+     */
+    readonly reason: 'empty' | 'too-long' | 'closed' | 'not-ready' | 'unknown-message' | 'not-yours' | 'not-editable' | 'not-an-emoji',
     message: string,
   ) {
     super(message);
@@ -56,7 +89,7 @@ export interface PeerPort {
 }
 
 /** The peer messages the conversation handles (the others are about membership and links). */
-export type ConversationMessage = Extract<PeerMessage, { type: 'chat' | 'ack' | 'history' }>;
+export type ConversationMessage = Extract<PeerMessage, { type: 'chat' | 'ack' | 'history' | 'act' }>;
 
 /** Why a frame or an entry was refused. */
 export type RefusalReason =
@@ -70,6 +103,8 @@ export type RefusalReason =
 export interface ConversationEvents {
   /** A message entered the log (sent here, or received live or through history). */
   message: ChatMessage;
+  /** A message in the log was edited or deleted by its author, or its reactions changed. */
+  updated: { message: ChatMessage; change: AmendmentChange };
   /** The receipts of these messages of ours changed (delivered to someone more, or given up on). */
   receipts: string[];
   /** A message or history entry from `from` was refused. */
@@ -98,6 +133,7 @@ export const HISTORY_WINDOW_MS = 30_000;
 /** What a peer may still send of its history on its current link. */
 interface HistoryAllowance {
   remaining: number;
+  remainingActs: number;
   until: number;
 }
 
@@ -108,6 +144,11 @@ export class Conversation extends Emitter<ConversationEvents> {
   readonly #authority: MessageAuthority;
   readonly #clock: Clock;
   readonly #log: ChatLog<MessageRecord>;
+  readonly #amendments: MessageAmendments;
+  /** The act behind each reply and file offer in the log (what history passes on with its signature). */
+  readonly #entryActs = new Map<string, EntryAct>();
+  /** The signed text of each edited message (history passes on the original and the edit). */
+  readonly #originalText = new Map<string, string>();
   readonly #delivery = new DeliveryTracker();
   readonly #time: HybridClock;
   /** Signatures of our messages still being made, by message id. */
@@ -125,7 +166,12 @@ export class Conversation extends Emitter<ConversationEvents> {
     this.#peers = peers;
     this.#authority = authority;
     this.#clock = clock;
-    this.#log = new ChatLog(maxMessages);
+    this.#log = new ChatLog(maxMessages, (dropped) => {
+      this.#amendments.forget(dropped.id);
+      this.#entryActs.delete(dropped.id);
+      this.#originalText.delete(dropped.id);
+    });
+    this.#amendments = new MessageAmendments(maxMessages * 2);
     this.#time = new HybridClock(() => clock.now());
   }
 
@@ -163,28 +209,110 @@ export class Conversation extends Emitter<ConversationEvents> {
    * over-long text.
    */
   send(text: string, authorName: string, recipients: readonly string[]): ChatMessage {
-    if (text.trim() === '') throw new ChatSendError('empty', 'Type a message first.');
-    if (text.length > MAX_CHAT_TEXT_LENGTH) {
-      throw new ChatSendError(
-        'too-long',
-        `Messages are limited to ${MAX_CHAT_TEXT_LENGTH.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`,
-      );
-    }
+    checkText(text);
+    return this.post(text, authorName, recipients);
+  }
+
+  /** Like send(), as an answer to the message `to` (which must be in the log). */
+  reply(to: string, text: string, authorName: string, recipients: readonly string[]): ChatMessage {
+    checkText(text);
+    this.liveMessage(to);
+    return this.post(text, authorName, recipients, { kind: ActKind.Reply, to, text });
+  }
+
+  /** Offers a file to the room: a message that carries the offer (its bytes go only on request). */
+  shareFile(offer: Omit<FileOffer, 'kind'>, authorName: string, recipients: readonly string[]): ChatMessage {
+    return this.post('', authorName, recipients, { kind: ActKind.File, ...offer });
+  }
+
+  /** Gives one of our messages a new text, for everyone. */
+  async edit(id: string, text: string, authorName: string, recipients: readonly string[]): Promise<void> {
+    checkText(text);
+    const message = this.ownMessage(id);
+    if (message.file) throw new ChatSendError('not-editable', 'A file cannot be edited; delete it and send another.');
+    return this.amend(authorName, recipients, () => ({ kind: ActKind.Edit, to: id, text }));
+  }
+
+  /** Deletes one of our messages, for everyone: its text goes, a note that it was deleted stays. */
+  async delete(id: string, authorName: string, recipients: readonly string[]): Promise<void> {
+    this.ownMessage(id);
+    return this.amend(authorName, recipients, () => ({ kind: ActKind.Delete, to: id }));
+  }
+
+  /** Turns our reaction `emoji` to a message on, or off if it was on; resolves with whether it is on now. */
+  async react(id: string, emoji: string, authorName: string, recipients: readonly string[]): Promise<boolean> {
+    if (emoji.length > MAX_REACTION_LENGTH || !REACTION_PATTERN.test(emoji)) throw new ChatSendError('not-an-emoji', 'A reaction is one emoji.');
+    this.liveMessage(id);
+    let on = false;
+    await this.amend(authorName, recipients, () => {
+      on = !this.#amendments.hasReacted(id, this.#selfId, emoji);
+      return { kind: ActKind.React, to: id, emoji, on };
+    });
+    return on;
+  }
+
+  /** Whether this participant's reaction `emoji` to message `id` is on. */
+  hasReacted(id: string, emoji: string): boolean {
+    return this.#amendments.hasReacted(id, this.#selfId, emoji);
+  }
+
+  /** A message in the log, by id. */
+  messageById(id: string): ChatMessage | undefined {
+    return this.#log.get(id);
+  }
+
+  private liveMessage(id: string): MessageRecord {
+    const message = this.#log.get(id);
+    if (!message || message.deleted) throw new ChatSendError('unknown-message', 'That message is not in this chat (any more).');
+    return message;
+  }
+
+  private ownMessage(id: string): MessageRecord {
+    const message = this.liveMessage(id);
+    if (!message.own) throw new ChatSendError('not-yours', 'Only its author can change or delete a message.');
+    return message;
+  }
+
+  /** Logs a message of ours (plain, a reply or a file) and sends it, signed, in the order sent. */
+  private post(text: string, authorName: string, recipients: readonly string[], act?: EntryAct): ChatMessage {
     const sentAt = this.#time.stamp();
-    const message: MessageRecord = { id: messageId(this.#selfId, this.#nextSequence()), authorId: this.#selfId, authorName, text, sentAt, own: true };
+    const id = messageId(this.#selfId, this.#nextSequence());
+    const message: MessageRecord = { id, authorId: this.#selfId, authorName, text, sentAt, own: true, ...entryFields(act) };
+    if (act) this.#entryActs.set(id, act);
     this.#log.add(message);
-    this.#delivery.track(message.id, recipients, this.#clock.now());
-    const signing = this.#authority.sign({ id: message.id, text, sentAt, name: authorName });
-    this.#signing.set(message.id, signing);
+    this.#delivery.track(id, recipients, this.#clock.now());
+    const signing = act ? this.#authority.signAct({ id, sentAt, name: authorName, act }) : this.#authority.sign({ id, text, sentAt, name: authorName });
+    this.#signing.set(id, signing);
     this.#sending = Promise.all([signing, this.#sending]).then(([sig]) => {
       message.signature = sig;
-      this.#signing.delete(message.id);
+      this.#signing.delete(id);
       if (this.#stopped) return;
-      const frame = encodePeerMessage({ type: PeerMessageType.Chat, id: message.id, text, sentAt, name: authorName, sig });
-      for (const id of recipients) this.#peers.send(id, frame);
+      const frame = act
+        ? encodePeerMessage({ type: PeerMessageType.Act, id, sentAt, name: authorName, sig, act })
+        : encodePeerMessage({ type: PeerMessageType.Chat, id, text, sentAt, name: authorName, sig });
+      for (const recipient of recipients) this.#peers.send(recipient, frame);
     });
     this.emit('message', message);
     return message;
+  }
+
+  /**
+   * Signs and applies an act of ours about another message, then sends it. Acts run in order, after
+   * the messages before them; `makeAct` runs at its turn (a reaction toggles what is on then).
+   */
+  private amend(authorName: string, recipients: readonly string[], makeAct: () => AmendmentAct['act']): Promise<void> {
+    const run = this.#sending.then(async () => {
+      if (this.#stopped) return;
+      const act = makeAct();
+      const fields: SignedActFields = { id: messageId(this.#selfId, this.#nextSequence()), sentAt: this.#time.stamp(), name: authorName, act };
+      const sig = await this.#authority.signAct(fields);
+      if (this.#stopped) return;
+      this.takeAmendment({ ...fields, sig, act });
+      const frame = encodePeerMessage({ type: PeerMessageType.Act, ...fields, sig, act });
+      for (const recipient of recipients) this.#peers.send(recipient, frame);
+    });
+    this.#sending = run.catch(() => undefined);
+    return run;
   }
 
   /** `peerId` is a member (again): its receipts count. */
@@ -204,23 +332,35 @@ export class Conversation extends Emitter<ConversationEvents> {
    */
   async linkProven(peerId: string): Promise<void> {
     this.#delivery.peerPresent(peerId);
-    this.#historyAllowance.set(peerId, { remaining: HISTORY_LIMIT, until: this.#clock.now() + HISTORY_WINDOW_MS });
+    this.#historyAllowance.set(peerId, { remaining: HISTORY_LIMIT, remainingActs: HISTORY_ACT_LIMIT, until: this.#clock.now() + HISTORY_WINDOW_MS });
     const outbox = new Set(this.#delivery.outboxFor(peerId));
     const owed = this.#log.entries.filter((entry) => outbox.has(entry.id)).slice(-HISTORY_LIMIT);
     const room = HISTORY_LIMIT - owed.length;
     const recent = room === 0 ? [] : this.#log.recent(HISTORY_LIMIT).filter((entry) => !outbox.has(entry.id)).slice(-room);
     const chosen = [...owed, ...recent];
     const entries: HistoryEntry[] = [];
+    const entryActs: HistoryAct[] = [];
+    const amendments: HistoryAct[] = [];
     const authors = new Map<string, HistoryAuthor>();
+    const knowAuthorOf = (id: string): boolean => {
+      const author = this.#authority.recordOf(authorOf(id));
+      if (author) authors.set(author.id, author);
+      return author !== undefined;
+    };
     for (const message of chosen) {
       const sig = message.signature ?? (await this.#signing.get(message.id));
-      const author = this.#authority.recordOf(message.authorId);
-      if (!sig || !author) continue;
-      authors.set(author.id, author);
-      entries.push({ id: message.id, text: message.text, sentAt: message.sentAt, name: message.authorName, sig });
+      if (!sig || !knowAuthorOf(message.id)) continue;
+      amendments.push(...this.#amendments.actsAbout(message.id).filter((act) => knowAuthorOf(act.id)));
+      // A deleted message's text is not passed on: only its deletion is.
+      if (message.deleted) continue;
+      const act = this.#entryActs.get(message.id);
+      const signed = { id: message.id, sentAt: message.sentAt, name: message.authorName, sig };
+      if (act) entryActs.push({ ...signed, act });
+      else entries.push({ ...signed, text: this.#originalText.get(message.id) ?? message.text });
     }
     if (this.#stopped) return;
-    for (const frame of encodeHistoryFrames(entries, (entry) => authors.get(authorOf(entry.id))!)) this.#peers.send(peerId, frame);
+    const acts = [...entryActs, ...amendments].slice(0, HISTORY_ACT_LIMIT);
+    for (const frame of encodeHistoryFrames(entries, acts, (id) => authors.get(authorOf(id))!)) this.#peers.send(peerId, frame);
   }
 
   /**
@@ -238,11 +378,19 @@ export class Conversation extends Emitter<ConversationEvents> {
         this.#peers.send(from, encodePeerMessage({ type: PeerMessageType.Ack, ids: [message.id] }));
         return true;
       }
+      case PeerMessageType.Act: {
+        const { type: _type, ...act } = message;
+        const verdict = authorOf(act.id) === from ? await this.checkAct(act) : 'forged';
+        if (verdict !== 'ok') return this.refuse(from, verdict);
+        this.takeAct(act);
+        if (isEntryAct(act.act)) this.#peers.send(from, encodePeerMessage({ type: PeerMessageType.Ack, ids: [act.id] }));
+        return true;
+      }
       case PeerMessageType.Ack:
         this.emitReceipts(this.#delivery.confirm(from, message.ids));
         return true;
       case PeerMessageType.History:
-        return this.mergeHistory(from, message.authors, message.messages);
+        return this.mergeHistory(from, message.authors, message.messages, message.acts ?? []);
       default: {
         const unhandled: never = message;
         throw new Error(`unhandled peer message ${JSON.stringify(unhandled)}`);
@@ -256,21 +404,83 @@ export class Conversation extends Emitter<ConversationEvents> {
     return (await this.#authority.verify(authorId, fields, signature)) ? 'ok' : 'forged';
   }
 
+  /**
+   * Whether an act is its author's, not from the future, and, for an edit or a deletion, about a
+   * message of the same author (nobody changes anyone else's words).
+   */
+  private async checkAct(act: HistoryAct): Promise<'ok' | RefusalReason> {
+    const author = authorOf(act.id);
+    if ((act.act.kind === ActKind.Edit || act.act.kind === ActKind.Delete) && authorOf(act.act.to) !== author) return 'forged';
+    if (act.sentAt - this.#clock.now() > MAX_FUTURE_MS) return 'future';
+    return (await this.#authority.verifyAct(author, act, act.sig)) ? 'ok' : 'forged';
+  }
+
+  /** Takes a checked act: a reply or a file enters the log, anything else amends a message. */
+  private takeAct(act: HistoryAct, fromHistory = false): void {
+    if (!isEntryAct(act.act)) {
+      this.takeAmendment(act as AmendmentAct);
+      return;
+    }
+    const author = authorOf(act.id);
+    const text = act.act.kind === ActKind.Reply ? act.act.text : '';
+    this.#time.observe(act.sentAt);
+    if (this.#log.has(act.id)) return;
+    this.#entryActs.set(act.id, act.act);
+    const record: MessageRecord = { id: act.id, authorId: author, authorName: act.name, text, sentAt: act.sentAt, own: author === this.#selfId, signature: act.sig, ...entryFields(act.act) };
+    if (fromHistory) record.fromHistory = true;
+    if (!this.add(record)) this.#entryActs.delete(act.id);
+  }
+
+  private takeAmendment(act: AmendmentAct): void {
+    this.#time.observe(act.sentAt);
+    const change = this.#amendments.add(act);
+    const message = this.#log.get(act.act.to);
+    if (!change || !message) return;
+    this.applyAmendments(message);
+    if (!this.#stopped) this.emit('updated', { message, change });
+  }
+
+  /** Brings a logged message up to date with the acts about it. */
+  private applyAmendments(message: MessageRecord): void {
+    const state = this.#amendments.stateOf(message.id);
+    if (!state) return;
+    if (state.deleted) {
+      message.deleted = true;
+      message.text = '';
+      delete message.file;
+      delete message.replyTo;
+      delete message.editedAt;
+      this.#originalText.delete(message.id);
+      this.#entryActs.delete(message.id);
+    } else if (state.text !== undefined && !message.file) {
+      // A reply's signed text is in its act; a plain message's is kept aside.
+      if (!this.#entryActs.has(message.id) && !this.#originalText.has(message.id)) this.#originalText.set(message.id, message.text);
+      message.text = state.text;
+      message.editedAt = state.editedAt!;
+    }
+    if (state.reactions.length > 0) message.reactions = state.reactions;
+    else delete message.reactions;
+  }
+
   private refuse(from: string, reason: RefusalReason): false {
     this.emit('refused', { from, reason });
     return false;
   }
 
-  private async mergeHistory(from: string, authors: readonly HistoryAuthor[], entries: readonly HistoryEntry[]): Promise<boolean> {
+  private async mergeHistory(from: string, authors: readonly HistoryAuthor[], entries: readonly HistoryEntry[], acts: readonly HistoryAct[]): Promise<boolean> {
     const allowance = this.#historyAllowance.get(from);
-    if (!allowance || this.#clock.now() > allowance.until || entries.length > allowance.remaining) {
+    if (!allowance || this.#clock.now() > allowance.until || entries.length > allowance.remaining || acts.length > allowance.remainingActs) {
       this.#historyAllowance.delete(from);
       return this.refuse(from, 'unasked-history');
     }
     allowance.remaining -= entries.length;
+    allowance.remainingActs -= acts.length;
     // Checked all at once (each check waits on WebCrypto), then taken in order.
     await Promise.all(authors.map((author) => this.#authority.learn(author)));
-    const verdicts = await Promise.all(entries.map((entry) => this.check(authorOf(entry.id), entry, entry.sig)));
+    const [verdicts, actVerdicts] = await Promise.all([
+      Promise.all(entries.map((entry) => this.check(authorOf(entry.id), entry, entry.sig))),
+      Promise.all(acts.map((act) => this.checkAct(act))),
+    ]);
     const ownIds: string[] = [];
     const byAuthor = new Map<string, string[]>();
     let refused = false;
@@ -293,6 +503,24 @@ export class Conversation extends Emitter<ConversationEvents> {
       ids.push(entry.id);
       byAuthor.set(author, ids);
     }
+    for (const [index, act] of acts.entries()) {
+      const verdict = actVerdicts[index]!;
+      if (verdict !== 'ok') {
+        refused = true;
+        this.emit('refused', { from, reason: verdict });
+        continue;
+      }
+      this.takeAct(act, true);
+      if (!isEntryAct(act.act)) continue;
+      const author = authorOf(act.id);
+      if (author === this.#selfId) {
+        ownIds.push(act.id);
+        continue;
+      }
+      const ids = byAuthor.get(author) ?? [];
+      ids.push(act.id);
+      byAuthor.set(author, ids);
+    }
     // The sender has these of ours; and every author we can reach learns that we have theirs.
     if (ownIds.length > 0) this.emitReceipts(this.#delivery.confirm(from, ownIds));
     for (const [author, ids] of byAuthor) this.#peers.send(author, encodePeerMessage({ type: PeerMessageType.Ack, ids }));
@@ -310,8 +538,29 @@ export class Conversation extends Emitter<ConversationEvents> {
     this.add({ id: entry.id, authorId: this.#selfId, authorName: entry.name, text: entry.text, sentAt: entry.sentAt, own: true, signature: entry.sig, fromHistory: true });
   }
 
-  private add(message: MessageRecord): void {
-    if (this.#stopped) return;
-    if (this.#log.add(message)) this.emit('message', message);
+  /** Logs a message with whatever acts about it arrived first; false if it was not taken. */
+  private add(message: MessageRecord): boolean {
+    if (this.#stopped) return false;
+    this.applyAmendments(message);
+    if (!this.#log.add(message)) return false;
+    this.emit('message', message);
+    return true;
   }
+}
+
+function checkText(text: string): void {
+  if (text.trim() === '') throw new ChatSendError('empty', 'Type a message first.');
+  if (text.length > MAX_CHAT_TEXT_LENGTH) {
+    throw new ChatSendError(
+      'too-long',
+      `Messages are limited to ${MAX_CHAT_TEXT_LENGTH.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`,
+    );
+  }
+}
+
+/** What a reply or a file offer adds to its message in the log. */
+function entryFields(act: EntryAct | undefined): Pick<MessageRecord, 'replyTo' | 'file'> {
+  if (act?.kind === ActKind.Reply) return { replyTo: act.to };
+  if (act?.kind === ActKind.File) return { file: act };
+  return {};
 }

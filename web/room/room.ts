@@ -16,7 +16,8 @@
 import { Emitter } from '../shared/emitter.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { AuthorDirectory } from './author-directory.js';
-import { Conversation, ChatSendError, type ChatMessage, type RefusalReason } from './conversation.js';
+import { Conversation, ChatSendError, type AmendmentChange, type ChatMessage, type RefusalReason } from './conversation.js';
+import { TypingAnnouncer, TypingPeers } from './typing-indicators.js';
 import { LinkSupervisor } from './link-supervisor.js';
 import { ParticipantRegistry, tagOf, type Participant, type PeerProblem } from './participants.js';
 import { PeerVerifier } from './peer-verifier.js';
@@ -47,7 +48,7 @@ import {
 } from '../../protocol/signaling.js';
 
 export { ChatSendError } from './conversation.js';
-export type { ChatMessage, RefusalReason } from './conversation.js';
+export type { ChatMessage, RefusalReason, Reaction, AmendmentChange } from './conversation.js';
 export type { Participant, PeerConnectionState, PeerProblem, ProofState } from './participants.js';
 export type { DeliverySummary } from './delivery-tracker.js';
 export type { LinkFailure, LinkPath, LinkRoute, CandidateType } from '../transport/link-diagnosis.js';
@@ -98,6 +99,10 @@ export interface RoomEvents {
   change: void;
   /** A message entered the log (sent here, or received live or through history). */
   message: ChatMessage;
+  /** A message in the log changed: its author edited or deleted it, or its reactions changed. */
+  'message-changed': { message: ChatMessage; change: AmendmentChange };
+  /** Who is typing changed; `participants` are those typing now, in the order they started. */
+  typing: { participants: Participant[] };
   /** Someone joined, proved it holds the room key, and said its name. */
   'peer-joined': Participant;
   /** Someone announced by 'peer-joined' is gone. */
@@ -156,6 +161,8 @@ interface RoomParts {
   verifier: PeerVerifier;
   directory: AuthorDirectory;
   conversation: Conversation;
+  typingPeers: TypingPeers;
+  typingAnnouncer: TypingAnnouncer;
   contacts: VerifiedContacts;
   paths: LinkPaths;
 }
@@ -210,6 +217,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       this.#parts?.conversation.peerLeft(participant.id);
       this.#parts?.verifier.linkClosed(participant.id);
       this.#parts?.paths.removed(participant.id);
+      this.#parts?.typingPeers.stopped(participant.id);
       this.#verificationShown.delete(participant.id);
       if (this.#announced.delete(participant.id)) this.emit('peer-left', participant);
       this.emit('change', undefined);
@@ -312,9 +320,70 @@ export class ParleyRoom extends Emitter<RoomEvents> {
    * empty or over-long message, before the room is ready, or after close().
    */
   send(text: string): ChatMessage {
+    const parts = this.partsToWrite();
+    const message = parts.conversation.send(text, this.#name, this.#participants.ids());
+    parts.typingAnnouncer.sent();
+    return message;
+  }
+
+  /** Like send(), as a reply to the message `messageId` (shown with a quote of it). */
+  reply(messageId: string, text: string): ChatMessage {
+    const parts = this.partsToWrite();
+    const message = parts.conversation.reply(messageId, text, this.#name, this.#participants.ids());
+    parts.typingAnnouncer.sent();
+    return message;
+  }
+
+  /**
+   * Gives one of this participant's messages a new text, for everyone (peers away now get it when
+   * they are back). Throws ChatSendError for someone else's message, a file, or a bad text.
+   */
+  editMessage(messageId: string, text: string): Promise<void> {
+    return this.partsToWrite().conversation.edit(messageId, text, this.#name, this.#participants.ids());
+  }
+
+  /** Deletes one of this participant's messages, for everyone: "Message deleted" stays in its place. */
+  deleteMessage(messageId: string): Promise<void> {
+    return this.partsToWrite().conversation.delete(messageId, this.#name, this.#participants.ids());
+  }
+
+  /** Toggles this participant's reaction `emoji` to a message; resolves with whether it is on now. */
+  react(messageId: string, emoji: string): Promise<boolean> {
+    return this.partsToWrite().conversation.react(messageId, emoji, this.#name, this.#participants.ids());
+  }
+
+  /** Whether this participant reacted to a message with `emoji`. */
+  hasReacted(messageId: string, emoji: string): boolean {
+    return this.#parts?.conversation.hasReacted(messageId, emoji) ?? false;
+  }
+
+  /** A message in the log, by id (for a reply's quote). */
+  messageById(messageId: string): ChatMessage | undefined {
+    return this.#parts?.conversation.messageById(messageId);
+  }
+
+  /**
+   * Call on each keystroke in a message box: the others see this participant typing (told at most
+   * every few seconds, and that it stopped after a few idle seconds). `typing(false)`: it stopped
+   * now (the box was emptied).
+   */
+  typing(active = true): void {
+    const announcer = this.#parts?.typingAnnouncer;
+    if (!announcer || this.#status.phase === 'closed') return;
+    if (active) announcer.typed();
+    else announcer.stopped();
+  }
+
+  /** The participants typing now. */
+  get typingParticipants(): Participant[] {
+    return (this.#parts?.typingPeers.typing ?? []).flatMap((id) => this.#participants.get(id) ?? []);
+  }
+
+  /** The room's parts, for an action that writes: throws ChatSendError after close() or before the room is ready. */
+  private partsToWrite(): RoomParts {
     if (this.#status.phase === 'closed') throw new ChatSendError('closed', 'This room has been left.');
     if (!this.#parts) throw new ChatSendError('not-ready', 'The room is still starting; try again in a moment.');
-    return this.#parts.conversation.send(text, this.#name, this.#participants.ids());
+    return this.#parts;
   }
 
   /** Changes this participant's display name and tells the peers. */
@@ -366,6 +435,8 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       parts.paths.dispose();
       parts.verifier.dispose();
       parts.conversation.stop();
+      parts.typingAnnouncer.dispose();
+      parts.typingPeers.clear();
       parts.mesh.destroy();
     }
     this.#signaling.close();
@@ -409,6 +480,11 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       maxMessages: options.maxMessages ?? DEFAULT_MAX_MESSAGES,
       clock,
     });
+    const typingPeers = new TypingPeers(clock);
+    const typingAnnouncer = new TypingAnnouncer(clock, (active) => {
+      const frame = encodePeerMessage({ type: PeerMessageType.Typing, active });
+      for (const id of this.#participants.ids()) this.sendProven(id, frame);
+    });
     const seal = new SignalSeal({ roomId: keys.roomId, selfId: self.peerId, key: keys.sealKey, now: () => clock.now() });
     const contacts = new VerifiedContacts(keys.roomId, options.contactsStore);
     const paths = new LinkPaths({
@@ -424,7 +500,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       },
       clock,
     });
-    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, contacts, paths };
+    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, typingPeers, typingAnnouncer, contacts, paths };
 
     mesh.on('signal', ({ to, data }) => {
       const sealed = seal.seal(to, data);
@@ -474,7 +550,17 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       this.emit('security', { kind: 'peer-refused', peerId: id, problem: failure });
     });
     conversation.on('message', (message) => {
+      // Their message is what they were typing.
+      if (!message.own && !message.fromHistory) typingPeers.stopped(message.authorId);
       this.emit('message', message);
+      this.emit('change', undefined);
+    });
+    conversation.on('updated', (update) => {
+      this.emit('message-changed', update);
+      this.emit('change', undefined);
+    });
+    typingPeers.on('changed', () => {
+      this.emit('typing', { participants: this.typingParticipants });
       this.emit('change', undefined);
     });
     conversation.on('receipts', (messageIds) => {
@@ -659,6 +745,15 @@ export class ParleyRoom extends Emitter<RoomEvents> {
         return;
       case PeerMessageType.Pong:
         parts.links.onPeerAnswered(from);
+        return;
+      case PeerMessageType.Typing:
+        parts.typingPeers.heard(from, message.active);
+        return;
+      case PeerMessageType.FileGet:
+      case PeerMessageType.FileAck:
+      case PeerMessageType.FileCancel:
+        // Files are not wired into the room yet: nothing here answers for them.
+        this.#unsupportedPeerFrames += 1;
         return;
       case PeerMessageType.Profile: {
         const name = normaliseDisplayName(message.name);

@@ -9,32 +9,9 @@ import { createRoomKey, createSessionSecret, deriveRoomKeys } from '../../../web
 import { generateSigningKeys, signingIdentity, type SigningIdentity } from '../../../web/security/identity-keys.js';
 import { decodePeerMessage, encodeHistoryFrames, HISTORY_LIMIT, type HistoryAuthor, type HistoryEntry, type PeerMessage } from '../../../protocol/peer.js';
 import { authorOf, messageId } from '../../../protocol/ids.js';
+import { eventually, makeAuthor, RecordingPort, type Author } from '../../support/conversation-fixture.js';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
-
-/** The frames sent to each peer, decoded; peers in `unreachable` have no proven link. */
-class RecordingPort {
-  readonly sent: { to: string; message: PeerMessage }[] = [];
-  readonly unreachable = new Set<string>();
-  send(peerId: string, frame: string): boolean {
-    if (this.unreachable.has(peerId)) return false;
-    this.sent.push({ to: peerId, message: decodePeerMessage(frame)! });
-    return true;
-  }
-  to(peerId: string): PeerMessage[] {
-    return this.sent.filter((entry) => entry.to === peerId).map((entry) => entry.message);
-  }
-  acksTo(peerId: string): string[] {
-    return this.to(peerId).flatMap((message) => (message.type === 'ack' ? message.ids : []));
-  }
-}
-
-/** A participant who can sign as itself: what an honest author (or a forger, with its own key) produces. */
-interface Author {
-  identity: SigningIdentity;
-  directory: AuthorDirectory;
-  record: HistoryAuthor;
-}
 
 let roomId: string;
 let self: Author;
@@ -42,14 +19,9 @@ let ada: Author;
 let bob: Author;
 let cy: Author;
 
-async function makeAuthor(): Promise<Author> {
-  const identity = await signingIdentity(roomId, createSessionSecret(), await generateSigningKeys());
-  return { identity, directory: new AuthorDirectory(roomId, identity), record: { id: identity.peerId, key: identity.publicKey, commit: identity.commit } };
-}
-
 beforeAll(async () => {
   roomId = (await deriveRoomKeys(createRoomKey())).roomId;
-  [self, ada, bob, cy] = await Promise.all([makeAuthor(), makeAuthor(), makeAuthor(), makeAuthor()]);
+  [self, ada, bob, cy] = await Promise.all([makeAuthor(roomId), makeAuthor(roomId), makeAuthor(roomId), makeAuthor(roomId)]);
 });
 
 let port: RecordingPort;
@@ -79,15 +51,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Lets WebCrypto finish: polls `check` between turns of the event loop. */
-async function eventually(check: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 1000; turn += 1) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, turn < 100 ? 0 : 5));
-  }
-  throw new Error('condition not reached');
-}
-
 /** A message as `author` signs it; `signer` may be someone else (a forgery). */
 async function entry(author: Author, seq: number, text: string, sentAt = NOW, name = 'Someone', signer: Author = author): Promise<HistoryEntry> {
   const id = messageId(author.identity.peerId, seq);
@@ -100,7 +63,7 @@ async function chat(author: Author, seq: number, text: string, sentAt = NOW, nam
 
 function history(entries: HistoryEntry[], authors: HistoryAuthor[] = [self, ada, bob, cy].map((author) => author.record)) {
   const byId = new Map(authors.map((author) => [author.id, author]));
-  const frames = encodeHistoryFrames(entries, (item) => byId.get(authorOf(item.id)) ?? { id: authorOf(item.id), key: ada.record.key, commit: ada.record.commit });
+  const frames = encodeHistoryFrames(entries, [], (id: string) => byId.get(authorOf(id)) ?? { id: authorOf(id), key: ada.record.key, commit: ada.record.commit });
   return frames.map((frame) => decodePeerMessage(frame)).filter((message) => message?.type === 'history');
 }
 
@@ -304,6 +267,8 @@ describe('sending order', () => {
         return directory.sign(fields);
       },
       verify: (...args) => directory.verify(...args),
+      signAct: (fields) => directory.signAct(fields),
+      verifyAct: (...args) => directory.verifyAct(...args),
       learn: (author) => directory.learn(author),
       recordOf: (id) => directory.recordOf(id),
     };

@@ -209,7 +209,7 @@ describe('a proven member forging messages (Node peers)', () => {
     const now = Date.now();
     const entries: HistoryEntry[] = [];
     for (let index = 1; index <= 1000; index += 1) entries.push(await mallory.entry({ text: `flood ${index}`, sentAt: now }));
-    const frames = encodeHistoryFrames(entries, () => mallory.record);
+    const frames = encodeHistoryFrames(entries, [], () => mallory.record);
     expect(frames).toHaveLength(1000 / HISTORY_LIMIT);
     for (const frame of frames) mallory.send(bob.room.selfId, frame);
     const barrier = await mallory.sync(bob.room.selfId);

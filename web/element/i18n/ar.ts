@@ -185,4 +185,35 @@ export const ar: Messages = {
     });
     return `${summary}. ${author}: ${text}`;
   },
+
+  messageActions: 'إجراءات الرسالة',
+  reply: 'رد',
+  edit: 'تعديل',
+  delete: 'حذف',
+  deleteConfirm: 'حذف للجميع؟',
+  edited: 'معدّلة',
+  deletedMessage: 'حُذفت الرسالة',
+  replyQuote: 'رد على {name}: انتقل إلى الرسالة',
+  quoteMissing: 'رسالة غير موجودة هنا',
+  replyingTo: 'رد على {name}',
+  editingMessage: 'تعديل رسالتك',
+  cancel: 'إلغاء',
+  reactWith: (emoji) => `تفاعل بـ ${emoji}`,
+  reactedBy: (emoji, names) => `${emoji} من ${names}`,
+
+  typing: (count, names) =>
+    count > 3
+      ? p(count, {
+          zero: 'لا أحد يكتب',
+          one: 'شخص واحد يكتب…',
+          two: 'شخصان يكتبان…',
+          few: `${n(count)} أشخاص يكتبون…`,
+          many: `${n(count)} شخصًا يكتبون…`,
+          other: `${n(count)} شخص يكتبون…`,
+        })
+      : count === 1
+        ? `${names} يكتب…`
+        : count === 2
+          ? `${names} يكتبان…`
+          : `${names} يكتبون…`,
 };

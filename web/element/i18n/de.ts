@@ -132,4 +132,21 @@ export const de: Messages = {
 
   announceOne: (author, text) => `${author}: ${text}`,
   announceSeveral: (count, author, text) => `${s(count, 'Eine neue Nachricht', `${n(count)} neue Nachrichten`)}. ${author}: ${text}`,
+
+  messageActions: 'Aktionen zur Nachricht',
+  reply: 'Antworten',
+  edit: 'Bearbeiten',
+  delete: 'Löschen',
+  deleteConfirm: 'Für alle löschen?',
+  edited: 'bearbeitet',
+  deletedMessage: 'Nachricht gelöscht',
+  replyQuote: 'Antwort an {name}: zur Nachricht springen',
+  quoteMissing: 'Eine Nachricht, die hier fehlt',
+  replyingTo: 'Antwort an {name}',
+  editingMessage: 'Du bearbeitest deine Nachricht',
+  cancel: 'Abbrechen',
+  reactWith: (emoji) => `Mit ${emoji} reagieren`,
+  reactedBy: (emoji, names) => `${emoji} von ${names}`,
+
+  typing: (count, names) => (count > 3 ? `${n(count)} Personen schreiben…` : `${names} ${s(count, 'schreibt', 'schreiben')} gerade…`),
 };

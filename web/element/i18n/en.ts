@@ -128,4 +128,21 @@ export const en: Messages = {
 
   announceOne: (author, text) => `${author}: ${text}`,
   announceSeveral: (count, author, text) => `${s(count, '1 new message', `${count} new messages`)}. ${author}: ${text}`,
+
+  messageActions: 'Message actions',
+  reply: 'Reply',
+  edit: 'Edit',
+  delete: 'Delete',
+  deleteConfirm: 'Delete for everyone?',
+  edited: 'edited',
+  deletedMessage: 'Message deleted',
+  replyQuote: 'Reply to {name}: go to the message',
+  quoteMissing: 'A message that is not here',
+  replyingTo: 'Replying to {name}',
+  editingMessage: 'Editing your message',
+  cancel: 'Cancel',
+  reactWith: (emoji) => `React with ${emoji}`,
+  reactedBy: (emoji, names) => `${emoji} from ${names}`,
+
+  typing: (count, names) => (count > 3 ? `${count} people are typing…` : `${names} ${s(count, 'is', 'are')} typing…`),
 };

@@ -98,6 +98,30 @@ export interface Messages {
   // What a screen reader hears of new messages
   announceOne(author: string, text: string): string;
   announceSeveral(count: number, author: string, text: string): string;
+
+  // Replies, edits, deletions, reactions
+  messageActions: string;
+  reply: string;
+  edit: string;
+  delete: string;
+  deleteConfirm: string;
+  edited: string;
+  deletedMessage: string;
+  /** The quote above a reply, as a button that goes to the original; with a {name} placeholder. */
+  replyQuote: string;
+  /** A reply to a message this page does not have (from before it joined, or deleted since). */
+  quoteMissing: string;
+  /** With a {name} placeholder. */
+  replyingTo: string;
+  editingMessage: string;
+  cancel: string;
+  reactWith(emoji: string): string;
+  /** Who reacted with one emoji: the names already joined as a list. */
+  reactedBy(emoji: string, names: string): string;
+
+  // Typing
+  /** `names` is the list of who types (already joined), `count` how many they are. */
+  typing(count: number, names: string): string;
 }
 
 /** The form for `count` in `locale` (Intl.PluralRules' category), falling back to `other`. */
