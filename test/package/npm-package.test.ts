@@ -152,12 +152,17 @@ interface ManifestDeclaration {
 }
 
 /** All matches of a pattern's first group in a source file of the repository. */
-function namesIn(file: string, pattern: RegExp): string[] {
-  return [...new Set([...readFileSync(join(ROOT, file), 'utf8').matchAll(pattern)].map((match) => match[1] ?? ''))].sort();
+function namesIn(files: string | string[], pattern: RegExp): string[] {
+  const texts = (Array.isArray(files) ? files : [files]).map((file) => readFileSync(join(ROOT, file), 'utf8'));
+  return [...new Set(texts.flatMap((text) => [...text.matchAll(pattern)].map((match) => match[1] ?? '')))].sort();
 }
 
 describe('custom-elements.json', () => {
   const ELEMENT = 'web/element/parley-chat.ts';
+  /** Every file that renders part of the element (its parts and slots may be in any of them). */
+  const RENDERING = readdirSync(join(ROOT, 'web/element'))
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => `web/element/${file}`);
 
   function element(): ManifestDeclaration {
     const manifest = JSON.parse(readFileSync(join(scratch, 'node_modules/parley-chat/custom-elements.json'), 'utf8')) as { modules: { declarations?: ManifestDeclaration[] }[] };
@@ -185,8 +190,8 @@ describe('custom-elements.json', () => {
     const events = namesIn(ELEMENT, /new CustomEvent\('([\w-]+)'/g);
     expect(events.length).toBeGreaterThanOrEqual(5);
     expect((declared.events ?? []).map((event) => event.name).sort()).toEqual(events);
-    expect((declared.cssParts ?? []).map((part) => part.name).sort()).toEqual(namesIn(ELEMENT, /part="([\w-]+)"/g));
-    expect((declared.slots ?? []).map((slot) => slot.name).sort()).toEqual(namesIn(ELEMENT, /<slot(?: name="([\w-]+)")?/g));
+    expect((declared.cssParts ?? []).map((part) => part.name).sort()).toEqual(namesIn(RENDERING, /part="([\w-]+)"/g));
+    expect((declared.slots ?? []).map((slot) => slot.name).sort()).toEqual(namesIn(RENDERING, /<slot(?: name="([\w-]+)")?/g));
     const customProperties = namesIn('web/element/styles.ts', /var\((--parley-[\w-]+)/g);
     expect(customProperties.length).toBeGreaterThanOrEqual(5);
     expect((declared.cssProperties ?? []).map((property) => property.name).sort()).toEqual(customProperties);
