@@ -487,3 +487,104 @@ describe('replies, edits, deletions, reactions and typing', () => {
     }
   });
 });
+
+describe('notifications and unread messages', () => {
+  it('counts unread messages in the title while hidden, notifies with a sound once asked, marks where new messages begin and jumps to the latest', async () => {
+    const another = await startServer();
+    const ada = await browser.openPage();
+    const bob = await browser.openPage();
+    // The tab's visibility is set by the test (a headless tab is always "visible"), and notifications
+    // and sounds are recorded: a headless browser has no desktop to show them on.
+    await ada.addInitScript(() => {
+      const probe = window as unknown as Record<string, unknown>;
+      let hidden = false;
+      Object.defineProperty(document, 'visibilityState', { get: () => (hidden ? 'hidden' : 'visible') });
+      Object.defineProperty(document, 'hidden', { get: () => hidden });
+      probe.setHidden = (value: boolean) => {
+        hidden = value;
+        document.dispatchEvent(new Event('visibilitychange'));
+      };
+      const shown: { title: string; body: string | undefined }[] = [];
+      class RecordingNotification extends EventTarget {
+        static permission: NotificationPermission = 'default';
+        static requestPermission(): Promise<NotificationPermission> {
+          RecordingNotification.permission = 'granted';
+          return Promise.resolve('granted');
+        }
+        constructor(title: string, options?: NotificationOptions) {
+          super();
+          shown.push({ title, body: options?.body });
+        }
+        close(): void {}
+      }
+      probe.Notification = RecordingNotification;
+      probe.notifications = shown;
+      let notes = 0;
+      const createOscillator = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function (this: AudioContext) {
+        notes += 1;
+        return createOscillator.call(this);
+      };
+      probe.notes = () => notes;
+    });
+    try {
+      const link = await createRoom(ada, another.origin);
+      await setName(ada, 'Ada');
+      await bob.goto(link);
+      await setName(bob, 'Bob');
+      await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+      const notify = ada.getByRole('button', { name: 'Notify me' });
+      // Nothing is asked on load: the permission is still the browser's default.
+      expect(await ada.evaluate(() => Notification.permission)).toBe('default');
+      await notify.click();
+      await ada.getByRole('button', { name: 'Notifications on' }).waitFor();
+
+      await ada.evaluate(() => (window as unknown as { setHidden(hidden: boolean): void }).setHidden(true));
+      for (const text of ['Are you there?', 'Lunch is ready']) {
+        await messageBox(bob).fill(text);
+        await messageBox(bob).press('Enter');
+      }
+      await log(ada).getByText('Lunch is ready').waitFor();
+      await ada.waitForFunction(() => document.title === '(2) Room · Parley');
+      expect(await ada.evaluate(() => (window as unknown as { notifications: unknown[] }).notifications)).toEqual([
+        { title: 'Bob · Room · Parley', body: 'Are you there?' },
+        { title: 'Bob · Room · Parley', body: 'Lunch is ready' },
+      ]);
+      expect(await ada.evaluate(() => (window as unknown as { notes(): number }).notes())).toBe(4);
+
+      // Back on the tab: read. The line stays above the first message that came while away.
+      await ada.evaluate(() => (window as unknown as { setHidden(hidden: boolean): void }).setHidden(false));
+      await ada.waitForFunction(() => document.title === 'Room · Parley');
+      const line = log(ada).getByRole('separator');
+      expect(await line.innerText()).toBe('New messages');
+      expect(await line.evaluate((element) => element.nextElementSibling?.textContent ?? '')).toContain('Are you there?');
+
+      // Scrolled up in a long chat, new messages wait below a button that jumps to them.
+      await bob.locator('parley-chat').evaluate(async (element) => {
+        const chat = element as HTMLElementTagNameMap['parley-chat'];
+        for (let index = 1; index <= 30; index += 1) chat.send(`Filler ${index}`);
+      });
+      await log(ada).getByText('Filler 30').waitFor();
+      await log(ada).evaluate((element) => (element.scrollTop = 0));
+      await ada.getByRole('button', { name: 'Jump to the latest message' }).waitFor();
+      await messageBox(bob).fill('Look at this');
+      await messageBox(bob).press('Enter');
+      const jump = ada.getByRole('button', { name: '1 new message' });
+      await jump.waitFor();
+      await ada.waitForFunction(() => document.title === '(1) Room · Parley');
+      await ada.screenshot({ path: `${ARTIFACTS}/unread-jump.png` });
+      await jump.click();
+      await ada.waitForFunction(() => document.title === 'Room · Parley');
+      expect(await jump.count()).toBe(0);
+      expect(await log(ada).evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight)).toBeLessThan(48);
+      // Writing something puts the line away.
+      await messageBox(ada).fill('Coming!');
+      await messageBox(ada).press('Enter');
+      await line.waitFor({ state: 'detached' });
+    } finally {
+      await ada.context().close();
+      await bob.context().close();
+      await another.close();
+    }
+  });
+});

@@ -29,6 +29,10 @@ interface AppText {
   roomHeading: string;
   roomTitle: string;
   landingTitle: string;
+  notifyOff: string;
+  notifyOn: string;
+  notifyBlocked: string;
+  notifyHelp: string;
 }
 
 const en: AppText = {
@@ -55,6 +59,10 @@ const en: AppText = {
   roomHeading: 'Chat room',
   roomTitle: 'Room · Parley',
   landingTitle: 'Parley · private peer-to-peer chat',
+  notifyOff: 'Notify me',
+  notifyOn: 'Notifications on',
+  notifyBlocked: 'Notifications blocked',
+  notifyHelp: 'A notification and a sound for new messages while this tab is in the background.',
 };
 
 const de: AppText = {
@@ -81,6 +89,10 @@ const de: AppText = {
   roomHeading: 'Chatraum',
   roomTitle: 'Raum · Parley',
   landingTitle: 'Parley · privater Peer-to-Peer-Chat',
+  notifyOff: 'Benachrichtigen',
+  notifyOn: 'Benachrichtigungen an',
+  notifyBlocked: 'Benachrichtigungen blockiert',
+  notifyHelp: 'Eine Benachrichtigung und ein Ton bei neuen Nachrichten, solange dieser Tab im Hintergrund ist.',
 };
 
 const ar: AppText = {
@@ -107,6 +119,10 @@ const ar: AppText = {
   roomHeading: 'غرفة المحادثة',
   roomTitle: 'غرفة · Parley',
   landingTitle: 'Parley · محادثة خاصة من نظير إلى نظير',
+  notifyOff: 'نبّهني',
+  notifyOn: 'التنبيهات مفعّلة',
+  notifyBlocked: 'التنبيهات محظورة',
+  notifyHelp: 'تنبيه وصوت عند وصول رسائل جديدة ما دامت هذه الصفحة في الخلفية.',
 };
 
 const TEXTS: Record<Locale, AppText> = { en, de, ar };

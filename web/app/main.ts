@@ -8,6 +8,7 @@ import { loadDisplayName, saveDisplayName } from './display-name-store.js';
 import { discardPreconnectedSocket } from '../transport/signaling-preconnect.js';
 import { pickLocale } from '../element/i18n/locale.js';
 import { applyAppText } from './app-text.js';
+import { MessageNotifier, type NotifierState } from './message-notifier.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -24,6 +25,8 @@ const chat = byId<HTMLElementTagNameMap['parley-chat']>('chat');
 const nameInput = byId<HTMLInputElement>('display-name');
 const copyButton = byId<HTMLButtonElement>('copy-link');
 const announcer = byId('announcer');
+const notifyButton = byId<HTMLButtonElement>('notify');
+const notifier = new MessageNotifier();
 
 // The language the chat element picks from the browser's languages, for the page around it too.
 const text = applyAppText(pickLocale(navigator.languages ?? [navigator.language]));
@@ -47,7 +50,7 @@ function showRoute(): void {
   if (view === 'room') {
     chat.name = displayName;
     chat.room = key;
-    document.title = text.roomTitle;
+    showUnread(chat.unreadCount);
   } else {
     discardPreconnectedSocket();
     chat.room = '';
@@ -101,5 +104,24 @@ nameInput.addEventListener('change', commitName);
 nameInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter') nameInput.blur();
 });
+/** The tab's title counts the messages not seen yet, so a background tab shows there are some. */
+function showUnread(count: number): void {
+  document.title = count > 0 ? `(${count.toLocaleString(document.documentElement.lang)}) ${text.roomTitle}` : text.roomTitle;
+}
+
+function showNotifierState(state: NotifierState): void {
+  notifyButton.hidden = state === 'unsupported';
+  notifyButton.setAttribute('aria-pressed', state === 'on' ? 'true' : 'false');
+  notifyButton.disabled = state === 'blocked';
+  notifyButton.textContent = state === 'on' ? text.notifyOn : state === 'blocked' ? text.notifyBlocked : text.notifyOff;
+  notifyButton.title = text.notifyHelp;
+}
+
+chat.addEventListener('parley-unread', (event) => {
+  if (!roomView.hidden) showUnread(event.detail.count);
+});
+chat.addEventListener('parley-message', (event) => notifier.messageArrived(event.detail.message, text.roomTitle));
+notifyButton.addEventListener('click', () => void notifier.toggle().then(showNotifierState));
+showNotifierState(notifier.state);
 window.addEventListener('hashchange', showRoute);
 showRoute();

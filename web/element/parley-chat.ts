@@ -10,6 +10,7 @@ import { en } from './i18n/en.js';
 import { messagesFor, pickLocale } from './i18n/locale.js';
 import { friendlyName } from './friendly-name.js';
 import { MessageAnnouncer } from './message-announcer.js';
+import { UnreadTracker } from './unread-tracker.js';
 import { parleyChatStyles } from './styles.js';
 import { reportRoomActivity, type RoomActivity } from './message-time.js';
 import { MAX_CHAT_TEXT_LENGTH } from '../../protocol/peer.js';
@@ -31,6 +32,9 @@ export interface ParleySecurityEventDetail {
 }
 export interface ParleyTypingEventDetail {
   participants: Participant[];
+}
+export interface ParleyUnreadEventDetail {
+  count: number;
 }
 
 /** What the message box is doing besides writing a new message. */
@@ -77,6 +81,8 @@ function initialOf(name: string): string {
  *   reactions changed: `detail.message` (the ChatMessage as it is now), `detail.change` (edited,
  *   deleted or reactions).
  * @fires parley-typing - Who is typing changed: `detail.participants`, those typing now.
+ * @fires parley-unread - How many messages the reader has not seen changed (they came while the
+ *   page was hidden or the log scrolled up): `detail.count`. For a tab title or a badge.
  * @fires parley-peer-joined - Someone joined the room, proved it holds the room key and said its
  *   name. `detail.peer` is a Participant.
  * @fires parley-peer-left - Someone left the room. `detail.peer` is a Participant.
@@ -128,6 +134,7 @@ export class ParleyChat extends LitElement {
     openPeerId: { state: true, attribute: false },
     composerMode: { state: true, attribute: false },
     confirmingDelete: { state: true, attribute: false },
+    scrolledUp: { state: true, attribute: false },
   };
 
   static override styles = parleyChatStyles;
@@ -152,6 +159,8 @@ export class ParleyChat extends LitElement {
   declare private composerMode: ComposerMode;
   /** The message whose Delete button asks for confirmation. */
   declare private confirmingDelete: string;
+  /** The reader scrolled up from the newest messages (the jump button shows). */
+  declare private scrolledUp: boolean;
 
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
@@ -163,6 +172,11 @@ export class ParleyChat extends LitElement {
   /** Bumped on each change of language, so a slow load for an earlier one is ignored. */
   #localeRequest = 0;
   #stickToBottom = true;
+  readonly #unread = new UnreadTracker((count) => {
+    this.requestUpdate();
+    this.dispatchEvent(new CustomEvent('parley-unread', { bubbles: true, composed: true, detail: { count } }));
+  });
+  readonly #onVisibilityChange = (): void => this.markSeenIfReading();
   /** The log's shape when it was last scrolled, so status-only updates skip the layout read. */
   #scrolledLogShape = '';
   /** Re-renders once a second while a reconnect countdown is shown. */
@@ -179,6 +193,7 @@ export class ParleyChat extends LitElement {
     this.openPeerId = '';
     this.composerMode = undefined;
     this.confirmingDelete = '';
+    this.scrolledUp = false;
   }
 
   /** The participant name in use (the `name` attribute, or the generated default). */
@@ -194,6 +209,11 @@ export class ParleyChat extends LitElement {
   /** The other people in the room. */
   get participants(): readonly Participant[] {
     return this.#controller.room?.participants ?? [];
+  }
+
+  /** Messages that came while the page was hidden or the log scrolled up, not seen since. */
+  get unreadCount(): number {
+    return this.#unread.count;
   }
 
   /** Every message in the log, oldest first. */
@@ -329,8 +349,14 @@ export class ParleyChat extends LitElement {
     }
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('visibilitychange', this.#onVisibilityChange);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.#onVisibilityChange);
     clearTimeout(this.#countdownTimer);
     this.#announcer.dispose();
     reportRoomActivity(this, undefined);
@@ -341,6 +367,7 @@ export class ParleyChat extends LitElement {
     switch (type) {
       case 'message':
         this.#announcer.messageAdded(payload as ChatMessage, this.#stickToBottom);
+        this.#unread.messageAdded(payload as ChatMessage, { visible: document.visibilityState === 'visible', atBottom: this.#stickToBottom });
         this.dispatchEvent(new CustomEvent('parley-message', { ...init, detail: { message: payload as ChatMessage } }));
         return;
       case 'peer-joined':
@@ -382,6 +409,22 @@ export class ParleyChat extends LitElement {
   private onLogScroll(event: Event): void {
     const log = event.currentTarget as HTMLElement;
     this.#stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    this.scrolledUp = !this.#stickToBottom;
+    this.markSeenIfReading();
+  }
+
+  /** The reader sees the newest messages: nothing is unread any more. */
+  private markSeenIfReading(): void {
+    if (this.#stickToBottom && document.visibilityState === 'visible') this.#unread.seen();
+  }
+
+  private jumpToLatest(): void {
+    const log = this.renderRoot.querySelector<HTMLElement>('.log');
+    if (!log) return;
+    log.scrollTop = log.scrollHeight;
+    this.#stickToBottom = true;
+    this.scrolledUp = false;
+    this.markSeenIfReading();
   }
 
   private onComposerKeydown(event: KeyboardEvent): void {
@@ -538,7 +581,12 @@ export class ParleyChat extends LitElement {
         <div class="log" part="log" role="log" aria-live="off" aria-label=${m.messages} tabindex="0" @scroll=${this.onLogScroll} @keydown=${this.onLogKeydown}>
           ${room.messages.length === 0
             ? html`<slot name="empty"><p class="log-empty">${m.emptyLog}</p></slot>`
-            : room.messages.map((message) => renderMessage(this.messageViewContext(), message))}
+            : this.renderMessages(room.messages)}
+          ${this.scrolledUp
+            ? html`<button type="button" class="jump-latest" @click=${() => this.jumpToLatest()}>
+                <span aria-hidden="true">↓</span> ${this.#unread.count > 0 ? this.#m.unreadBelow(this.#unread.count) : this.#m.jumpToLatest}
+              </button>`
+            : nothing}
         </div>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
           ${this.renderTyping()} ${this.renderComposerMode()}
@@ -647,6 +695,17 @@ export class ParleyChat extends LitElement {
     return html`<span class="avatar" aria-hidden="true" ${customProperty('--hue', String(hueOf(id)))}>${initialOf(name)}</span>`;
   }
 
+  /** The log's messages, with the "New messages" line above the first one the reader had not seen. */
+  private renderMessages(messages: readonly ChatMessage[]): unknown[] {
+    const context = this.messageViewContext();
+    const markerId = this.#unread.markerId;
+    return messages.map((message) =>
+      message.id === markerId
+        ? html`<div class="new-messages-line" role="separator"><span>${this.#m.newMessagesLine}</span></div>${renderMessage(context, message)}`
+        : renderMessage(context, message),
+    );
+  }
+
   /** What message-view.ts needs from the element, made once per render. */
   private messageViewContext(): MessageViewContext {
     const context: MessageViewContext = {
@@ -703,6 +762,7 @@ declare global {
     'parley-verification': CustomEvent<ParleyPeerEventDetail>;
     'parley-message-changed': CustomEvent<RoomEvents['message-changed']>;
     'parley-typing': CustomEvent<ParleyTypingEventDetail>;
+    'parley-unread': CustomEvent<ParleyUnreadEventDetail>;
   }
   // The events bubble and are composed, so listeners on ancestors and the document see them too.
   interface HTMLElementEventMap extends ParleyChatEventMap {}

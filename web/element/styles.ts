@@ -555,6 +555,32 @@ export const parleyChatStyles = css`
     background: var(--_bad);
     border-color: var(--_bad);
   }
+  .new-messages-line {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    font-size: 12px;
+    font-weight: 600;
+    color: var(--_bad);
+  }
+  .new-messages-line::before,
+  .new-messages-line::after {
+    content: '';
+    flex: 1;
+    border-top: 1px solid currentColor;
+  }
+  /* Stays at the bottom of the log while the reader is scrolled up. */
+  button.jump-latest {
+    position: sticky;
+    bottom: 0;
+    align-self: center;
+    flex: none;
+    height: 36px;
+    padding: 0 16px;
+    font-size: 13px;
+    border-radius: 999px;
+    box-shadow: 0 2px 8px rgb(0 0 0 / 0.25);
+  }
   .typing {
     grid-column: 1 / -1;
     margin: 0;

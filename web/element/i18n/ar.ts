@@ -201,6 +201,18 @@ export const ar: Messages = {
   reactWith: (emoji) => `تفاعل بـ ${emoji}`,
   reactedBy: (emoji, names) => `${emoji} من ${names}`,
 
+  newMessagesLine: 'رسائل جديدة',
+  jumpToLatest: 'انتقل إلى أحدث رسالة',
+  unreadBelow: (count) =>
+    p(count, {
+      zero: 'لا رسائل جديدة',
+      one: 'رسالة جديدة واحدة',
+      two: 'رسالتان جديدتان',
+      few: `${n(count)} رسائل جديدة`,
+      many: `${n(count)} رسالةً جديدةً`,
+      other: `${n(count)} رسالة جديدة`,
+    }),
+
   typing: (count, names) =>
     count > 3
       ? p(count, {

@@ -148,5 +148,9 @@ export const de: Messages = {
   reactWith: (emoji) => `Mit ${emoji} reagieren`,
   reactedBy: (emoji, names) => `${emoji} von ${names}`,
 
+  newMessagesLine: 'Neue Nachrichten',
+  jumpToLatest: 'Zur neuesten Nachricht springen',
+  unreadBelow: (count) => s(count, 'Eine neue Nachricht', `${n(count)} neue Nachrichten`),
+
   typing: (count, names) => (count > 3 ? `${n(count)} Personen schreiben…` : `${names} ${s(count, 'schreibt', 'schreiben')} gerade…`),
 };

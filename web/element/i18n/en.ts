@@ -144,5 +144,9 @@ export const en: Messages = {
   reactWith: (emoji) => `React with ${emoji}`,
   reactedBy: (emoji, names) => `${emoji} from ${names}`,
 
+  newMessagesLine: 'New messages',
+  jumpToLatest: 'Jump to the latest message',
+  unreadBelow: (count) => s(count, '1 new message', `${count} new messages`),
+
   typing: (count, names) => (count > 3 ? `${count} people are typing…` : `${names} ${s(count, 'is', 'are')} typing…`),
 };

@@ -119,6 +119,13 @@ export interface Messages {
   /** Who reacted with one emoji: the names already joined as a list. */
   reactedBy(emoji: string, names: string): string;
 
+  // Reading
+  /** The line above the first message that arrived while the reader was away or scrolled up. */
+  newMessagesLine: string;
+  jumpToLatest: string;
+  /** On the jump button, when `count` messages came in below. */
+  unreadBelow(count: number): string;
+
   // Typing
   /** `names` is the list of who types (already joined), `count` how many they are. */
   typing(count: number, names: string): string;
