@@ -3,7 +3,7 @@
  * mesh needs it. The browser uses simple-peer (simple-peer-link.ts); a unit test passes a fake.
  */
 import type { SignalData } from '../../protocol/signaling.js';
-import type { WritableChannel } from './channel-writer.js';
+import type { ChannelFrame, WritableChannel } from './channel-writer.js';
 import type { ConnectionFingerprints } from './sdp-fingerprint.js';
 import type { LinkObservations, LinkPath } from './link-diagnosis.js';
 
@@ -23,9 +23,11 @@ export interface PeerLinkHandlers {
    * fingerprints are the DTLS certificates' as this connection applied them (undefined if the
    * descriptions carry none: such a link cannot prove anything and is refused by the room).
    */
-  channelOpen(channel: WritableChannel, fingerprints: ConnectionFingerprints | undefined): void;
-  /** A frame arrived on the data channel (not yet validated). */
+  channelOpen(channel: WritableChannel<ChannelFrame>, fingerprints: ConnectionFingerprints | undefined): void;
+  /** A text frame arrived on the data channel (not yet validated). */
   data(data: unknown): void;
+  /** A binary frame arrived on the data channel (a file chunk, not yet validated). */
+  binary(data: ArrayBuffer): void;
   /** The connection's ICE state changed ('checking', 'connected', 'disconnected', …). */
   iceStateChange(state: RTCIceConnectionState): void;
   /** The connection ended by itself (the other side closed, or it failed: `error` says why). */

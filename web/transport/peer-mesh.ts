@@ -45,6 +45,11 @@ interface PeerMeshEvents {
   /** A text frame arrived on the data channel from `from` (not yet validated). */
   data: { from: string; data: unknown };
   /**
+   * A binary frame (a file chunk) arrived from `from`, not yet validated. Only once its channel
+   * is open: bytes before that are dropped (nothing sends any before the proofs).
+   */
+  binary: { from: string; data: ArrayBuffer };
+  /**
    * The connection to `id` ended (closed by either side, failed, or given up). `failure`: it never
    * opened because no path worked, and why (see LinkFailure).
    */
@@ -130,6 +135,32 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
     return true;
   }
 
+  /**
+   * Sends a binary frame (a file chunk) to one connected peer, in order with its other frames;
+   * false if it is not connected. Chunks are meant to be written only while bufferedAmount() is
+   * low (see drained()), so they never wait in the writer's queue ahead of text.
+   */
+  sendBinary(id: string, bytes: Uint8Array): boolean {
+    const writer = this.#peers.get(id)?.writer;
+    if (!writer) return false;
+    // A view of a shared or larger buffer is copied: the channel sends exactly these bytes.
+    writer.write(bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes));
+    return true;
+  }
+
+  /** Bytes waiting to go out to `id` (its channel's buffer and the writer's queue); undefined if it is not connected. */
+  bufferedAmount(id: string): number | undefined {
+    return this.#peers.get(id)?.writer?.bufferedAmount;
+  }
+
+  /**
+   * Resolves once at most `below` bytes wait to go out to `id` (see ChannelWriter.drained); at
+   * once if it is not connected, so a caller finds that out from its next send.
+   */
+  drained(id: string, below: number): Promise<void> {
+    return this.#peers.get(id)?.writer?.drained(below) ?? Promise.resolve();
+  }
+
   stateOf(id: string): LinkState | undefined {
     return this.#peers.get(id)?.state;
   }
@@ -206,6 +237,9 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
           if (!isCurrent()) return;
           if (entry.writer) this.emit('data', { from: id, data });
           else if ((entry.early ??= []).length < MAX_EARLY_FRAMES) entry.early.push(data);
+        },
+        binary: (data) => {
+          if (isCurrent() && entry.writer) this.emit('binary', { from: id, data });
         },
         iceStateChange: (iceState) => {
           if (!isCurrent() || entry.state === 'connecting') return;

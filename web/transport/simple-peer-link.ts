@@ -30,12 +30,28 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
     channelReported = true;
     handlers.channelOpen(channel, connectionFingerprints(pc));
   };
+  // Binary frames (file chunks) are taken off the channel before simple-peer sees them: it would
+  // wrap each and push it through its stream for nothing. Text still goes to simple-peer's
+  // handler, which it set as the channel's onmessage when it made the channel (or in its own
+  // 'datachannel' handler, which runs before ours).
+  const takeBinaryFrames = (channel: RTCDataChannel): void => {
+    channel.binaryType = 'arraybuffer';
+    const simplePeerOnMessage = channel.onmessage;
+    channel.onmessage = function (this: RTCDataChannel, event: MessageEvent) {
+      if (event.data instanceof ArrayBuffer) {
+        if (!closed) handlers.binary(event.data);
+      } else {
+        simplePeerOnMessage?.call(this, event);
+      }
+    };
+  };
   // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
   // it first looks up the selected candidate pair in a getStats() pass (tens of milliseconds on a
   // busy page, tried again every 100 ms until a pair is selected), which Parley has no use for.
   // The initiator's channel exists from the start; the answerer's arrives with 'datachannel'.
   // These listeners are not removed: they die with the connection, and `closed` guards them.
   const watch = (channel: RTCDataChannel): void => {
+    takeBinaryFrames(channel);
     if (channel.readyState === 'open') opened(channel);
     else channel.addEventListener('open', () => opened(channel), { once: true });
   };
@@ -59,7 +75,11 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
     if (!closed) handlers.signal(data);
   });
   peer.on('data', (data) => {
-    if (!closed) handlers.data(data);
+    if (closed) return;
+    // Bytes only get here if simple-peer took the channel's messages after us (not expected):
+    // they are still a binary frame, not text.
+    if (data instanceof Uint8Array) handlers.binary(new Uint8Array(data).buffer);
+    else handlers.data(data);
   });
   peer.on('iceStateChange', (state) => {
     if (!closed) handlers.iceStateChange(state as RTCIceConnectionState);

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelWriter, SEND_BUFFER_HIGH, SEND_BUFFER_LOW, type WritableChannel } from '../../../web/transport/channel-writer.js';
+import { ChannelWriter, SEND_BUFFER_HIGH, SEND_BUFFER_LOW, type ChannelFrame, type WritableChannel } from '../../../web/transport/channel-writer.js';
 
 /** A channel that buffers what it is sent until drain() is called, as a congested link would. */
-class FakeChannel implements WritableChannel {
+class FakeChannel implements WritableChannel<ChannelFrame> {
   bufferedAmount = 0;
   bufferedAmountLowThreshold = 0;
-  readonly sent: string[] = [];
+  readonly sent: ChannelFrame[] = [];
   readonly listeners = new Set<() => void>();
   failWith: Error | undefined;
 
-  send(data: string): void {
+  send(data: ChannelFrame): void {
     if (this.failWith) throw this.failWith;
     this.sent.push(data);
-    this.bufferedAmount += data.length; // the frames here are ASCII: characters are bytes
+    // The text frames here are ASCII: characters are bytes.
+    this.bufferedAmount += typeof data === 'string' ? data.length : data.byteLength;
   }
 
   addEventListener(_type: 'bufferedamountlow', listener: () => void): void {
@@ -125,5 +126,83 @@ describe('ChannelWriter', () => {
     channel.drain(0);
     expect(channel.sent).toHaveLength(1);
     expect(channel.listeners.size).toBe(0);
+  });
+});
+
+describe('ChannelWriter with file chunks', () => {
+  const chunk = (value: number, length = 64 * 1024): Uint8Array<ArrayBuffer> => new Uint8Array(length).fill(value);
+
+  it('sends bytes in order with text, and queues them alike behind a backlog', () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write('text');
+    writer.write(chunk(1));
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    writer.write(chunk(2, 16));
+    writer.write('after');
+    expect(channel.sent).toHaveLength(3);
+    // What waits to go out: the channel's buffer and the writer's queue.
+    expect(writer.bufferedAmount).toBe(channel.bufferedAmount + 16 + 'after'.length);
+    channel.drain(0);
+    expect(channel.sent.slice(3)).toEqual([chunk(2, 16), 'after']);
+    expect(writer.bufferedAmount).toBe(channel.bufferedAmount);
+  });
+
+  it('says at once when the channel already holds little enough', async () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write(chunk(1));
+    let drained = false;
+    void writer.drained(64 * 1024).then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(true);
+  });
+
+  it('lowers the channel\'s threshold while a sender waits for less than the low mark, and restores it', async () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    for (let index = 0; index < 16; index += 1) writer.write(chunk(index));
+    expect(channel.bufferedAmount).toBe(SEND_BUFFER_LOW);
+    let drained = false;
+    void writer.drained(256 * 1024).then(() => (drained = true));
+    expect(channel.bufferedAmountLowThreshold).toBe(256 * 1024);
+    channel.drain(512 * 1024);
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    channel.drain(200 * 1024);
+    await Promise.resolve();
+    expect(drained).toBe(true);
+    expect(channel.bufferedAmountLowThreshold).toBe(SEND_BUFFER_LOW);
+  });
+
+  it('keeps a waiting sender waiting while chat text is still queued in the writer (text goes first)', async () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    const backlog = (SEND_BUFFER_HIGH / (64 * 1024)) * 2;
+    for (let index = 1; index <= backlog; index += 1) writer.write(frame(index, 64 * 1024));
+    let drained = false;
+    void writer.drained(SEND_BUFFER_LOW).then(() => (drained = true));
+    // The channel drains; the queued text refills it: the sender still waits.
+    channel.drain(0);
+    await Promise.resolve();
+    expect(writer.queued).toBeGreaterThan(0);
+    expect(drained).toBe(false);
+    for (let round = 0; round < 10 && !drained; round += 1) {
+      channel.drain(0);
+      await Promise.resolve();
+    }
+    expect(writer.queued).toBe(0);
+    expect(drained).toBe(true);
+  });
+
+  it('lets waiting senders go when it closes', async () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    const waiting = writer.drained(0);
+    writer.close();
+    await expect(waiting).resolves.toBeUndefined();
+    await expect(writer.drained(0)).resolves.toBeUndefined();
   });
 });

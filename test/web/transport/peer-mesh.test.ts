@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONNECT_TIMEOUT_MS, ICE_DISCONNECTED_GRACE_MS, PeerMesh, STALE_OFFER_MS } from '../../../web/transport/peer-mesh.js';
 import type { PeerLink, PeerLinkHandlers, PeerLinkOptions } from '../../../web/transport/peer-link.js';
-import type { WritableChannel } from '../../../web/transport/channel-writer.js';
+import { SEND_BUFFER_LOW, type ChannelFrame, type WritableChannel } from '../../../web/transport/channel-writer.js';
 import type { SignalData } from '../../../protocol/signaling.js';
 
 const SELF = 'm'.repeat(22);
@@ -179,5 +179,71 @@ describe('a link', () => {
     links[0]!.handlers.data('late');
     links[1]!.handlers.end();
     expect(events.filter((event) => event.startsWith('closed'))).toHaveLength(1);
+  });
+});
+
+/** A channel that takes bytes too, and keeps what it was sent buffered until drain(). */
+class ByteChannel implements WritableChannel<ChannelFrame> {
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  readonly frames: ChannelFrame[] = [];
+  readonly listeners = new Set<() => void>();
+  send(data: ChannelFrame): void {
+    this.frames.push(data);
+    this.bufferedAmount += typeof data === 'string' ? data.length : data.byteLength;
+  }
+  addEventListener(_type: 'bufferedamountlow', listener: () => void): void {
+    this.listeners.add(listener);
+  }
+  removeEventListener(_type: 'bufferedamountlow', listener: () => void): void {
+    this.listeners.delete(listener);
+  }
+  drain(to: number): void {
+    const wasAbove = this.bufferedAmount > this.bufferedAmountLowThreshold;
+    this.bufferedAmount = to;
+    if (wasAbove && to <= this.bufferedAmountLowThreshold) for (const listener of [...this.listeners]) listener();
+  }
+}
+
+describe('binary frames (file chunks)', () => {
+  it('carries bytes both ways once the channel is open, and none before', async () => {
+    const received: number[][] = [];
+    mesh.on('binary', ({ from, data }) => received.push([from === HIGHER ? 1 : 0, ...new Uint8Array(data)]));
+    mesh.connect(HIGHER);
+    links[0]!.handlers.binary(new Uint8Array([9]).buffer);
+    expect(mesh.sendBinary(HIGHER, new Uint8Array([1]))).toBe(false);
+    expect(mesh.bufferedAmount(HIGHER)).toBeUndefined();
+    await expect(mesh.drained(HIGHER, 0)).resolves.toBeUndefined();
+
+    const channel = new ByteChannel();
+    links[0]!.handlers.channelOpen(channel, FINGERPRINTS);
+    links[0]!.handlers.binary(new Uint8Array([2, 3]).buffer);
+    expect(received).toEqual([[1, 2, 3]]);
+
+    // A view into a larger buffer goes out as exactly its bytes.
+    const larger = new Uint8Array([0, 4, 5, 6, 0]);
+    mesh.send(HIGHER, 'text');
+    expect(mesh.sendBinary(HIGHER, larger.subarray(1, 4))).toBe(true);
+    expect(channel.frames).toEqual(['text', new Uint8Array([4, 5, 6])]);
+    expect((channel.frames[1] as Uint8Array).buffer.byteLength).toBe(3);
+    expect(mesh.bufferedAmount(HIGHER)).toBe(7);
+  });
+
+  it('tells a file sender when the channel has drained, and lets it go when the link ends', async () => {
+    mesh.connect(HIGHER);
+    const channel = new ByteChannel();
+    links[0]!.handlers.channelOpen(channel, FINGERPRINTS);
+    mesh.sendBinary(HIGHER, new Uint8Array(SEND_BUFFER_LOW * 2));
+    let drained = false;
+    void mesh.drained(HIGHER, SEND_BUFFER_LOW / 2).then(() => (drained = true));
+    channel.drain(SEND_BUFFER_LOW / 4);
+    await Promise.resolve();
+    expect(drained).toBe(true);
+
+    mesh.sendBinary(HIGHER, new Uint8Array(SEND_BUFFER_LOW * 2));
+    const waiting = mesh.drained(HIGHER, 0);
+    links[0]!.handlers.end('ERR_DATA_CHANNEL');
+    await expect(waiting).resolves.toBeUndefined();
+    expect(mesh.bufferedAmount(HIGHER)).toBeUndefined();
   });
 });

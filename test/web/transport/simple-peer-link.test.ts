@@ -2,7 +2,8 @@
 // link does when it is closed at an awkward moment.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimplePeerLink } from '../../../web/transport/simple-peer-link.js';
-import type { PeerLinkHandlers } from '../../../web/transport/peer-link.js';
+import type { PeerLink, PeerLinkHandlers } from '../../../web/transport/peer-link.js';
+import type { ChannelFrame, WritableChannel } from '../../../web/transport/channel-writer.js';
 import { sleep } from '../../support/room-waits.js';
 
 const uncaught: unknown[] = [];
@@ -18,6 +19,7 @@ function handlers(signals: unknown[]): PeerLinkHandlers {
     signal: (data) => signals.push(data),
     channelOpen: () => undefined,
     data: () => undefined,
+    binary: () => undefined,
     iceStateChange: () => undefined,
     end: () => undefined,
   };
@@ -46,5 +48,43 @@ describe('createSimplePeerLink', () => {
     link.close();
     await sleep(300);
     expect(uncaught.map((error) => (error instanceof Error ? error.stack : String(error)))).toEqual([]);
+  });
+});
+
+describe('createSimplePeerLink frames', () => {
+  /** One side of a real connection: the channel it reported open and what arrived on it. */
+  interface Side {
+    link?: PeerLink;
+    channel?: WritableChannel<ChannelFrame>;
+    text: unknown[];
+    bytes: number[][];
+  }
+
+  it('hands binary frames to binary() as exactly their bytes, and text to data(), both ways', async () => {
+    const offering: Side = { text: [], bytes: [] };
+    const answering: Side = { text: [], bytes: [] };
+    const handlersOf = (side: Side, other: Side): PeerLinkHandlers => ({
+      signal: (data) => other.link?.signal(data),
+      channelOpen: (channel) => (side.channel = channel),
+      data: (data) => side.text.push(data),
+      binary: (data) => side.bytes.push([...new Uint8Array(data)]),
+      iceStateChange: () => undefined,
+      end: () => undefined,
+    });
+    offering.link = createSimplePeerLink({ initiator: true, iceServers: [] }, handlersOf(offering, answering));
+    answering.link = createSimplePeerLink({ initiator: false, iceServers: [] }, handlersOf(answering, offering));
+    try {
+      for (let waited = 0; !(offering.channel && answering.channel) && waited < 10_000; waited += 10) await sleep(10);
+      offering.channel!.send('{"type":"ping"}');
+      offering.channel!.send(new Uint8Array([1, 2, 3]));
+      answering.channel!.send(new Uint8Array([4, 5]));
+      answering.channel!.send('{"type":"pong"}');
+      for (let waited = 0; (answering.text.length + answering.bytes.length < 2 || offering.text.length + offering.bytes.length < 2) && waited < 5000; waited += 10) await sleep(10);
+      expect(answering).toMatchObject({ text: ['{"type":"ping"}'], bytes: [[1, 2, 3]] });
+      expect(offering).toMatchObject({ text: ['{"type":"pong"}'], bytes: [[4, 5]] });
+    } finally {
+      offering.link.close();
+      answering.link.close();
+    }
   });
 });

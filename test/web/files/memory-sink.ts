@@ -1,0 +1,69 @@
+// A FileSink in memory for the transfer tests: it checks that blocks come in order, records what
+// happened to it, and can be told to run out of space.
+import type { FileSink, FileSinkFactory, FileSinkRequest } from '../../../web/files/file-sinks.js';
+
+export class MemorySink implements FileSink {
+  readonly request: FileSinkRequest;
+  #bytes: Uint8Array<ArrayBuffer>;
+  /** Bytes written so far (the end of the file as stored). */
+  length = 0;
+  /** Every write, as `offset+length`. */
+  readonly writes: string[] = [];
+  readonly truncations: number[] = [];
+  finished = false;
+  discarded = false;
+  /** A write reaching beyond this fails as a full disk would. */
+  quotaBytes = Number.POSITIVE_INFINITY;
+  /** Writes wait for this (a slow disk) when it is set. */
+  gate: Promise<void> | undefined;
+
+  constructor(request: FileSinkRequest) {
+    this.request = request;
+    this.#bytes = new Uint8Array(request.size);
+  }
+
+  async write(offset: number, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+    await this.gate;
+    if (this.discarded || this.finished) throw new Error('write after the sink was closed');
+    if (offset !== this.length) throw new Error(`write at ${offset}, expected ${this.length}`);
+    if (offset + bytes.byteLength > this.quotaBytes) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    this.#bytes.set(bytes, offset);
+    this.length += bytes.byteLength;
+    this.writes.push(`${offset}+${bytes.byteLength}`);
+  }
+
+  async truncate(offset: number): Promise<void> {
+    this.truncations.push(offset);
+    this.length = Math.min(this.length, offset);
+  }
+
+  async finish(): Promise<File> {
+    this.finished = true;
+    return new File([this.#bytes.slice(0, this.length)], this.request.name, { type: this.request.mime });
+  }
+
+  async discard(): Promise<void> {
+    this.discarded = true;
+    this.length = 0;
+    this.#bytes = new Uint8Array(0);
+  }
+
+  /** What is stored now. */
+  contents(): Uint8Array {
+    return this.#bytes.subarray(0, this.length);
+  }
+}
+
+/** A sink factory that keeps every sink it made, by offer id. */
+export function memorySinks(onCreate?: (sink: MemorySink) => void): { createSink: FileSinkFactory; sinks: Map<string, MemorySink> } {
+  const sinks = new Map<string, MemorySink>();
+  return {
+    sinks,
+    createSink: async (request) => {
+      const sink = new MemorySink(request);
+      sinks.set(request.key, sink);
+      onCreate?.(sink);
+      return sink;
+    },
+  };
+}
