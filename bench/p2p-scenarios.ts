@@ -16,6 +16,7 @@ import { chatStatus } from '../test/support/chat-page.js';
 import { startServer } from '../test/support/server.js';
 import { RAISED_LIMITS } from './parley-limits.js';
 import { percentile } from './stats.js';
+import { parleyFileTransfer, rawBinaryTransfer } from './file-transfer.js';
 import { RAW_BASELINE_PAGE, TRANSPORT_BENCH_SCRIPT, WEB_ROOT } from './paths.js';
 
 export interface P2pResults {
@@ -193,6 +194,8 @@ async function chatLatency(browser: Browser, origin: string, count: number): Pro
 
 const BULK_BYTES = 32 * 1024 * 1024;
 const BULK_CHUNK_BYTES = 64 * 1024;
+/** A file large enough that the transfer, not its setup, is what is timed. */
+const FILE_BYTES = 128 * 1024 * 1024;
 
 interface BulkPage {
   channelOpenAt?: number;
@@ -280,7 +283,11 @@ async function meshFormation(browser: Browser, origin: string, size: number, fla
   }
 }
 
-export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: number }): Promise<P2pResults> {
+/** The browser scenarios, each of which can be run alone (`--only files`, `--only chat-latency`). */
+export const P2P_PARTS = ['link', 'chat-latency', 'bulk', 'files', 'mesh'] as const;
+export type P2pPart = (typeof P2P_PARTS)[number];
+
+export async function runP2pScenarios({ smoke, reps, parts = P2P_PARTS }: { smoke: boolean; reps: number; parts?: readonly P2pPart[] }): Promise<P2pResults> {
   const samples: P2pResults['samples'] = {};
   const add = (metric: string, who: 'parley' | 'raw', value: number): void => void ((samples[metric] ??= {})[who] ??= []).push(value);
   const rawPage = readFileSync(RAW_BASELINE_PAGE, 'utf8');
@@ -300,7 +307,7 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
       await linkToFirstMessage(browser, origin, 'parley');
       await linkToFirstMessage(browser, origin, 'raw');
     }
-    for (let rep = 0; rep < reps; rep += 1) {
+    for (let rep = 0; rep < (parts.includes('link') ? reps : 0); rep += 1) {
       // A second each, and single runs vary by ±40 % on a shared 2-core machine: take several.
       for (let sample = 0; sample < (smoke ? 1 : LINK_SAMPLES_PER_REP); sample += 1) {
         for (const flavour of ['parley', 'raw'] as const) {
@@ -311,17 +318,25 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
       }
       process.stderr.write(`  p2p link → first message rep ${rep + 1} done\n`);
     }
-    for (let rep = 0; rep < reps; rep += 1) {
+    for (let rep = 0; rep < (parts.includes('chat-latency') ? reps : 0); rep += 1) {
       const latencies = await chatLatency(browser, origin, smoke ? 20 : 200);
       add('p2p.chatLatencyP50Ms', 'parley', percentile(latencies, 50));
       add('p2p.chatLatencyP99Ms', 'parley', percentile(latencies, 99));
     }
     process.stderr.write('  p2p chat latency done\n');
-    for (let rep = 0; rep < reps; rep += 1) {
+    for (let rep = 0; rep < (parts.includes('bulk') ? reps : 0); rep += 1) {
       for (const flavour of ['parley', 'raw'] as const) add('p2p.bulkMiBPerSecond', flavour, await bulkThroughput(browser, origin, flavour, smoke ? 4 * 1024 * 1024 : BULK_BYTES));
     }
     process.stderr.write('  p2p bulk throughput done\n');
-    for (const size of smoke ? [2] : [2, 4, 6, 8]) {
+    for (let rep = 0; rep < (parts.includes('files') ? reps : 0); rep += 1) {
+      const bytes = smoke ? 4 * 1024 * 1024 : FILE_BYTES;
+      const parley = await parleyFileTransfer(browser, origin, bytes);
+      add('p2p.fileMiBPerSecond', 'parley', parley.mibPerSecond);
+      add('p2p.fileRendererGrowthMiB', 'parley', parley.rendererGrowthMiB);
+      add('p2p.fileMiBPerSecond', 'raw', await rawBinaryTransfer(browser, origin, bytes, roomId(), () => randomBytes(16).toString('base64url')));
+    }
+    process.stderr.write('  p2p file transfer done\n');
+    for (const size of !parts.includes('mesh') ? [] : smoke ? [2] : [2, 4, 6, 8]) {
       for (let rep = 0; rep < reps; rep += 1) {
         for (const flavour of ['parley', 'raw'] as const) add(`p2p.mesh${size}Ms`, flavour, await meshFormation(browser, origin, size, flavour));
       }
@@ -335,6 +350,7 @@ export async function runP2pScenarios({ smoke, reps }: { smoke: boolean; reps: n
     samples,
     notes: [
       ...(smoke ? [] : [`Link opened → …: ${LINK_SAMPLES_PER_REP} runs per repetition (${LINK_SAMPLES_PER_REP * reps} in all), Parley and raw alternating.`]),
+      `File transfer: ${FILE_BYTES / 2 ** 20} MiB through the Parley app (attach, Download, 64 KiB binary chunks under the 16 MiB ack window, each 1 MiB block hashed and written to OPFS, the digest checked) from the click on Download to "Received and checked", against the same bytes in 64 KiB binary frames over a raw RTCDataChannel with manual backpressure; memory is how much the Chromium renderer that grew most (the sender's or the receiver's page) grew over what it held before, sampled every 250 ms during Parley's transfer.`,
       "Bulk throughput: 32 MiB in 64 KiB chunks through Parley's transport (signaling client + peer mesh, no room or UI) against a raw RTCDataChannel with manual backpressure, same server and browser.",
     ],
   };

@@ -17,6 +17,8 @@
  *                                      through Redis, every pair split across them: relay and
  *                                      latency; needs redis-server), scale (100,000 idle members
  *                                      across six instances and Redis; once, whatever --reps))
+ *   npm run bench -- --only files      one browser scenario alone: link, chat-latency, bulk, files
+ *                                      (a 128 MiB file through Parley against a raw channel), mesh
  *   npm run bench -- --only paths      just the network paths: direct, through NAT with STUN, relayed
  *                                      through coturn, in network namespaces (root; network-paths.ts)
  *   npm run bench -- --reps 5          more repetitions
@@ -32,7 +34,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSizes } from './bundle-size.js';
 import { NETWORK_PATH_LABEL, NETWORK_PATHS, networkPathsUnavailable, runNetworkPathScenarios, type NetworkPath } from './network-paths.js';
-import { runP2pScenarios } from './p2p-scenarios.js';
+import { P2P_PARTS, runP2pScenarios, type P2pPart } from './p2p-scenarios.js';
 import { unreviewedSettings } from './parley-limits.js';
 import { SERVER_LABEL, sharedRoomsUnavailable } from './server-processes.js';
 import {
@@ -255,9 +257,10 @@ async function main(): Promise<void> {
     record('bundle.embedGzipKiB', 'parley', sizes.embedGzipBytes / 1024);
     record('bundle.appGzipKiB', 'parley', sizes.appGzipBytes / 1024);
   }
-  if (!only || !['p2p', 'bundle', 'paths'].includes(only)) await runServerScenarios();
-  if (!only || only === 'p2p') {
-    const p2p = await runP2pScenarios({ smoke, reps });
+  const p2pPart = P2P_PARTS.find((part) => part === only);
+  if (!only || !['p2p', 'bundle', 'paths', ...P2P_PARTS].includes(only)) await runServerScenarios();
+  if (!only || only === 'p2p' || p2pPart) {
+    const p2p = await runP2pScenarios({ smoke, reps, ...(p2pPart ? { parts: [p2pPart] satisfies P2pPart[] } : {}) });
     for (const [metric, byWho] of Object.entries(p2p.samples)) for (const [who, values] of Object.entries(byWho)) for (const value of values) record(metric, who as 'parley' | 'raw', value);
     notes.push(...p2p.notes);
   }

@@ -39,7 +39,8 @@ export function securityHeaderOptions(webRoot: string): FastifyHelmetOptions {
         // Lit adopts constructed style sheets, which style-src does not govern; styles set from
         // script go through the CSSOM, which it does not either.
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        // data: for the previews inside file offers, blob: for a received image once it is checked.
+        imgSrc: ["'self'", 'data:', 'blob:'],
         // 'self' covers ws: and wss: to this host: the signaling socket.
         connectSrc: ["'self'"],
         // The short-lived worker that loads date formats (web/element/message-time.ts).

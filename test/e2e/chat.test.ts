@@ -418,6 +418,12 @@ describe('replies, edits, deletions, reactions and typing', () => {
         await messageBox(ada).fill(text);
         await messageBox(ada).press('Enter');
       }
+      // What a host page hears: the element's events for changes and typing.
+      await bob.locator('parley-chat').evaluate((element) => {
+        const heard: string[] = [];
+        (window as unknown as { heard: string[] }).heard = heard;
+        for (const type of ['parley-message-changed', 'parley-typing']) element.addEventListener(type, () => heard.push(type));
+      });
       const bobsLog = log(bob);
       await bobsLog.getByRole('article').filter({ hasText: 'Sorry, wrong chat' }).waitFor();
       // Messages by id: texts change and quotes repeat them.
@@ -480,6 +486,8 @@ describe('replies, edits, deletions, reactions and typing', () => {
       await messageBox(ada).press('Enter');
       await question.getByText(HOSTILE).waitFor();
       expect(await question.locator('img').count()).toBe(0);
+      const heard = await bob.evaluate(() => (window as unknown as { heard: string[] }).heard);
+      expect(new Set(heard)).toEqual(new Set(['parley-message-changed', 'parley-typing']));
     } finally {
       await ada.context().close();
       await bob.context().close();

@@ -4,6 +4,7 @@
  * click, never on load); the choice is remembered on this device.
  */
 import type { ChatMessage } from '../room/room.js';
+import { visibleFileName } from '../element/file-view.js';
 
 const STORAGE_KEY = 'parley:notifications';
 /** How much of a message a notification shows. */
@@ -39,7 +40,7 @@ export class MessageNotifier {
   /** A message entered the chat: notify if it is someone else's, new, and the tab is hidden. */
   messageArrived(message: ChatMessage, roomTitle: string): void {
     if (message.own || message.fromHistory || document.visibilityState === 'visible' || this.state !== 'on') return;
-    const text = message.file ? `📎 ${message.file.name}` : message.text;
+    const text = message.file ? `📎 ${visibleFileName(message.file.name)}` : message.text;
     const notification = new Notification(`${message.authorName} · ${roomTitle}`, {
       body: text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text,
       // One notification per room at a time: a burst of messages does not pile up.

@@ -7,11 +7,11 @@
  * focus from message to message), so a long log is not hundreds of tab stops.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { ChatMessage, ParleyRoom, Reaction } from '../room/room.js';
-import type { Locale, Messages } from './i18n/messages.js';
+import type { ChatMessage, Reaction } from '../room/room.js';
 import { aroundName, withName } from './i18n/messages.js';
 import { deliveryLabel } from './labels.js';
 import { formatMessageTimes } from './message-time.js';
+import { renderFile, visibleFileName, type FileViewContext } from './file-view.js';
 
 /** The reactions offered on every message, one click each. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
@@ -19,12 +19,9 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'
 /** How long a quote's first line may be. */
 const QUOTE_LENGTH = 120;
 
-export interface MessageViewContext {
-  readonly m: Messages;
-  readonly locale: Locale;
+export interface MessageViewContext extends FileViewContext {
   /** Times in the element's language (its `lang` attribute is set), else the browser's. */
   readonly timesInLocale: boolean;
-  readonly room: ParleyRoom;
   /** The message whose Delete button now asks "Delete for everyone?". */
   readonly confirmingDelete: string;
   renderText(text: string): unknown;
@@ -44,7 +41,7 @@ function withNameInBdi(sentence: string, name: string): TemplateResult {
 
 /** The first line of a message, cut short, for a quote. */
 export function quoteOf(message: ChatMessage): string {
-  const line = message.file ? `📎 ${message.file.name}` : (message.text.split('\n', 1)[0] ?? '');
+  const line = message.file ? `📎 ${visibleFileName(message.file.name)}` : (message.text.split('\n', 1)[0] ?? '');
   return line.length > QUOTE_LENGTH ? `${line.slice(0, QUOTE_LENGTH - 1)}…` : line;
 }
 
@@ -70,7 +67,7 @@ export function renderMessage(context: MessageViewContext, message: ChatMessage)
       ${message.deleted
         ? html`<p class="text deleted">${m.deletedMessage}</p>`
         : message.file
-          ? nothing
+          ? renderFile(context, message, message.file)
           : html`<div class="text" dir="auto">${context.renderText(message.text)}</div>`}
       ${message.reactions ? renderReactions(context, message, message.reactions) : nothing}
       ${message.own ? renderDelivery(context, message) : nothing}

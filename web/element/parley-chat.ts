@@ -81,6 +81,8 @@ function initialOf(name: string): string {
  *   reactions changed: `detail.message` (the ChatMessage as it is now), `detail.change` (edited,
  *   deleted or reactions).
  * @fires parley-typing - Who is typing changed: `detail.participants`, those typing now.
+ * @fires parley-file-transfer - A file's transfer changed (accepted, progressed, paused, complete,
+ *   cancelled, failed): `detail` is the FileTransferState (messageId, incoming, outgoing).
  * @fires parley-unread - How many messages the reader has not seen changed (they came while the
  *   page was hidden or the log scrolled up): `detail.count`. For a tab title or a badge.
  * @fires parley-peer-joined - Someone joined the room, proved it holds the room key and said its
@@ -135,6 +137,7 @@ export class ParleyChat extends LitElement {
     composerMode: { state: true, attribute: false },
     confirmingDelete: { state: true, attribute: false },
     scrolledUp: { state: true, attribute: false },
+    preparingFiles: { state: true, attribute: false },
   };
 
   static override styles = parleyChatStyles;
@@ -161,6 +164,10 @@ export class ParleyChat extends LitElement {
   declare private confirmingDelete: string;
   /** The reader scrolled up from the newest messages (the jump button shows). */
   declare private scrolledUp: boolean;
+  /** Names of the files being hashed before they are offered. */
+  declare private preparingFiles: readonly string[];
+  /** Object URLs of files shown or offered for saving, by message id. */
+  readonly #fileUrls = new Map<string, { file: File; url: string }>();
 
   readonly #controller = new RoomController(this, (type, payload) => this.forwardRoomEvent(type, payload));
   readonly #fallbackName = friendlyName();
@@ -172,6 +179,7 @@ export class ParleyChat extends LitElement {
   /** Bumped on each change of language, so a slow load for an earlier one is ignored. */
   #localeRequest = 0;
   #stickToBottom = true;
+  #autoAcceptImagesUpTo = 10_000_000;
   readonly #unread = new UnreadTracker((count) => {
     this.requestUpdate();
     this.dispatchEvent(new CustomEvent('parley-unread', { bubbles: true, composed: true, detail: { count } }));
@@ -194,6 +202,7 @@ export class ParleyChat extends LitElement {
     this.composerMode = undefined;
     this.confirmingDelete = '';
     this.scrolledUp = false;
+    this.preparingFiles = [];
   }
 
   /** The participant name in use (the `name` attribute, or the generated default). */
@@ -214,6 +223,47 @@ export class ParleyChat extends LitElement {
   /** Messages that came while the page was hidden or the log scrolled up, not seen since. */
   get unreadCount(): number {
     return this.#unread.count;
+  }
+
+  /** Someone else's images up to this many bytes are fetched as soon as they are offered (0: never). Default: 10 MB. */
+  get autoAcceptImagesUpTo(): number {
+    return this.#autoAcceptImagesUpTo;
+  }
+
+  set autoAcceptImagesUpTo(bytes: number) {
+    this.#autoAcceptImagesUpTo = Math.max(0, bytes);
+    const room = this.#controller.room;
+    if (room) room.autoAcceptImagesUpTo = this.#autoAcceptImagesUpTo;
+  }
+
+  /**
+   * Offers files to everyone in the room, as if attached by hand: each is hashed, then offered as
+   * a message; the others fetch it from this page when they accept it.
+   */
+  async shareFiles(files: Iterable<File>): Promise<ChatMessage[]> {
+    const room = this.#controller.room;
+    if (!room) throw new ChatSendError('closed', 'No room is set: give <parley-chat> a room attribute.');
+    room.autoAcceptImagesUpTo = this.#autoAcceptImagesUpTo;
+    const shared: ChatMessage[] = [];
+    for (const file of files) {
+      this.preparingFiles = [...this.preparingFiles, file.name];
+      try {
+        shared.push(await room.shareFile(file));
+      } finally {
+        const index = this.preparingFiles.indexOf(file.name);
+        this.preparingFiles = this.preparingFiles.filter((_, at) => at !== index);
+      }
+    }
+    this.#stickToBottom = true;
+    return shared;
+  }
+
+  /**
+   * A file message's file: this person's own, or someone else's once received and checked against
+   * the digest its author signed; undefined otherwise.
+   */
+  fileOf(messageId: string): File | undefined {
+    return this.#controller.room?.fileOf(messageId);
   }
 
   /** Every message in the log, oldest first. */
@@ -256,6 +306,8 @@ export class ParleyChat extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('lang') || !this.hasUpdated) this.chooseLanguage();
+    const room = this.#controller.room;
+    if (room && room.autoAcceptImagesUpTo !== this.#autoAcceptImagesUpTo) room.autoAcceptImagesUpTo = this.#autoAcceptImagesUpTo;
     if (changed.has('room') || changed.has('name') || changed.has('signaling')) {
       this.#controller.update(
         this.room
@@ -357,6 +409,8 @@ export class ParleyChat extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.#onVisibilityChange);
+    for (const { url } of this.#fileUrls.values()) URL.revokeObjectURL(url);
+    this.#fileUrls.clear();
     clearTimeout(this.#countdownTimer);
     this.#announcer.dispose();
     reportRoomActivity(this, undefined);
@@ -396,12 +450,16 @@ export class ParleyChat extends LitElement {
         return;
       case 'message-changed': {
         const { message } = payload as RoomEvents['message-changed'];
+        if (message.deleted) this.releaseFileUrl(message.id);
         if (message.deleted && this.composerMode?.messageId === message.id) this.composerMode = undefined;
         this.dispatchEvent(new CustomEvent('parley-message-changed', { ...init, detail: payload as RoomEvents['message-changed'] }));
         return;
       }
       case 'typing':
         this.dispatchEvent(new CustomEvent('parley-typing', { ...init, detail: payload as RoomEvents['typing'] }));
+        return;
+      case 'file-transfer':
+        this.dispatchEvent(new CustomEvent('parley-file-transfer', { ...init, detail: payload as RoomEvents['file-transfer'] }));
         return;
     }
   }
@@ -478,6 +536,61 @@ export class ParleyChat extends LitElement {
     this.composerMode = undefined;
     this.composerError = '';
     this.textarea?.focus();
+  }
+
+  /** An object URL for a file (one per message, the same one on every render). */
+  private fileUrl(messageId: string, file: File): string {
+    const known = this.#fileUrls.get(messageId);
+    if (known?.file === file) return known.url;
+    if (known) URL.revokeObjectURL(known.url);
+    const url = URL.createObjectURL(file);
+    this.#fileUrls.set(messageId, { file, url });
+    return url;
+  }
+
+  private releaseFileUrl(messageId: string): void {
+    const known = this.#fileUrls.get(messageId);
+    if (known) URL.revokeObjectURL(known.url);
+    this.#fileUrls.delete(messageId);
+  }
+
+  /** Files from the attach button, a drop or a paste: each offered; a failure is said in the composer. */
+  private offerFiles(files: readonly File[]): void {
+    if (files.length === 0) return;
+    void this.shareFiles(files).catch((error: unknown) => {
+      this.composerError = this.composerErrorText(error, 0);
+    });
+  }
+
+  private onFilesChosen(event: Event): void {
+    const input = event.currentTarget as HTMLInputElement;
+    this.offerFiles([...(input.files ?? [])]);
+    input.value = '';
+  }
+
+  private onDragOver(event: DragEvent): void {
+    if (!event.dataTransfer?.types.includes('Files') || !this.canWrite()) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  }
+
+  private onDrop(event: DragEvent): void {
+    if (!event.dataTransfer?.files.length || !this.canWrite()) return;
+    event.preventDefault();
+    this.offerFiles([...event.dataTransfer.files]);
+  }
+
+  /** Pasting files (a screenshot from the clipboard) offers them; pasting text stays text. */
+  private onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    this.offerFiles(files);
+  }
+
+  private canWrite(): boolean {
+    const phase = this.#controller.room?.status.phase;
+    return phase !== undefined && phase !== 'closed' && phase !== 'rejected';
   }
 
   /** The first click on Delete asks; the second, on the same message, deletes. */
@@ -563,7 +676,7 @@ export class ParleyChat extends LitElement {
     const canSend = room.status.phase !== 'rejected' && room.status.phase !== 'closed';
     const m = this.#m;
     return html`
-      <div class="chat" lang=${this.#locale} dir=${m.direction}>
+      <div class="chat" lang=${this.#locale} dir=${m.direction} @dragover=${this.onDragOver} @drop=${this.onDrop}>
         <div class="header"><slot name="header"></slot></div>
         ${this.renderStatus(room.status, participants)}
         <section class="participants" part="participants" aria-label=${m.participants} @keydown=${this.onParticipantsKeydown}>
@@ -590,6 +703,7 @@ export class ParleyChat extends LitElement {
         </div>
         <form class="composer" part="composer" @submit=${this.onSubmit}>
           ${this.renderTyping()} ${this.renderComposerMode()}
+          ${this.preparingFiles.map((name) => html`<p class="preparing-file" role="status">${this.sentenceWithName(m.preparingFile, name)}</p>`)}
           <textarea
             aria-label=${m.messageBox}
             placeholder=${m.messagePlaceholder}
@@ -601,8 +715,15 @@ export class ParleyChat extends LitElement {
             aria-describedby="composer-error"
             @keydown=${this.onComposerKeydown}
             @input=${this.onComposerInput}
+            @paste=${this.onPaste}
           ></textarea>
-          <button type="submit" ?disabled=${!canSend}>${m.send}</button>
+          <div class="composer-buttons">
+            <label class="attach" title=${m.attachFiles} ?data-disabled=${!canSend}>
+              <input type="file" multiple class="attach-input" aria-label=${m.attachFiles} ?disabled=${!canSend} @change=${this.onFilesChosen} />
+              <span aria-hidden="true">📎</span>
+            </label>
+            <button type="submit" ?disabled=${!canSend}>${m.send}</button>
+          </div>
           <p id="composer-error" class="composer-error" role="alert">${this.composerError || nothing}</p>
         </form>
         <div class="announcer" aria-live="polite" aria-atomic="true">${this.announcement}</div>
@@ -721,6 +842,9 @@ export class ParleyChat extends LitElement {
       delete: (message) => this.deleteMessage(message),
       react: (message, emoji) => this.react(message, emoji),
       goTo: (messageId) => this.goTo(messageId),
+      acceptFile: (message) => void this.#controller.room?.acceptFile(message.id).catch(() => undefined),
+      cancelFile: (message) => this.#controller.room?.cancelFile(message.id),
+      fileUrl: (messageId, file) => this.fileUrl(messageId, file),
     };
     return context;
   }
@@ -763,6 +887,7 @@ declare global {
     'parley-message-changed': CustomEvent<RoomEvents['message-changed']>;
     'parley-typing': CustomEvent<ParleyTypingEventDetail>;
     'parley-unread': CustomEvent<ParleyUnreadEventDetail>;
+    'parley-file-transfer': CustomEvent<RoomEvents['file-transfer']>;
   }
   // The events bubble and are composed, so listeners on ancestors and the document see them too.
   interface HTMLElementEventMap extends ParleyChatEventMap {}

@@ -12,6 +12,23 @@ export interface RoomSettings {
   signalingUrl: string;
 }
 
+type ForwardedEvent = Exclude<keyof RoomEvents, 'change'>;
+/** Every room event the host hears of (a Record, so TypeScript refuses a list that misses a new one). */
+const FORWARDED_EVENTS: Record<ForwardedEvent, true> = {
+  message: true,
+  'message-changed': true,
+  typing: true,
+  'file-transfer': true,
+  'peer-joined': true,
+  'peer-left': true,
+  status: true,
+  security: true,
+  'link-path': true,
+  'link-failed': true,
+  receipt: true,
+  verification: true,
+};
+
 export class RoomController implements ReactiveController {
   #room: ParleyRoom | undefined;
   #settings: RoomSettings | undefined;
@@ -95,7 +112,7 @@ export class RoomController implements ReactiveController {
       const room = new ParleyRoom({ ...settings, persistIdentity: true });
       this.#room = room;
       room.on('change', () => this.host.requestUpdate());
-      for (const type of ['message', 'peer-joined', 'peer-left', 'status', 'security', 'link-path', 'link-failed', 'receipt', 'verification'] as const) {
+      for (const type of Object.keys(FORWARDED_EVENTS) as ForwardedEvent[]) {
         room.on(type, (payload) => this.onRoomEvent(type, payload));
       }
       room.start();

@@ -555,6 +555,107 @@ export const parleyChatStyles = css`
     background: var(--_bad);
     border-color: var(--_bad);
   }
+  .composer-buttons {
+    display: flex;
+    gap: 6px;
+    align-self: end;
+  }
+  .attach {
+    position: relative;
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    width: 44px;
+    height: 44px;
+    font-size: 20px;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  .attach:focus-within {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .attach[data-disabled] {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
+  /* The real file input, invisible over its label: it keeps the keyboard focus and the picker. */
+  .attach-input {
+    position: absolute;
+    inset: 0;
+    opacity: 0;
+    width: 100%;
+    cursor: inherit;
+  }
+  .preparing-file {
+    grid-column: 1 / -1;
+    margin: 0;
+    font-size: 13px;
+    color: var(--_muted);
+  }
+  .file {
+    display: flex;
+    gap: 10px;
+    align-items: flex-start;
+    margin-top: 4px;
+    min-width: 0;
+  }
+  .file-preview {
+    display: block;
+    max-width: min(240px, 40vw);
+    max-height: 240px;
+    width: auto;
+    height: auto;
+    border-radius: 6px;
+    background: var(--_background);
+  }
+  .file-icon {
+    font-size: 32px;
+    line-height: 1;
+  }
+  .file-body {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    gap: 4px;
+    min-width: 0;
+  }
+  .file-name {
+    font-weight: 600;
+    overflow-wrap: anywhere;
+  }
+  .file-details,
+  .file-status {
+    font-size: 12px;
+  }
+  .file-status[data-tone='bad'] {
+    font-weight: 600;
+  }
+  .file progress {
+    width: 100%;
+    min-width: 160px;
+    accent-color: var(--_accent);
+  }
+  .file-action {
+    display: inline-flex;
+    align-items: center;
+    height: 32px;
+    padding: 0 12px;
+    font: inherit;
+    font-size: 13px;
+    font-weight: 600;
+    text-decoration: none;
+    color: var(--_text);
+    background: var(--_background);
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    cursor: pointer;
+  }
+  .file-action:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
   .new-messages-line {
     display: flex;
     align-items: center;

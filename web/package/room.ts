@@ -14,9 +14,14 @@ import { ParleyRoom, type ParleyRoomOptions } from '../room/room.js';
 
 export { ParleyRoom, ChatSendError, RoomRefusal, tagOf } from '../room/room.js';
 export type {
+  AmendmentChange,
   CandidateType,
   ChatMessage,
   DeliverySummary,
+  FileTransferState,
+  IncomingStatus,
+  OutgoingStatus,
+  Reaction,
   LinkFailure,
   LinkPath,
   LinkRoute,

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { AuthorDirectory } from './author-directory.js';
 import { Conversation, ChatSendError, type AmendmentChange, type ChatMessage, type RefusalReason } from './conversation.js';
 import { TypingAnnouncer, TypingPeers } from './typing-indicators.js';
+import { RoomFiles, type FileTransferState } from './room-files.js';
 import { LinkSupervisor } from './link-supervisor.js';
 import { ParticipantRegistry, tagOf, type Participant, type PeerProblem } from './participants.js';
 import { PeerVerifier } from './peer-verifier.js';
@@ -49,6 +50,8 @@ import {
 
 export { ChatSendError } from './conversation.js';
 export type { ChatMessage, RefusalReason, Reaction, AmendmentChange } from './conversation.js';
+export type { FileTransferState, IncomingStatus, OutgoingStatus } from './room-files.js';
+export { isShownImage } from './room-files.js';
 export type { Participant, PeerConnectionState, PeerProblem, ProofState } from './participants.js';
 export type { DeliverySummary } from './delivery-tracker.js';
 export type { LinkFailure, LinkPath, LinkRoute, CandidateType } from '../transport/link-diagnosis.js';
@@ -103,6 +106,8 @@ export interface RoomEvents {
   'message-changed': { message: ChatMessage; change: AmendmentChange };
   /** Who is typing changed; `participants` are those typing now, in the order they started. */
   typing: { participants: Participant[] };
+  /** A file's transfer changed: accepted, progressed, paused, complete, cancelled or failed. */
+  'file-transfer': FileTransferState;
   /** Someone joined, proved it holds the room key, and said its name. */
   'peer-joined': Participant;
   /** Someone announced by 'peer-joined' is gone. */
@@ -163,6 +168,7 @@ interface RoomParts {
   conversation: Conversation;
   typingPeers: TypingPeers;
   typingAnnouncer: TypingAnnouncer;
+  files: RoomFiles;
   contacts: VerifiedContacts;
   paths: LinkPaths;
 }
@@ -194,6 +200,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
   #unsupportedPeerFrames = 0;
   #refusedSignals = 0;
   #refusedMessages = 0;
+  #autoAcceptImagesUpTo = 0;
 
   constructor(options: ParleyRoomOptions) {
     super();
@@ -379,6 +386,45 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     return (this.#parts?.typingPeers.typing ?? []).flatMap((id) => this.#participants.get(id) ?? []);
   }
 
+  /**
+   * Offers a file to everyone in the room, as a message: its name, size, type and digest (and a
+   * preview, for an image), signed. Each person fetches it from this page directly, when they
+   * accept it, for as long as this page is open. Resolves once the file is hashed and offered.
+   */
+  shareFile(file: File): Promise<ChatMessage> {
+    return this.partsToWrite().files.share(file);
+  }
+
+  /** Starts fetching someone's file straight from its author (again, after a failure). */
+  acceptFile(messageId: string): Promise<void> {
+    return this.partsToWrite().files.accept(messageId);
+  }
+
+  /** Stops fetching someone's file, or stops offering one's own. */
+  cancelFile(messageId: string): void {
+    this.#parts?.files.cancel(messageId);
+  }
+
+  /** Where a file message's transfer stands here, if one started. */
+  fileTransfer(messageId: string): FileTransferState | undefined {
+    return this.#parts?.files.state(messageId);
+  }
+
+  /** A file message's file: one's own, or someone's once received and checked against its digest. */
+  fileOf(messageId: string): File | undefined {
+    return this.#parts?.files.file(messageId);
+  }
+
+  /** Someone else's images up to this many bytes are fetched as soon as they are offered (0: never). */
+  get autoAcceptImagesUpTo(): number {
+    return this.#autoAcceptImagesUpTo;
+  }
+
+  set autoAcceptImagesUpTo(bytes: number) {
+    this.#autoAcceptImagesUpTo = Math.max(0, bytes);
+    if (this.#parts) this.#parts.files.autoAcceptImagesUpTo = this.#autoAcceptImagesUpTo;
+  }
+
   /** The room's parts, for an action that writes: throws ChatSendError after close() or before the room is ready. */
   private partsToWrite(): RoomParts {
     if (this.#status.phase === 'closed') throw new ChatSendError('closed', 'This room has been left.');
@@ -437,6 +483,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       parts.conversation.stop();
       parts.typingAnnouncer.dispose();
       parts.typingPeers.clear();
+      parts.files.dispose();
       parts.mesh.destroy();
     }
     this.#signaling.close();
@@ -485,6 +532,18 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       const frame = encodePeerMessage({ type: PeerMessageType.Typing, active });
       for (const id of this.#participants.ids()) this.sendProven(id, frame);
     });
+    const files = new RoomFiles({
+      mesh,
+      isProven: (id) => verifier.isProven(id),
+      conversation,
+      recipients: () => this.#participants.ids(),
+      name: () => this.#name,
+      onChange: (state) => {
+        this.emit('file-transfer', state);
+        this.emit('change', undefined);
+      },
+    });
+    files.autoAcceptImagesUpTo = this.#autoAcceptImagesUpTo;
     const seal = new SignalSeal({ roomId: keys.roomId, selfId: self.peerId, key: keys.sealKey, now: () => clock.now() });
     const contacts = new VerifiedContacts(keys.roomId, options.contactsStore);
     const paths = new LinkPaths({
@@ -500,7 +559,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       },
       clock,
     });
-    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, typingPeers, typingAnnouncer, contacts, paths };
+    this.#parts = { keys, session, self, resumed: session.resumed && stored, seal, mesh, links, verifier, directory, conversation, typingPeers, typingAnnouncer, files, contacts, paths };
 
     mesh.on('signal', ({ to, data }) => {
       const sealed = seal.seal(to, data);
@@ -526,8 +585,13 @@ export class ParleyRoom extends Emitter<RoomEvents> {
           .catch((error: unknown) => console.error('parley: a peer frame could not be handled', error)),
       );
     });
+    mesh.on('binary', ({ from, data }) => {
+      // Bytes count only on a proven link, and only where this page asked for them.
+      if (!verifier.isProven(from) || !files.handleChunk(from, data)) this.#invalidPeerFrames += 1;
+    });
     mesh.on('closed', ({ id, failure }) => {
       paths.closed(id, failure);
+      files.linkClosed(id);
       verifier.linkClosed(id);
       if (this.#refused.has(id)) return;
       this.#participants.update(id, { proof: 'pending', safetyCode: undefined });
@@ -542,6 +606,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       paths.connected(peer.id);
       this.sendProven(peer.id, encodePeerMessage({ type: PeerMessageType.Profile, name: this.#name }));
       void conversation.linkProven(peer.id);
+      files.linkProven(peer.id);
     });
     verifier.on('refused', ({ id, failure }) => {
       this.#refused.add(id);
@@ -552,10 +617,12 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     conversation.on('message', (message) => {
       // Their message is what they were typing.
       if (!message.own && !message.fromHistory) typingPeers.stopped(message.authorId);
+      files.messageAdded(message);
       this.emit('message', message);
       this.emit('change', undefined);
     });
     conversation.on('updated', (update) => {
+      if (update.change === 'deleted') files.messageDeleted(update.message.id);
       this.emit('message-changed', update);
       this.emit('change', undefined);
     });
@@ -752,8 +819,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       case PeerMessageType.FileGet:
       case PeerMessageType.FileAck:
       case PeerMessageType.FileCancel:
-        // Files are not wired into the room yet: nothing here answers for them.
-        this.#unsupportedPeerFrames += 1;
+        parts.files.handleFrame(from, message);
         return;
       case PeerMessageType.Profile: {
         const name = normaliseDisplayName(message.name);

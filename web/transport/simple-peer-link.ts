@@ -30,19 +30,17 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
     channelReported = true;
     handlers.channelOpen(channel, connectionFingerprints(pc));
   };
-  // Binary frames (file chunks) are taken off the channel before simple-peer sees them: it would
-  // wrap each and push it through its stream for nothing. Text still goes to simple-peer's
-  // handler, which it set as the channel's onmessage when it made the channel (or in its own
-  // 'datachannel' handler, which runs before ours).
-  const takeBinaryFrames = (channel: RTCDataChannel): void => {
+  // Every frame is taken off the channel as it arrives, before simple-peer sees it: its stream
+  // would wrap each one and hand it on in a later tick, so text and bytes could swap order, and
+  // in Node (whose WebRTC calls in from its own threads) a tick can wait until something else
+  // happens. simple-peer set its handler as the channel's onmessage when it made the channel (or
+  // in its own 'datachannel' handler, which runs before ours); ours replaces it.
+  const takeFrames = (channel: RTCDataChannel): void => {
     channel.binaryType = 'arraybuffer';
-    const simplePeerOnMessage = channel.onmessage;
-    channel.onmessage = function (this: RTCDataChannel, event: MessageEvent) {
-      if (event.data instanceof ArrayBuffer) {
-        if (!closed) handlers.binary(event.data);
-      } else {
-        simplePeerOnMessage?.call(this, event);
-      }
+    channel.onmessage = (event: MessageEvent) => {
+      if (closed) return;
+      if (event.data instanceof ArrayBuffer) handlers.binary(event.data);
+      else handlers.data(event.data);
     };
   };
   // The link is usable once its data channel is open. simple-peer's own 'connect' comes later:
@@ -51,7 +49,7 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
   // The initiator's channel exists from the start; the answerer's arrives with 'datachannel'.
   // These listeners are not removed: they die with the connection, and `closed` guards them.
   const watch = (channel: RTCDataChannel): void => {
-    takeBinaryFrames(channel);
+    takeFrames(channel);
     if (channel.readyState === 'open') opened(channel);
     else channel.addEventListener('open', () => opened(channel), { once: true });
   };
@@ -76,8 +74,8 @@ export function createSimplePeerLink({ initiator, iceServers }: PeerLinkOptions,
   });
   peer.on('data', (data) => {
     if (closed) return;
-    // Bytes only get here if simple-peer took the channel's messages after us (not expected):
-    // they are still a binary frame, not text.
+    // Frames only get here if simple-peer took the channel's messages after us (not expected);
+    // bytes are still a binary frame, not text.
     if (data instanceof Uint8Array) handlers.binary(new Uint8Array(data).buffer);
     else handlers.data(data);
   });

@@ -145,6 +145,31 @@ describe('ParleyRoom (Node peers)', () => {
     expect(cy.messageById(typo.id)).toBeUndefined();
   });
 
+  it('offers a file as a signed message, and sends its bytes only to whoever accepts it, checked against its digest', async () => {
+    const { ada, bob } = await twoConnected();
+    const bytes = new Uint8Array(3 * 1024 * 1024 + 17);
+    for (let index = 0; index < bytes.length; index += 4096) bytes[index] = index % 251;
+    const offer = await ada.shareFile(new File([bytes], 'report <final>.pdf', { type: 'application/pdf' }));
+    expect(offer.file).toMatchObject({ kind: 'file', name: 'report <final>.pdf', size: bytes.length, mime: 'application/pdf', digest: expect.stringMatching(/^[\w-]{43}$/) });
+    await until(bob, () => bob.messageById(offer.id)?.file !== undefined);
+    // Nothing flows before Bob accepts.
+    expect(bob.fileTransfer(offer.id)).toBeUndefined();
+    const states: string[] = [];
+    bob.on('file-transfer', (state) => states.push(state.incoming?.state.state ?? ''));
+    await bob.acceptFile(offer.id);
+    await until(bob, () => bob.fileTransfer(offer.id)?.incoming?.state.state === 'complete', 20_000);
+    const received = bob.fileOf(offer.id)!;
+    expect(new Uint8Array(await received.arrayBuffer())).toEqual(bytes);
+    expect(states).toContain('receiving');
+    await until(ada, () => ada.fileTransfer(offer.id)?.outgoing[0]?.state.state === 'complete');
+    expect(ada.fileTransfer(offer.id)?.outgoing.map((stream) => stream.peerId)).toEqual([bob.selfId]);
+
+    // Deleting the offer withdraws it: Bob can no longer fetch it.
+    await ada.deleteMessage(offer.id);
+    await until(bob, () => bob.messageById(offer.id)?.deleted === true);
+    await expect(bob.acceptFile(offer.id)).rejects.toThrow(ChatSendError);
+  });
+
   it('keeps rooms with different keys apart', async () => {
     const ada = openRoom('Ada', 'first-room-key-aaaaaaaaaaaa');
     const eve = openRoom('Eve', 'second-room-key-bbbbbbbbbbb');

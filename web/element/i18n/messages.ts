@@ -126,6 +126,40 @@ export interface Messages {
   /** On the jump button, when `count` messages came in below. */
   unreadBelow(count: number): string;
 
+  // Files
+  attachFiles: string;
+  /** While a file is hashed before it is offered; the file's name is a {name} placeholder. */
+  preparingFile: string;
+  download: string;
+  save: string;
+  tryAgain: string;
+  stopSharing: string;
+  /** With a {name} placeholder (the file's author). */
+  fileWaiting: string;
+  /** `done` and `total` are sizes, `speed` a rate, `left` a duration, all formatted already; the last two may be empty. */
+  fileProgress(done: string, total: string, speed: string, left: string): string;
+  /** With a {name} placeholder (the file's author). */
+  filePaused: string;
+  fileVerifying: string;
+  fileReceived: string;
+  /** With a {name} placeholder (the file's author). */
+  fileStoppedBySender: string;
+  fileCancelled: string;
+  /** With a {name} placeholder (the file's author). */
+  fileUnavailable: string;
+  fileCorrupt: string;
+  /** With a {name} placeholder (the file's author). */
+  fileProtocol: string;
+  fileStorage: string;
+  /** The people who have the file, as a list. */
+  fileSentTo(names: string): string;
+  /** Someone receiving the file now, and how far. */
+  fileSendingTo(name: string, percent: string): string;
+  fileNotSentYet: string;
+  fileNotShared: string;
+  /** A file's size and type, e.g. "2.4 MB · PDF". */
+  fileDetails(size: string, type: string): string;
+
   // Typing
   /** `names` is the list of who types (already joined), `count` how many they are. */
   typing(count: number, names: string): string;

@@ -1,0 +1,95 @@
+/**
+ * A file through Parley against the same bytes over a raw data channel, in Chromium: Parley's
+ * figure is the whole product (the app's attach button, the signed offer, Download, 64 KiB binary
+ * chunks with the ack window, the receiver hashing each block and writing it to OPFS, the digest
+ * checked at the end), from the click on Download to "Received and checked"; the raw figure is a
+ * bare RTCDataChannel sending 64 KiB binary frames with the usual manual backpressure. Also: how
+ * much any renderer's resident memory grew while Parley's transfer ran.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { createRoom, messageLog, participant, setName } from '../test/support/chat-page.js';
+import { samplePeakRendererMemory } from '../test/support/renderer-memory.js';
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** A file of `bytes` on disk (random blocks), for the attach button. */
+function fileOnDisk(bytes: number): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-file-'));
+  const path = join(dir, 'bench.bin');
+  const block = randomBytes(4 * 1024 * 1024);
+  const fd = openSync(path, 'w');
+  for (let offset = 0; offset < bytes; offset += block.length) writeSync(fd, block, 0, Math.min(block.length, bytes - offset));
+  closeSync(fd);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Parley: MiB/s from Download to checked, and the peak renderer memory meanwhile (MiB). */
+export async function parleyFileTransfer(browser: Browser, origin: string, bytes: number): Promise<{ mibPerSecond: number; rendererGrowthMiB: number }> {
+  const file = fileOnDisk(bytes);
+  const ada = await (await browser.newContext()).newPage();
+  const bob = await (await browser.newContext()).newPage();
+  try {
+    const link = await createRoom(ada, origin);
+    await setName(ada, 'Ada');
+    await bob.goto(link);
+    await setName(bob, 'Bob');
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+    await ada.getByLabel('Attach files').setInputFiles([file.path]);
+    const offered = messageLog(bob).getByRole('article').filter({ has: bob.locator('.file-name', { hasText: 'bench.bin' }) });
+    await offered.getByRole('button', { name: 'Download' }).waitFor({ timeout: 120_000 });
+    const memory = samplePeakRendererMemory();
+    const started = performance.now();
+    let growth: number;
+    try {
+      await offered.getByRole('button', { name: 'Download' }).click();
+      await offered.getByText('Received and checked').waitFor({ timeout: 600_000 });
+    } finally {
+      growth = memory.stop().growthBytes;
+    }
+    return { mibPerSecond: bytes / 2 ** 20 / ((performance.now() - started) / 1000), rendererGrowthMiB: growth / 2 ** 20 };
+  } finally {
+    await ada.context().close();
+    await bob.context().close();
+    file.remove();
+  }
+}
+
+interface RawPage {
+  channelOpenAt: number;
+  receivedBytes: number;
+  expectBytes: number;
+  doneAt: number;
+  sendBinary(bytes: number, chunkBytes: number): number;
+}
+
+/** A raw channel: MiB/s for `bytes` in 64 KiB binary frames (after a 2 MiB warm-up). */
+export async function rawBinaryTransfer(browser: Browser, origin: string, bytes: number, roomId: string, session: () => string): Promise<number> {
+  const sender = await (await browser.newContext()).newPage();
+  const receiver = await (await browser.newContext()).newPage();
+  try {
+    await sender.goto(`${origin}/bench/raw.html?room=${roomId}&session=${session()}`);
+    await sender.waitForFunction(() => Boolean((window as unknown as { bench?: unknown }).bench));
+    await receiver.goto(`${origin}/bench/raw.html?room=${roomId}&session=${session()}`);
+    for (const page of [sender, receiver]) await page.waitForFunction(() => (window as unknown as { bench: RawPage }).bench.channelOpenAt > 0, undefined, { timeout: 20_000 });
+    const transfer = async (size: number): Promise<number> => {
+      await receiver.evaluate((expect) => {
+        const page = (window as unknown as { bench: RawPage }).bench;
+        page.expectBytes = page.receivedBytes + expect;
+        page.doneAt = 0;
+      }, size);
+      const started = await sender.evaluate(([total, chunk]) => (window as unknown as { bench: RawPage }).bench.sendBinary(total, chunk), [size, CHUNK_BYTES] as const);
+      await receiver.waitForFunction(() => (window as unknown as { bench: RawPage }).bench.doneAt > 0, undefined, { timeout: 600_000 });
+      const doneAt = await receiver.evaluate(() => (window as unknown as { bench: RawPage }).bench.doneAt);
+      return size / 2 ** 20 / ((doneAt - started) / 1000);
+    };
+    await transfer(2 * 1024 * 1024);
+    return await transfer(bytes);
+  } finally {
+    await sender.context().close();
+    await receiver.context().close();
+  }
+}

@@ -1,0 +1,321 @@
+// Files between real Chromium pages over real data channels: offered with a preview, accepted,
+// streamed to the receiver's disk (OPFS) and checked against the signed digest; cancelled from
+// either side; resumed after the link drops; a gibibyte with every renderer's memory bounded.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, writeFileSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { BrowserSession, createRoom, messageLog as log, participant, setName, type ObservedPeerConnections } from '../support/chat-page.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { samplePeakRendererMemory, type RendererMemoryPeak } from '../support/renderer-memory.js';
+
+const BLOCK_BYTES = 1024 * 1024;
+/**
+ * How much any renderer (the receiver's, the sender's) may grow while a gibibyte goes through:
+ * measured at about 80 MiB here (the 16 MiB window, the block being filled, 64 KiB frames waiting
+ * for the garbage collector) over pages that hold 150–175 MiB at rest; a page that kept the file
+ * would grow by over 1,024 MiB.
+ */
+const RENDERER_GROWTH_BOUND = 160 * 2 ** 20;
+
+const ARTIFACTS = 'test-results/e2e';
+/** Markup, and a right-to-left override that makes "gpj.exe" read as "exe.jpg". */
+const HOSTILE_NAME = '<img src=x onerror=alert(1)>\u202egpj.exe';
+const HOSTILE_NAME_SHOWN = '<img src=x onerror=alert(1)>gpj.exe';
+
+let server: RunningServer;
+let browser: BrowserSession;
+let scratch: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await BrowserSession.launch();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  scratch = mkdtempSync(join(tmpdir(), 'parley-files-'));
+});
+
+afterEach(() => browser.expectNoProblems());
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Ada and Bob in one room, connected. */
+async function twoPeople(): Promise<{ ada: Page; bob: Page }> {
+  const ada = await browser.openPage();
+  const bob = await browser.openPage();
+  const link = await createRoom(ada, server.origin);
+  await setName(ada, 'Ada');
+  await bob.goto(link);
+  await setName(bob, 'Bob');
+  await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+  await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+  return { ada, bob };
+}
+
+async function closeBoth(pages: { ada: Page; bob: Page }): Promise<void> {
+  await pages.ada.context().close();
+  await pages.bob.context().close();
+}
+
+function attach(page: Page, files: string[] | { name: string; mimeType: string; buffer: Buffer }[]): Promise<void> {
+  return page.getByLabel('Attach files').setInputFiles(files);
+}
+
+function fileMessage(page: Page, name: string): Locator {
+  return log(page).getByRole('article').filter({ has: page.locator('.file-name', { hasText: name }) });
+}
+
+/** A file of `bytes` on disk, written a block at a time (never whole in memory): a random block repeated with its index in it. */
+function writeLargeFile(path: string, bytes: number): void {
+  const block = randomBytes(4 * 1024 * 1024);
+  const fd = openSync(path, 'w');
+  try {
+    for (let offset = 0, index = 0; offset < bytes; offset += block.length, index += 1) {
+      block.writeUInt32BE(index, 0);
+      writeSync(fd, block, 0, Math.min(block.length, bytes - offset));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SHA-256 of each 1 MiB block of a file on disk, read a block at a time, base64. */
+function blockDigestsOfPath(path: string, size: number): string[] {
+  const fd = openSync(path, 'r');
+  const digests: string[] = [];
+  const buffer = Buffer.alloc(BLOCK_BYTES);
+  try {
+    for (let offset = 0; offset < size; offset += BLOCK_BYTES) {
+      const read = readSync(fd, buffer, 0, Math.min(BLOCK_BYTES, size - offset), offset);
+      digests.push(createHash('sha256').update(buffer.subarray(0, read)).digest('base64'));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return digests;
+}
+
+/**
+ * SHA-256 of each 1 MiB block of the file a page offers to save, computed in the page from its
+ * stored copy as a stream (never whole in memory), apart from Parley's own check.
+ */
+function blockDigestsOfSaved(page: Page, name: string): Promise<string[]> {
+  return page.locator('parley-chat').evaluate(
+    async (element, [fileName, blockBytes]) => {
+      const chat = element as HTMLElementTagNameMap['parley-chat'];
+      const message = chat.messages.find((entry) => entry.file?.name === fileName)!;
+      const reader = chat.fileOf(message.id)!.stream().getReader();
+      const digests: string[] = [];
+      const block = new Uint8Array(blockBytes);
+      let filled = 0;
+      const flush = async (): Promise<void> => {
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', block.subarray(0, filled)));
+        digests.push(btoa(String.fromCharCode(...digest)));
+        filled = 0;
+      };
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (let at = 0; at < value.byteLength; ) {
+          const take = Math.min(blockBytes - filled, value.byteLength - at);
+          block.set(value.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled === blockBytes) await flush();
+        }
+      }
+      if (filled > 0) await flush();
+      return digests;
+    },
+    [name, BLOCK_BYTES] as const,
+  );
+}
+
+describe('files', () => {
+  it('offers images with a preview and files by name, fetched only when accepted, checked, saved; hostile names are text', async () => {
+    const pages = await twoPeople();
+    const { ada, bob } = pages;
+    try {
+      const png = Buffer.from(
+        await ada.evaluate(async () => {
+          const canvas = new OffscreenCanvas(640, 400);
+          const context = canvas.getContext('2d')!;
+          const gradient = context.createLinearGradient(0, 0, 640, 400);
+          gradient.addColorStop(0, '#4f46e5');
+          gradient.addColorStop(1, '#f59e0b');
+          context.fillStyle = gradient;
+          context.fillRect(0, 0, 640, 400);
+          const blob = await canvas.convertToBlob({ type: 'image/png' });
+          return [...new Uint8Array(await blob.arrayBuffer())];
+        }),
+      );
+      await bob.locator('parley-chat').evaluate((element) => {
+        const heard: string[] = [];
+        (window as unknown as { heard: string[] }).heard = heard;
+        element.addEventListener('parley-file-transfer', (event) => heard.push((event as HTMLElementEventMap['parley-file-transfer']).detail.incoming?.state.state ?? ''));
+      });
+      const report = randomBytes(2 * 1024 * 1024 + 123);
+      await attach(ada, [
+        { name: 'sunset.png', mimeType: 'image/png', buffer: png },
+        { name: HOSTILE_NAME, mimeType: 'application/octet-stream', buffer: report },
+      ]);
+      // The image comes by itself (it is small), shown in full once it matched its digest.
+      const image = fileMessage(bob, 'sunset.png');
+      await image.getByText('Received and checked').waitFor({ timeout: 20_000 });
+      const shown = image.locator('img.file-preview');
+      expect(await shown.getAttribute('src')).toMatch(/^blob:/);
+      await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+      expect(await shown.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([640, 400]);
+
+      // The other file waits for Bob; its name is text, not markup.
+      const hostile = fileMessage(bob, 'gpj.exe');
+      await hostile.getByRole('button', { name: 'Download' }).waitFor();
+      // The right-to-left override that would show "…exe.jpg" for an .exe is taken out, shown and saved.
+      expect(await hostile.locator('.file-name').innerText()).toBe(HOSTILE_NAME_SHOWN);
+      expect(await hostile.locator('img').count()).toBe(0);
+      expect(await hostile.locator('.file-details').innerText()).toMatch(/^2\.1\s?MB/);
+      await bob.screenshot({ path: `${ARTIFACTS}/files-offered.png` });
+      await hostile.getByRole('button', { name: 'Download' }).click();
+      await hostile.getByText('Received and checked').waitFor({ timeout: 20_000 });
+      const save = hostile.getByRole('link', { name: 'Save' });
+      expect(await save.getAttribute('download')).toBe(HOSTILE_NAME_SHOWN);
+      const bytes = await bob.locator('parley-chat').evaluate(async (element, fileName) => {
+        const chat = element as HTMLElementTagNameMap['parley-chat'];
+        const message = chat.messages.find((entry) => entry.file?.name === fileName)!;
+        return [...new Uint8Array(await chat.fileOf(message.id)!.arrayBuffer())];
+      }, HOSTILE_NAME);
+      expect(Buffer.from(bytes).equals(report)).toBe(true);
+      // A host page hears each step.
+      expect(await bob.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(expect.arrayContaining(['waiting', 'complete']));
+      // Files dropped on the chat or pasted into the message box are offered too.
+      await log(bob).evaluate((element) => {
+        const data = new DataTransfer();
+        data.items.add(new File(['dropped bytes'], 'dropped.txt', { type: 'text/plain' }));
+        element.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true, composed: true }));
+      });
+      await bob.getByRole('textbox', { name: 'Message', exact: true }).evaluate((textarea) => {
+        const data = new DataTransfer();
+        data.items.add(new File(['pasted bytes'], 'pasted.png', { type: 'image/png' }));
+        textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true }));
+      });
+      await fileMessage(ada, 'dropped.txt').getByRole('button', { name: 'Download' }).waitFor();
+      await fileMessage(ada, 'pasted.png').waitFor();
+      // Ada sees who has it.
+      await fileMessage(ada, 'gpj.exe').getByText('Sent to Bob').waitFor();
+      await ada.screenshot({ path: `${ARTIFACTS}/files-sent.png` });
+      await bob.screenshot({ path: `${ARTIFACTS}/files-received.png` });
+    } finally {
+      await closeBoth(pages);
+    }
+  });
+
+  it('cancels from either side: the receiver stops fetching, the sender stops sharing', { timeout: 120_000 }, async () => {
+    const pages = await twoPeople();
+    const { ada, bob } = pages;
+    const path = join(scratch, 'big.bin');
+    writeLargeFile(path, 96 * 1024 * 1024);
+    try {
+      await attach(ada, [path]);
+      const offered = fileMessage(bob, 'big.bin');
+      await offered.getByRole('button', { name: 'Download' }).click();
+      await offered.locator('progress').waitFor({ timeout: 30_000 });
+      await offered.getByRole('button', { name: 'Cancel' }).click();
+      await offered.getByText('Download cancelled').waitFor();
+      // Ada's side hears it: nothing is being sent.
+      await fileMessage(ada, 'big.bin').getByText('Offered · nobody has downloaded it yet').waitFor();
+
+      // Bob starts again; Ada stops sharing while it flows.
+      await offered.getByRole('button', { name: 'Download' }).click();
+      await offered.locator('progress').waitFor({ timeout: 30_000 });
+      await fileMessage(ada, 'big.bin').getByRole('button', { name: 'Stop sharing' }).click();
+      await offered.getByText('Ada stopped sharing this file').waitFor();
+      await fileMessage(ada, 'big.bin').getByText('No longer shared').waitFor();
+    } finally {
+      await closeBoth(pages);
+      rmSync(path, { force: true });
+    }
+  });
+
+  it('resumes a transfer cut by a dropped link from where it was, and the file still matches', { timeout: 180_000 }, async () => {
+    const pages = await twoPeople();
+    const { ada, bob } = pages;
+    const size = 128 * 1024 * 1024;
+    const path = join(scratch, 'resume.bin');
+    writeLargeFile(path, size);
+    try {
+      await attach(ada, [path]);
+      const offered = fileMessage(bob, 'resume.bin');
+      await offered.getByRole('button', { name: 'Download' }).click();
+      // Bob's network path drops a third of the way through.
+      await expect.poll(() => offered.locator('progress').evaluate((bar: HTMLProgressElement) => bar.value / bar.max), { timeout: 60_000, interval: 100 }).toBeGreaterThan(0.3);
+      const before = await offered.locator('progress').evaluate((bar: HTMLProgressElement) => bar.value);
+      await bob.evaluate(() => {
+        for (const connection of (window as unknown as { parleyTestObserved: ObservedPeerConnections }).parleyTestObserved.connections) connection.close();
+      });
+      await offered.getByText(/Paused/).waitFor({ timeout: 15_000 });
+      // From the drop to the end, the progress never goes back further than the unconfirmed bytes
+      // (at most the 16 MiB window and the block being filled): it went on, it did not start over.
+      let lowest = Infinity;
+      await expect
+        .poll(
+          async () => {
+            const value = await offered.locator('progress').evaluate((bar: HTMLProgressElement) => bar.value).catch(() => undefined);
+            if (value !== undefined) lowest = Math.min(lowest, value);
+            return offered.getByText('Received and checked').count();
+          },
+          { timeout: 120_000, interval: 100 },
+        )
+        .toBe(1);
+      expect(lowest).toBeGreaterThanOrEqual(before - 17 * BLOCK_BYTES);
+      expect(await blockDigestsOfSaved(bob, 'resume.bin')).toEqual(blockDigestsOfPath(path, size));
+    } finally {
+      await closeBoth(pages);
+      rmSync(path, { force: true });
+    }
+  });
+
+  it('moves a gibibyte with every renderer’s memory bounded, and the copy matches block for block', { timeout: 900_000 }, async () => {
+    const pages = await twoPeople();
+    const { ada, bob } = pages;
+    const size = 1024 ** 3;
+    const path = join(scratch, 'gibibyte.bin');
+    writeLargeFile(path, size);
+    try {
+      await attach(ada, [path]);
+      const offered = fileMessage(bob, 'gibibyte.bin');
+      await offered.getByRole('button', { name: 'Download' }).waitFor({ timeout: 300_000 });
+      const sampler = samplePeakRendererMemory();
+      const started = performance.now();
+      let memory: RendererMemoryPeak;
+      try {
+        await offered.getByRole('button', { name: 'Download' }).click();
+        await offered.getByText('Received and checked').waitFor({ timeout: 800_000 });
+      } finally {
+        memory = sampler.stop();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const figures = {
+        bytes: size,
+        seconds: Math.round(seconds * 10) / 10,
+        mebibytesPerSecond: Math.round((size / 2 ** 20 / seconds) * 10) / 10,
+        renderersBeforeMiB: memory.beforeBytes.map((bytes) => Math.round(bytes / 2 ** 20)),
+        peakRendererMiB: Math.round(memory.peakBytes / 2 ** 20),
+        largestGrowthMiB: Math.round(memory.growthBytes / 2 ** 20),
+        growthBoundMiB: RENDERER_GROWTH_BOUND / 2 ** 20,
+      };
+      console.log(`[files] 1 GiB: ${JSON.stringify(figures)}`);
+      writeFileSync(`${ARTIFACTS}/file-transfer-1gib.json`, JSON.stringify(figures, null, 2));
+      // No renderer (the receiver's, the sender's) held anything like the file.
+      expect(memory.growthBytes).toBeLessThan(RENDERER_GROWTH_BOUND);
+      expect(await blockDigestsOfSaved(bob, 'gibibyte.bin')).toEqual(blockDigestsOfPath(path, size));
+    } finally {
+      await closeBoth(pages);
+      rmSync(path, { force: true });
+    }
+  });
+});
