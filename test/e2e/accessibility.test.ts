@@ -63,6 +63,20 @@ async function roomOfThree(viewport?: { width: number; height: number }): Promis
   await messageLog(ada).getByText('Hello Ada, hello Cy').waitFor();
   await sendWithEnter(ada, 'Hi both');
   await messageLog(ada).getByText('Hi both').waitFor();
+  // Every kind of message on screen: Cy answers Bob with a quote, Ada reacts, Bob shares a file.
+  const [bob, cy] = others as [Page, Page];
+  const bobsMessage = (page: Page) => messageLog(page).getByRole('article').filter({ hasText: 'Hello Ada, hello Cy' }).first();
+  await bobsMessage(cy).hover();
+  await bobsMessage(cy).getByRole('button', { name: 'Reply' }).click();
+  await sendWithEnter(cy, 'Hello Bob!');
+  await bobsMessage(ada).hover();
+  await bobsMessage(ada).getByRole('button', { name: 'React with 👍' }).click();
+  await bob.getByLabel('Attach files').setInputFiles([{ name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('1. Lunch\n2. Plans') }]);
+  await messageLog(ada).locator('.file-name', { hasText: 'agenda.txt' }).waitFor();
+  await messageLog(ada).getByText('Hello Bob!').waitFor();
+  await bobsMessage(ada).locator('.reactions').waitFor();
+  // The actions of a message show while it is pointed at: they are audited too.
+  await bobsMessage(ada).hover();
   return [ada, ...others];
 }
 
@@ -135,6 +149,35 @@ describe('keyboard only', () => {
     await ada.keyboard.type('and again');
     await ada.keyboard.press('Enter');
     await messageLog(bob).getByText('and again').waitFor();
+
+    // A message's actions: the arrow keys move to a message in the log, Tab into its actions.
+    await messageLog(ada).focus();
+    await ada.keyboard.press('ArrowUp');
+    expect((await focused(ada)).what).toMatch(/^article/);
+    await ada.keyboard.press('Tab');
+    expect((await focused(ada)).what).toMatch(/^button React with 👍/);
+    await ada.keyboard.press('Enter');
+    await messageLog(bob).getByRole('button', { name: '👍 from Ada' }).waitFor();
+    // Reply: the box says to whom; Escape takes it back, and a second time it goes.
+    await ada.getByRole('button', { name: 'Reply', exact: true }).focus();
+    await ada.keyboard.press('Enter');
+    expect((await focused(ada)).what).toMatch(/^textarea/);
+    await ada.getByText('Replying to You').waitFor();
+    await ada.keyboard.press('Escape');
+    expect(await ada.getByText('Replying to You').count()).toBe(0);
+    await messageLog(ada).getByRole('article').filter({ hasText: 'and again' }).focus();
+    await ada.getByRole('button', { name: 'Reply', exact: true }).focus();
+    await ada.keyboard.press('Enter');
+    await ada.keyboard.type('Answered by keyboard');
+    await ada.keyboard.press('Enter');
+    await messageLog(bob).getByRole('article').filter({ hasText: 'Answered by keyboard' }).getByRole('button', { name: 'Reply to Ada: go to the message' }).waitFor();
+    // Arrow up in the empty box edits one's last message.
+    await ada.keyboard.press('ArrowUp');
+    await ada.getByText('Editing your message').waitFor();
+    await ada.keyboard.press('End');
+    await ada.keyboard.type(', twice');
+    await ada.keyboard.press('Enter');
+    await messageLog(bob).getByText('Answered by keyboard, twice').waitFor();
     await ada.screenshot({ path: `${ARTIFACTS}/keyboard.png` });
   });
 
@@ -176,8 +219,10 @@ describe('accessibility (axe-core)', () => {
     server = await startServer();
     const [ada] = await roomOfThree();
     expect(serious(await audit(ada!, 'room of three'))).toEqual([]);
+    await ada!.screenshot({ path: `${ARTIFACTS}/axe-room.png` });
     await ada!.emulateMedia({ colorScheme: 'dark' });
     expect(serious(await audit(ada!, 'room of three, dark'))).toEqual([]);
+    await ada!.screenshot({ path: `${ARTIFACTS}/axe-room-dark.png` });
     await participant(ada!, 'Bob').getByRole('button').click();
     await ada!.getByText('Safety code').waitFor();
     expect(serious(await audit(ada!, 'room of three, dark, details open'))).toEqual([]);
@@ -187,8 +232,10 @@ describe('accessibility (axe-core)', () => {
     server = await startServer();
     const [ada] = await roomOfThree(PHONE);
     expect(serious(await audit(ada!, 'room of three, phone'))).toEqual([]);
+    await ada!.screenshot({ path: `${ARTIFACTS}/axe-phone.png` });
     await ada!.emulateMedia({ colorScheme: 'dark' });
     expect(serious(await audit(ada!, 'room of three, phone, dark'))).toEqual([]);
+    await ada!.screenshot({ path: `${ARTIFACTS}/axe-phone-dark.png` });
   });
 
   it('the element embedded in another page', async () => {

@@ -356,6 +356,26 @@ describe('the app in the browser’s language', () => {
       const leave = (await arabic.locator('#leave').boundingBox())!;
       expect(brand.x).toBeGreaterThan(leave.x);
       await arabic.screenshot({ path: `${ARTIFACTS}/app-room-arabic.png` });
+
+      // Replies, reactions and files, right to left: the German side writes, replies, offers a file.
+      const germanBox = german.getByRole('textbox', { name: 'Nachricht', exact: true });
+      await germanBox.fill('Hallo Layla!');
+      await germanBox.press('Enter');
+      const first = german.getByRole('log').getByRole('article').filter({ hasText: 'Hallo Layla!' });
+      await first.hover();
+      await first.getByRole('button', { name: 'Antworten' }).click();
+      await germanBox.fill('Und hier die Notizen.');
+      await germanBox.press('Enter');
+      await german.getByLabel('Dateien anhängen').setInputFiles([{ name: 'notizen.txt', mimeType: 'text/plain', buffer: Buffer.from('Punkt 1') }]);
+      const arabicLog = arabic.getByRole('log');
+      await arabicLog.locator('.file-name', { hasText: 'notizen.txt' }).waitFor();
+      const greeting = arabicLog.getByRole('article').filter({ hasText: 'Hallo Layla!' }).first();
+      await greeting.hover();
+      await greeting.getByRole('button', { name: 'تفاعل بـ ❤️' }).click();
+      await arabicLog.getByRole('article').filter({ hasText: 'notizen.txt' }).getByRole('button', { name: 'تنزيل' }).click();
+      await arabicLog.getByText('استُلم وتم التحقق منه').waitFor();
+      await greeting.hover();
+      await arabic.screenshot({ path: `${ARTIFACTS}/app-room-arabic-conversation.png` });
     } finally {
       await german.context().close();
       await arabic.context().close();

@@ -200,6 +200,20 @@ for (const { title, engines: [adaEngine, bobEngine, cyEngine, deeEngine] } of PL
       for (const person of [ada, bob, cy, dee]) await person.waitForLog(history);
     });
 
+    it(`a file both ways: Bob (${bobEngine}) to Ada (${adaEngine}) and back, streamed to disk and checked`, async () => {
+      const size = 6 * 1024 * 1024 + 5;
+      await bob.shareFile('from-bob.bin', size, 3);
+      await ada.pressFileButton('from-bob.bin', 'Download');
+      await ada.waitForFileStatus('from-bob.bin', 'Received and checked');
+      expect(await ada.receivedFileMatches('from-bob.bin', size, 3)).toBe(true);
+      await bob.waitForFileStatus('from-bob.bin', 'Sent to Ada');
+      await ada.shareFile('from-ada.bin', size, 11);
+      await bob.pressFileButton('from-ada.bin', 'Download');
+      await bob.waitForFileStatus('from-ada.bin', 'Received and checked');
+      expect(await bob.receivedFileMatches('from-ada.bin', size, 11)).toBe(true);
+      await bob.screenshot(`${ARTIFACTS}/${slug}-file-${bobEngine}.png`);
+    });
+
     it(`bursts past the writer's backpressure mark, from Bob (${bobEngine}) and then from Ada (${adaEngine}): every message arrives once, in order`, async () => {
       // 200 messages of the longest text (16,000 two-byte characters): about 6.4 MB, past the
       // 4 MiB at which Parley's channel writer waits for a channel to drain. One sender at a time:

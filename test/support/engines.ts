@@ -286,6 +286,75 @@ export class ChatTab {
     await this.page.setViewport({ width, height });
   }
 
+  /**
+   * Offers a file of `bytes` made in the page (bytes counting up from `seed`, so both sides know
+   * what it holds) through the element, as the attach button does.
+   */
+  async shareFile(name: string, bytes: number, seed: number): Promise<void> {
+    await this.page.evaluate(
+      async (fileName, size, start) => {
+        const data = new Uint8Array(size);
+        for (let index = 0; index < size; index += 1) data[index] = (start + index * 7) & 0xff;
+        await document.querySelector('parley-chat')!.shareFiles([new File([data], fileName, { type: 'application/octet-stream' })]);
+      },
+      name,
+      bytes,
+      seed,
+    );
+  }
+
+  /** Presses the file message's action button (Download, Cancel…), found by the file's name and the button's text. */
+  async pressFileButton(name: string, label: string): Promise<void> {
+    await this.#waitFor(
+      () =>
+        this.page.evaluate(
+          (fileName, buttonLabel) => {
+            const files = [...(document.querySelector('parley-chat')?.shadowRoot?.querySelectorAll('.file') ?? [])];
+            const file = files.find((element) => element.querySelector('.file-name')?.textContent === fileName);
+            const button = [...(file?.querySelectorAll<HTMLButtonElement>('button.file-action') ?? [])].find((element) => element.textContent?.trim() === buttonLabel);
+            button?.click();
+            return Boolean(button);
+          },
+          name,
+          label,
+        ),
+      (pressed) => pressed,
+      `a "${label}" button on ${name}`,
+    );
+  }
+
+  /** Waits until the file message says this of its transfer. */
+  waitForFileStatus(name: string, status: string, timeoutMs = 60_000): Promise<void> {
+    return this.#waitFor(
+      () =>
+        this.page.evaluate((fileName) => {
+          const files = [...(document.querySelector('parley-chat')?.shadowRoot?.querySelectorAll('.file') ?? [])];
+          const file = files.find((element) => element.querySelector('.file-name')?.textContent === fileName);
+          return [...(file?.querySelectorAll('.file-status') ?? [])].map((element) => element.textContent?.trim() ?? '');
+        }, name),
+      (shown) => shown.includes(status),
+      `"${status}" on ${name}`,
+      timeoutMs,
+    );
+  }
+
+  /** Whether the file this page received under `name` holds exactly the bytes shareFile(…, seed) made. */
+  receivedFileMatches(name: string, bytes: number, seed: number): Promise<boolean> {
+    return this.page.evaluate(
+      async (fileName, size, start) => {
+        const chat = document.querySelector('parley-chat')!;
+        const message = chat.messages.find((entry) => entry.file?.name === fileName);
+        const file = message && chat.fileOf(message.id);
+        if (!file || file.size !== size) return false;
+        const data = new Uint8Array(await file.arrayBuffer());
+        return data.every((value, index) => value === ((start + index * 7) & 0xff));
+      },
+      name,
+      bytes,
+      seed,
+    );
+  }
+
   async screenshot(path: `${string}.png`): Promise<void> {
     await this.page.screenshot({ path });
   }
