@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createRoom, messageLog, participant, setName } from '../test/support/chat-page.js';
 import { samplePeakRendererMemory } from '../test/support/renderer-memory.js';
+import { machineBusyCpuSeconds } from './proc-stats.js';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -28,7 +29,13 @@ function fileOnDisk(bytes: number): { path: string; remove(): void } {
 }
 
 /** Parley: MiB/s from Download to checked, and the peak renderer memory meanwhile (MiB). */
-export async function parleyFileTransfer(browser: Browser, origin: string, bytes: number): Promise<{ mibPerSecond: number; rendererGrowthMiB: number }> {
+/** What a transfer cost the machine: milliseconds of CPU (all processes, all cores) per MiB moved. */
+export interface TransferFigures {
+  mibPerSecond: number;
+  cpuMsPerMiB: number;
+}
+
+export async function parleyFileTransfer(browser: Browser, origin: string, bytes: number): Promise<TransferFigures & { rendererGrowthMiB: number }> {
   const file = fileOnDisk(bytes);
   const ada = await (await browser.newContext()).newPage();
   const bob = await (await browser.newContext()).newPage();
@@ -43,6 +50,7 @@ export async function parleyFileTransfer(browser: Browser, origin: string, bytes
     await offered.getByRole('button', { name: 'Download' }).waitFor({ timeout: 120_000 });
     const memory = samplePeakRendererMemory();
     const started = performance.now();
+    const busy = machineBusyCpuSeconds();
     let growth: number;
     try {
       await offered.getByRole('button', { name: 'Download' }).click();
@@ -50,7 +58,8 @@ export async function parleyFileTransfer(browser: Browser, origin: string, bytes
     } finally {
       growth = memory.stop().growthBytes;
     }
-    return { mibPerSecond: bytes / 2 ** 20 / ((performance.now() - started) / 1000), rendererGrowthMiB: growth / 2 ** 20 };
+    const cpuMsPerMiB = ((machineBusyCpuSeconds() - busy) * 1000) / (bytes / 2 ** 20);
+    return { mibPerSecond: bytes / 2 ** 20 / ((performance.now() - started) / 1000), cpuMsPerMiB, rendererGrowthMiB: growth / 2 ** 20 };
   } finally {
     await ada.context().close();
     await bob.context().close();
@@ -67,7 +76,7 @@ interface RawPage {
 }
 
 /** A raw channel: MiB/s for `bytes` in 64 KiB binary frames (after a 2 MiB warm-up). */
-export async function rawBinaryTransfer(browser: Browser, origin: string, bytes: number, roomId: string, session: () => string): Promise<number> {
+export async function rawBinaryTransfer(browser: Browser, origin: string, bytes: number, roomId: string, session: () => string): Promise<TransferFigures> {
   const sender = await (await browser.newContext()).newPage();
   const receiver = await (await browser.newContext()).newPage();
   try {
@@ -75,7 +84,8 @@ export async function rawBinaryTransfer(browser: Browser, origin: string, bytes:
     await sender.waitForFunction(() => Boolean((window as unknown as { bench?: unknown }).bench));
     await receiver.goto(`${origin}/bench/raw.html?room=${roomId}&session=${session()}`);
     for (const page of [sender, receiver]) await page.waitForFunction(() => (window as unknown as { bench: RawPage }).bench.channelOpenAt > 0, undefined, { timeout: 20_000 });
-    const transfer = async (size: number): Promise<number> => {
+    const transfer = async (size: number): Promise<TransferFigures> => {
+      const busy = machineBusyCpuSeconds();
       await receiver.evaluate((expect) => {
         const page = (window as unknown as { bench: RawPage }).bench;
         page.expectBytes = page.receivedBytes + expect;
@@ -84,7 +94,7 @@ export async function rawBinaryTransfer(browser: Browser, origin: string, bytes:
       const started = await sender.evaluate(([total, chunk]) => (window as unknown as { bench: RawPage }).bench.sendBinary(total, chunk), [size, CHUNK_BYTES] as const);
       await receiver.waitForFunction(() => (window as unknown as { bench: RawPage }).bench.doneAt > 0, undefined, { timeout: 600_000 });
       const doneAt = await receiver.evaluate(() => (window as unknown as { bench: RawPage }).bench.doneAt);
-      return size / 2 ** 20 / ((doneAt - started) / 1000);
+      return { mibPerSecond: size / 2 ** 20 / ((doneAt - started) / 1000), cpuMsPerMiB: ((machineBusyCpuSeconds() - busy) * 1000) / (size / 2 ** 20) };
     };
     await transfer(2 * 1024 * 1024);
     return await transfer(bytes);

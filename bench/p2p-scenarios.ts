@@ -323,19 +323,22 @@ export async function runP2pScenarios({ smoke, reps, parts = P2P_PARTS }: { smok
       add('p2p.chatLatencyP50Ms', 'parley', percentile(latencies, 50));
       add('p2p.chatLatencyP99Ms', 'parley', percentile(latencies, 99));
     }
-    process.stderr.write('  p2p chat latency done\n');
+    if (parts.includes('chat-latency')) process.stderr.write('  p2p chat latency done\n');
     for (let rep = 0; rep < (parts.includes('bulk') ? reps : 0); rep += 1) {
       for (const flavour of ['parley', 'raw'] as const) add('p2p.bulkMiBPerSecond', flavour, await bulkThroughput(browser, origin, flavour, smoke ? 4 * 1024 * 1024 : BULK_BYTES));
     }
-    process.stderr.write('  p2p bulk throughput done\n');
+    if (parts.includes('bulk')) process.stderr.write('  p2p bulk throughput done\n');
     for (let rep = 0; rep < (parts.includes('files') ? reps : 0); rep += 1) {
       const bytes = smoke ? 4 * 1024 * 1024 : FILE_BYTES;
       const parley = await parleyFileTransfer(browser, origin, bytes);
       add('p2p.fileMiBPerSecond', 'parley', parley.mibPerSecond);
+      add('p2p.fileCpuMsPerMiB', 'parley', parley.cpuMsPerMiB);
       add('p2p.fileRendererGrowthMiB', 'parley', parley.rendererGrowthMiB);
-      add('p2p.fileMiBPerSecond', 'raw', await rawBinaryTransfer(browser, origin, bytes, roomId(), () => randomBytes(16).toString('base64url')));
+      const raw = await rawBinaryTransfer(browser, origin, bytes, roomId(), () => randomBytes(16).toString('base64url'));
+      add('p2p.fileMiBPerSecond', 'raw', raw.mibPerSecond);
+      add('p2p.fileCpuMsPerMiB', 'raw', raw.cpuMsPerMiB);
     }
-    process.stderr.write('  p2p file transfer done\n');
+    if (parts.includes('files')) process.stderr.write('  p2p file transfer done\n');
     for (const size of !parts.includes('mesh') ? [] : smoke ? [2] : [2, 4, 6, 8]) {
       for (let rep = 0; rep < reps; rep += 1) {
         for (const flavour of ['parley', 'raw'] as const) add(`p2p.mesh${size}Ms`, flavour, await meshFormation(browser, origin, size, flavour));
@@ -350,7 +353,7 @@ export async function runP2pScenarios({ smoke, reps, parts = P2P_PARTS }: { smok
     samples,
     notes: [
       ...(smoke ? [] : [`Link opened → …: ${LINK_SAMPLES_PER_REP} runs per repetition (${LINK_SAMPLES_PER_REP * reps} in all), Parley and raw alternating.`]),
-      `File transfer: ${FILE_BYTES / 2 ** 20} MiB through the Parley app (attach, Download, 64 KiB binary chunks under the 16 MiB ack window, each 1 MiB block hashed and written to OPFS, the digest checked) from the click on Download to "Received and checked", against the same bytes in 64 KiB binary frames over a raw RTCDataChannel with manual backpressure; memory is how much the Chromium renderer that grew most (the sender's or the receiver's page) grew over what it held before, sampled every 250 ms during Parley's transfer.`,
+      `File transfer: ${FILE_BYTES / 2 ** 20} MiB through the Parley app (attach, Download, 64 KiB binary chunks under the 16 MiB ack window, each 1 MiB block hashed and written to OPFS, the digest checked) from the click on Download to "Received and checked", against the same bytes in 64 KiB binary frames over a raw RTCDataChannel with manual backpressure; memory is how much the Chromium renderer that grew most (the sender's or the receiver's page) grew over what it held before, sampled every 250 ms during Parley's transfer; CPU is the whole machine's busy time (both browsers' processes, all cores) per MiB moved.`,
       "Bulk throughput: 32 MiB in 64 KiB chunks through Parley's transport (signaling client + peer mesh, no room or UI) against a raw RTCDataChannel with manual backpressure, same server and browser.",
     ],
   };

@@ -167,6 +167,9 @@ describe('files', () => {
       // The image comes by itself (it is small), shown in full once it matched its digest.
       const image = fileMessage(bob, 'sunset.png');
       await image.getByText('Received and checked').waitFor({ timeout: 20_000 });
+      // The offer carried a small preview the sender made, signed with it.
+      const thumb = await bob.locator('parley-chat').evaluate((element) => (element as HTMLElementTagNameMap['parley-chat']).messages.find((entry) => entry.file?.name === 'sunset.png')?.file?.thumb);
+      expect(thumb).toMatchObject({ mime: expect.stringMatching(/^image\/(jpeg|webp)$/), width: 320, height: 200 });
       const shown = image.locator('img.file-preview');
       expect(await shown.getAttribute('src')).toMatch(/^blob:/);
       await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);

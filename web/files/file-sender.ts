@@ -106,9 +106,16 @@ interface OutgoingStream {
   confirmed: number;
   progress: TransferProgress;
   /** The bytes read from the Blob and not yet all sent. */
-  readAhead?: { offset: number; bytes: Uint8Array<ArrayBuffer> };
+  readAhead?: ReadAhead;
+  /** The read after that, already under way: a read from disk takes longer than sending one chunk. */
+  prefetch?: { offset: number; bytes: Promise<Uint8Array<ArrayBuffer>> };
   /** Wakes the stream's loop from a wait (an ack came, or the stream ended). */
   wake?: () => void;
+}
+
+interface ReadAhead {
+  offset: number;
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 const streamKey = (peerId: string, stream: number): string => `${peerId}/${stream}`;
@@ -249,18 +256,35 @@ export class FileSender extends Emitter<FileSenderEvents> {
     }
   }
 
-  /** The next `length` bytes of the stream, from what was read ahead, reading more when it runs out. */
+  /**
+   * The next `length` bytes of the stream, from what was read ahead; when that runs out, from the
+   * read already under way (and the one after it starts at once), so the disk and the link work
+   * at the same time.
+   */
   async #read(outgoing: OutgoingStream, length: number): Promise<Uint8Array<ArrayBuffer>> {
     const { next } = outgoing;
     let ahead = outgoing.readAhead;
     if (!ahead || next < ahead.offset || next + length > ahead.offset + ahead.bytes.byteLength) {
       outgoing.readAhead = undefined;
-      const end = Math.min(next + READ_AHEAD_BYTES, this.size);
-      const bytes = new Uint8Array(await this.#file.slice(next, end).arrayBuffer());
-      if (bytes.byteLength !== end - next) throw new Error('the file is shorter than when it was offered');
+      const prefetched = outgoing.prefetch?.offset === next ? outgoing.prefetch.bytes : undefined;
+      outgoing.prefetch = undefined;
+      const bytes = await (prefetched ?? this.#readBlock(next));
       ahead = outgoing.readAhead = { offset: next, bytes };
+      const following = next + bytes.byteLength;
+      if (following < this.size && this.#isRunning(outgoing)) {
+        const read = this.#readBlock(following);
+        read.catch(() => undefined); // met when it is used, if it is
+        outgoing.prefetch = { offset: following, bytes: read };
+      }
     }
     return ahead.bytes.subarray(next - ahead.offset, next - ahead.offset + length);
+  }
+
+  async #readBlock(offset: number): Promise<Uint8Array<ArrayBuffer>> {
+    const end = Math.min(offset + READ_AHEAD_BYTES, this.size);
+    const bytes = new Uint8Array(await this.#file.slice(offset, end).arrayBuffer());
+    if (bytes.byteLength !== end - offset) throw new Error('the file is shorter than when it was offered');
+    return bytes;
   }
 
   /** Waits for an ack, the end of the stream, or `until`, whichever comes first. */
@@ -280,6 +304,7 @@ export class FileSender extends Emitter<FileSenderEvents> {
     if (!this.#isRunning(outgoing)) return;
     this.#streams.delete(streamKey(outgoing.peerId, outgoing.stream));
     outgoing.readAhead = undefined;
+    outgoing.prefetch = undefined;
     outgoing.wake?.();
     if (state) this.#emit(outgoing, state);
   }
