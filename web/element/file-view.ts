@@ -83,7 +83,14 @@ export function renderFile(context: FileViewContext, message: ChatMessage, offer
   const preview = image ?? thumb;
   return html`<div class="file" data-state=${fileState(message, transfer)}>
     ${preview
-      ? html`<img class="file-preview" src=${preview} alt="" width=${offer.thumb?.width ?? nothing} height=${offer.thumb?.height ?? nothing} />`
+      ? html`<img
+          class="file-preview"
+          src=${preview}
+          alt=""
+          width=${offer.thumb?.width ?? nothing}
+          height=${offer.thumb?.height ?? nothing}
+          @error=${(event: Event) => showFallback(event.currentTarget as HTMLImageElement, thumb)}
+        />`
       : html`<span class="file-icon" aria-hidden="true">📄</span>`}
     <div class="file-body">
       <bdi class="file-name" dir="auto">${visibleFileName(offer.name)}</bdi>
@@ -91,6 +98,12 @@ export function renderFile(context: FileViewContext, message: ChatMessage, offer
       ${message.own ? renderOutgoing(context, message, transfer) : renderIncoming(context, message, transfer?.incoming, file)}
     </div>
   </div>`;
+}
+
+/** A file said to be an image that does not decode: its preview if it had one, else no picture. */
+function showFallback(image: HTMLImageElement, thumb: string | undefined): void {
+  if (thumb && image.getAttribute('src') !== thumb) image.src = thumb;
+  else image.hidden = true;
 }
 
 function fileState(message: ChatMessage, transfer: FileTransferState | undefined): string {

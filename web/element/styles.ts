@@ -610,6 +610,9 @@ export const parleyChatStyles = css`
     border-radius: 6px;
     background: var(--_background);
   }
+  .file-preview[hidden] {
+    display: none;
+  }
   .file-icon {
     font-size: 32px;
     line-height: 1;
