@@ -328,6 +328,29 @@ describe('Parley in real browsers', () => {
   });
 });
 
+/**
+ * Ada makes a room on a server of its own and Bob joins; `run` gets both pages once they are
+ * connected, and everything is closed after. `prepareAda` runs on Ada's page before it loads.
+ */
+async function inRoomOfTwo(run: (pages: { ada: Page; bob: Page }) => Promise<void>, prepareAda?: (ada: Page) => Promise<void>): Promise<void> {
+  const another = await startServer();
+  const ada = await browser.openPage();
+  const bob = await browser.openPage();
+  try {
+    await prepareAda?.(ada);
+    const link = await createRoom(ada, another.origin);
+    await setName(ada, 'Ada');
+    await bob.goto(link);
+    await setName(bob, 'Bob');
+    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await run({ ada, bob });
+  } finally {
+    await ada.context().close();
+    await bob.context().close();
+    await another.close();
+  }
+}
+
 describe('the app in the browser’s language', () => {
   it('speaks German to a German browser and Arabic, right to left, to an Arabic one, page and chat alike', async () => {
     const another = await startServer();
@@ -386,15 +409,7 @@ describe('the app in the browser’s language', () => {
 
 describe('formatted messages', () => {
   it('shows bold, italic, code, code blocks and web links as such, and a script link as the text it is', async () => {
-    const another = await startServer();
-    const ada = await browser.openPage();
-    const bob = await browser.openPage();
-    try {
-      const link = await createRoom(ada, another.origin);
-      await setName(ada, 'Ada');
-      await bob.goto(link);
-      await setName(bob, 'Bob');
-      await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await inRoomOfTwo(async ({ ada, bob }) => {
       const text = 'Read **the guide** and *then* run `npm test`: https://parley.example/docs.\n```\nconst a = 1;\n  return a;\n```\n[win a prize](javascript:alert(1)) <b>not bold</b>';
       await messageBox(ada).fill(text);
       await messageBox(ada).press('Enter');
@@ -415,25 +430,13 @@ describe('formatted messages', () => {
       expect(await message.locator('.text').innerText()).toContain('[win a prize](javascript:alert(1)) <b>not bold</b>');
       expect(await message.locator('b').count()).toBe(0);
       await bob.screenshot({ path: `${ARTIFACTS}/formatted-message.png` });
-    } finally {
-      await ada.context().close();
-      await bob.context().close();
-      await another.close();
-    }
+    });
   });
 });
 
 describe('replies, edits, deletions, reactions and typing', () => {
   it('answers with a quote that goes to the original, edits and deletes for everyone, reacts, and shows who types', async () => {
-    const another = await startServer();
-    const ada = await browser.openPage();
-    const bob = await browser.openPage();
-    try {
-      const link = await createRoom(ada, another.origin);
-      await setName(ada, 'Ada');
-      await bob.goto(link);
-      await setName(bob, 'Bob');
-      await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+    await inRoomOfTwo(async ({ ada, bob }) => {
       for (const text of ['Who is in for lunch?', 'Friday works too', 'Sorry, wrong chat']) {
         await messageBox(ada).fill(text);
         await messageBox(ada).press('Enter');
@@ -508,59 +511,49 @@ describe('replies, edits, deletions, reactions and typing', () => {
       expect(await question.locator('img').count()).toBe(0);
       const heard = await bob.evaluate(() => (window as unknown as { heard: string[] }).heard);
       expect(new Set(heard)).toEqual(new Set(['parley-message-changed', 'parley-typing']));
-    } finally {
-      await ada.context().close();
-      await bob.context().close();
-      await another.close();
-    }
+    });
   });
 });
 
 describe('notifications and unread messages', () => {
   it('counts unread messages in the title while hidden, notifies with a sound once asked, marks where new messages begin and jumps to the latest', async () => {
-    const another = await startServer();
-    const ada = await browser.openPage();
-    const bob = await browser.openPage();
     // The tab's visibility is set by the test (a headless tab is always "visible"), and notifications
     // and sounds are recorded: a headless browser has no desktop to show them on.
-    await ada.addInitScript(() => {
-      const probe = window as unknown as Record<string, unknown>;
-      let hidden = false;
-      Object.defineProperty(document, 'visibilityState', { get: () => (hidden ? 'hidden' : 'visible') });
-      Object.defineProperty(document, 'hidden', { get: () => hidden });
-      probe.setHidden = (value: boolean) => {
-        hidden = value;
-        document.dispatchEvent(new Event('visibilitychange'));
-      };
-      const shown: { title: string; body: string | undefined }[] = [];
-      class RecordingNotification extends EventTarget {
-        static permission: NotificationPermission = 'default';
-        static requestPermission(): Promise<NotificationPermission> {
-          RecordingNotification.permission = 'granted';
-          return Promise.resolve('granted');
+    const observeAda = async (ada: Page): Promise<void> => {
+      await ada.addInitScript(() => {
+        const probe = window as unknown as Record<string, unknown>;
+        let hidden = false;
+        Object.defineProperty(document, 'visibilityState', { get: () => (hidden ? 'hidden' : 'visible') });
+        Object.defineProperty(document, 'hidden', { get: () => hidden });
+        probe.setHidden = (value: boolean) => {
+          hidden = value;
+          document.dispatchEvent(new Event('visibilitychange'));
+        };
+        const shown: { title: string; body: string | undefined }[] = [];
+        class RecordingNotification extends EventTarget {
+          static permission: NotificationPermission = 'default';
+          static requestPermission(): Promise<NotificationPermission> {
+            RecordingNotification.permission = 'granted';
+            return Promise.resolve('granted');
+          }
+          constructor(title: string, options?: NotificationOptions) {
+            super();
+            shown.push({ title, body: options?.body });
+          }
+          close(): void {}
         }
-        constructor(title: string, options?: NotificationOptions) {
-          super();
-          shown.push({ title, body: options?.body });
-        }
-        close(): void {}
-      }
-      probe.Notification = RecordingNotification;
-      probe.notifications = shown;
-      let notes = 0;
-      const createOscillator = AudioContext.prototype.createOscillator;
-      AudioContext.prototype.createOscillator = function (this: AudioContext) {
-        notes += 1;
-        return createOscillator.call(this);
-      };
-      probe.notes = () => notes;
-    });
-    try {
-      const link = await createRoom(ada, another.origin);
-      await setName(ada, 'Ada');
-      await bob.goto(link);
-      await setName(bob, 'Bob');
-      await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
+        probe.Notification = RecordingNotification;
+        probe.notifications = shown;
+        let notes = 0;
+        const createOscillator = AudioContext.prototype.createOscillator;
+        AudioContext.prototype.createOscillator = function (this: AudioContext) {
+          notes += 1;
+          return createOscillator.call(this);
+        };
+        probe.notes = () => notes;
+      });
+    };
+    await inRoomOfTwo(async ({ ada, bob }) => {
       const notify = ada.getByRole('button', { name: 'Notify me' });
       // Nothing is asked on load: the permission is still the browser's default.
       expect(await ada.evaluate(() => Notification.permission)).toBe('default');
@@ -609,10 +602,6 @@ describe('notifications and unread messages', () => {
       await messageBox(ada).fill('Coming!');
       await messageBox(ada).press('Enter');
       await line.waitFor({ state: 'detached' });
-    } finally {
-      await ada.context().close();
-      await bob.context().close();
-      await another.close();
-    }
+    }, observeAda);
   });
 });

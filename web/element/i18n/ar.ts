@@ -7,6 +7,17 @@ type ArabicForms = Record<'zero' | 'one' | 'two' | 'few' | 'many' | 'other', str
 const p = (count: number, forms: ArabicForms): string => plural('ar', count, forms);
 const n = (count: number): string => count.toLocaleString('ar');
 
+/** "N new messages", in all six forms. */
+const newMessages = (count: number): string =>
+  p(count, {
+    zero: 'لا رسائل جديدة',
+    one: 'رسالة جديدة واحدة',
+    two: 'رسالتان جديدتان',
+    few: `${n(count)} رسائل جديدة`,
+    many: `${n(count)} رسالةً جديدةً`,
+    other: `${n(count)} رسالة جديدة`,
+  });
+
 /** "N characters" as a subject or predicate (nominative). */
 const characters = (count: number): string =>
   p(count, {
@@ -174,17 +185,7 @@ export const ar: Messages = {
     }),
 
   announceOne: (author, text) => `${author}: ${text}`,
-  announceSeveral: (count, author, text) => {
-    const summary = p(count, {
-      zero: 'لا رسائل جديدة',
-      one: 'رسالة جديدة واحدة',
-      two: 'رسالتان جديدتان',
-      few: `${n(count)} رسائل جديدة`,
-      many: `${n(count)} رسالةً جديدةً`,
-      other: `${n(count)} رسالة جديدة`,
-    });
-    return `${summary}. ${author}: ${text}`;
-  },
+  announceSeveral: (count, author, text) => `${newMessages(count)}. ${author}: ${text}`,
 
   messageActions: 'إجراءات الرسالة',
   reply: 'رد',
@@ -226,15 +227,7 @@ export const ar: Messages = {
 
   newMessagesLine: 'رسائل جديدة',
   jumpToLatest: 'انتقل إلى أحدث رسالة',
-  unreadBelow: (count) =>
-    p(count, {
-      zero: 'لا رسائل جديدة',
-      one: 'رسالة جديدة واحدة',
-      two: 'رسالتان جديدتان',
-      few: `${n(count)} رسائل جديدة`,
-      many: `${n(count)} رسالةً جديدةً`,
-      other: `${n(count)} رسالة جديدة`,
-    }),
+  unreadBelow: (count) => newMessages(count),
 
   typing: (count, names) =>
     count > 3
