@@ -66,17 +66,18 @@ async function roomOfThree(viewport?: { width: number; height: number }): Promis
   // Every kind of message on screen: Cy answers Bob with a quote, Ada reacts, Bob shares a file.
   const [bob, cy] = others as [Page, Page];
   const bobsMessage = (page: Page) => messageLog(page).getByRole('article').filter({ hasText: 'Hello Ada, hello Cy' }).first();
-  await bobsMessage(cy).hover();
+  // A message's actions show while it holds the focus (or the pointer): focus does not move with the layout.
+  await bobsMessage(cy).focus();
   await bobsMessage(cy).getByRole('button', { name: 'Reply' }).click();
   await sendWithEnter(cy, 'Hello Bob!');
-  await bobsMessage(ada).hover();
+  await bobsMessage(ada).focus();
   await bobsMessage(ada).getByRole('button', { name: 'React with 👍' }).click();
   await bob.getByLabel('Attach files').setInputFiles([{ name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('1. Lunch\n2. Plans') }]);
   await messageLog(ada).locator('.file-name', { hasText: 'agenda.txt' }).waitFor();
   await messageLog(ada).getByText('Hello Bob!').waitFor();
   await bobsMessage(ada).locator('.reactions').waitFor();
-  // The actions of a message show while it is pointed at: they are audited too.
-  await bobsMessage(ada).hover();
+  // The actions of a message show while it has the focus: they are audited too.
+  await bobsMessage(ada).focus();
   return [ada, ...others];
 }
 

@@ -136,24 +136,29 @@ function blockDigestsOfSaved(page: Page, name: string): Promise<string[]> {
   );
 }
 
+/** A 640 × 400 PNG (a gradient), drawn by the page. */
+async function pngMadeIn(page: Page): Promise<Buffer> {
+  return Buffer.from(
+    await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(640, 400);
+      const context = canvas.getContext('2d')!;
+      const gradient = context.createLinearGradient(0, 0, 640, 400);
+      gradient.addColorStop(0, '#4f46e5');
+      gradient.addColorStop(1, '#f59e0b');
+      context.fillStyle = gradient;
+      context.fillRect(0, 0, 640, 400);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      return [...new Uint8Array(await blob.arrayBuffer())];
+    }),
+  );
+}
+
 describe('files', () => {
   it('offers images with a preview and files by name, fetched only when accepted, checked, saved; hostile names are text', async () => {
     const pages = await twoPeople();
     const { ada, bob } = pages;
     try {
-      const png = Buffer.from(
-        await ada.evaluate(async () => {
-          const canvas = new OffscreenCanvas(640, 400);
-          const context = canvas.getContext('2d')!;
-          const gradient = context.createLinearGradient(0, 0, 640, 400);
-          gradient.addColorStop(0, '#4f46e5');
-          gradient.addColorStop(1, '#f59e0b');
-          context.fillStyle = gradient;
-          context.fillRect(0, 0, 640, 400);
-          const blob = await canvas.convertToBlob({ type: 'image/png' });
-          return [...new Uint8Array(await blob.arrayBuffer())];
-        }),
-      );
+      const png = await pngMadeIn(ada);
       await bob.locator('parley-chat').evaluate((element) => {
         const heard: string[] = [];
         (window as unknown as { heard: string[] }).heard = heard;
@@ -214,6 +219,30 @@ describe('files', () => {
       await fileMessage(ada, 'gpj.exe').getByText('Sent to Bob').waitFor();
       await ada.screenshot({ path: `${ARTIFACTS}/files-sent.png` });
       await bob.screenshot({ path: `${ARTIFACTS}/files-received.png` });
+    } finally {
+      await closeBoth(pages);
+    }
+  });
+
+  it('lets a person choose up to what size images come by themselves, remembered on the device', async () => {
+    const pages = await twoPeople();
+    const { ada, bob } = pages;
+    try {
+      const png = await pngMadeIn(ada);
+      const setting = bob.getByLabel('Download images by themselves');
+      expect(await setting.inputValue()).toBe('10000000');
+      await setting.selectOption({ label: 'never' });
+      await bob.reload();
+      await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
+      expect(await bob.getByLabel('Download images by themselves').inputValue()).toBe('0');
+      await attach(ada, [{ name: 'asked-first.png', mimeType: 'image/png', buffer: png }]);
+      // Offered, with its preview, and waiting for Bob.
+      await fileMessage(bob, 'asked-first.png').getByRole('button', { name: 'Download' }).waitFor();
+      expect(await fileMessage(bob, 'asked-first.png').locator('img.file-preview').getAttribute('src')).toMatch(/^data:image\/(jpeg|webp);base64,/);
+      await bob.getByLabel('Download images by themselves').selectOption({ label: 'up to 1 MB' });
+      await attach(ada, [{ name: 'by-itself.png', mimeType: 'image/png', buffer: png }]);
+      await fileMessage(bob, 'by-itself.png').getByText('Received and checked').waitFor({ timeout: 20_000 });
+      expect(await fileMessage(bob, 'asked-first.png').getByRole('button', { name: 'Download' }).count()).toBe(1);
     } finally {
       await closeBoth(pages);
     }

@@ -33,6 +33,10 @@ interface AppText {
   notifyOn: string;
   notifyBlocked: string;
   notifyHelp: string;
+  autoImages: string;
+  autoImagesNever: string;
+  /** With a {size} placeholder ("10 MB"). */
+  autoImagesUpTo: string;
 }
 
 const en: AppText = {
@@ -63,6 +67,9 @@ const en: AppText = {
   notifyOn: 'Notifications on',
   notifyBlocked: 'Notifications blocked',
   notifyHelp: 'A notification and a sound for new messages while this tab is in the background.',
+  autoImages: 'Download images by themselves',
+  autoImagesNever: 'never',
+  autoImagesUpTo: 'up to {size}',
 };
 
 const de: AppText = {
@@ -93,6 +100,9 @@ const de: AppText = {
   notifyOn: 'Benachrichtigungen an',
   notifyBlocked: 'Benachrichtigungen blockiert',
   notifyHelp: 'Eine Benachrichtigung und ein Ton bei neuen Nachrichten, solange dieser Tab im Hintergrund ist.',
+  autoImages: 'Bilder von selbst herunterladen',
+  autoImagesNever: 'nie',
+  autoImagesUpTo: 'bis {size}',
 };
 
 const ar: AppText = {
@@ -123,6 +133,9 @@ const ar: AppText = {
   notifyOn: 'التنبيهات مفعّلة',
   notifyBlocked: 'التنبيهات محظورة',
   notifyHelp: 'تنبيه وصوت عند وصول رسائل جديدة ما دامت هذه الصفحة في الخلفية.',
+  autoImages: 'تنزيل الصور تلقائيًا',
+  autoImagesNever: 'أبدًا',
+  autoImagesUpTo: 'حتى {size}',
 };
 
 const TEXTS: Record<Locale, AppText> = { en, de, ar };

@@ -9,6 +9,7 @@ import { discardPreconnectedSocket } from '../transport/signaling-preconnect.js'
 import { pickLocale } from '../element/i18n/locale.js';
 import { applyAppText } from './app-text.js';
 import { MessageNotifier, type NotifierState } from './message-notifier.js';
+import { formatBytes } from '../element/file-view.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -27,6 +28,7 @@ const copyButton = byId<HTMLButtonElement>('copy-link');
 const announcer = byId('announcer');
 const notifyButton = byId<HTMLButtonElement>('notify');
 const notifier = new MessageNotifier();
+const autoImages = byId<HTMLSelectElement>('auto-images');
 
 // The language the chat element picks from the browser's languages, for the page around it too.
 const text = applyAppText(pickLocale(navigator.languages ?? [navigator.language]));
@@ -117,6 +119,34 @@ function showNotifierState(state: NotifierState): void {
   notifyButton.title = text.notifyHelp;
 }
 
+/** The sizes a person can pick for images to come by themselves (0: never); remembered on this device. */
+const AUTO_IMAGE_SIZES = [0, 1_000_000, 10_000_000, 50_000_000];
+const AUTO_IMAGES_KEY = 'parley.autoAcceptImagesUpTo';
+
+function setUpAutoImages(): void {
+  let saved = 10_000_000;
+  try {
+    saved = Number(localStorage.getItem(AUTO_IMAGES_KEY) ?? saved);
+  } catch {
+    // No storage: the default for this visit.
+  }
+  const chosen = AUTO_IMAGE_SIZES.includes(saved) ? saved : 10_000_000;
+  const locale = document.documentElement.lang;
+  autoImages.replaceChildren(
+    ...AUTO_IMAGE_SIZES.map((size) => new Option(size === 0 ? text.autoImagesNever : text.autoImagesUpTo.replace('{size}', formatBytes(size, locale)), String(size), false, size === chosen)),
+  );
+  chat.autoAcceptImagesUpTo = chosen;
+  autoImages.addEventListener('change', () => {
+    chat.autoAcceptImagesUpTo = Number(autoImages.value);
+    try {
+      localStorage.setItem(AUTO_IMAGES_KEY, autoImages.value);
+    } catch {
+      // Applied for this visit only.
+    }
+  });
+}
+
+setUpAutoImages();
 chat.addEventListener('parley-unread', (event) => {
   if (!roomView.hidden) showUnread(event.detail.count);
 });
