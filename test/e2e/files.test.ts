@@ -232,9 +232,6 @@ describe('files', () => {
       const setting = bob.getByLabel('Download images by themselves');
       expect(await setting.inputValue()).toBe('10000000');
       await setting.selectOption({ label: 'never' });
-      await bob.reload();
-      await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
-      expect(await bob.getByLabel('Download images by themselves').inputValue()).toBe('0');
       await attach(ada, [{ name: 'asked-first.png', mimeType: 'image/png', buffer: png }]);
       // Offered, with its preview, and waiting for Bob.
       await fileMessage(bob, 'asked-first.png').getByRole('button', { name: 'Download' }).waitFor();
@@ -243,6 +240,9 @@ describe('files', () => {
       await attach(ada, [{ name: 'by-itself.png', mimeType: 'image/png', buffer: png }]);
       await fileMessage(bob, 'by-itself.png').getByText('Received and checked').waitFor({ timeout: 20_000 });
       expect(await fileMessage(bob, 'asked-first.png').getByRole('button', { name: 'Download' }).count()).toBe(1);
+      // The choice is remembered on this device: after a reload it is still there.
+      await bob.reload();
+      await expect.poll(() => bob.getByLabel('Download images by themselves').inputValue()).toBe('1000000');
     } finally {
       await closeBoth(pages);
     }

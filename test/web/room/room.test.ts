@@ -145,7 +145,7 @@ describe('ParleyRoom (Node peers)', () => {
     expect(cy.messageById(typo.id)).toBeUndefined();
   });
 
-  it('offers a file as a signed message, and sends its bytes only to whoever accepts it, checked against its digest', async () => {
+  it('offers a file as a signed message, and sends its bytes only to whoever accepts it, checked against its digest', { timeout: 60_000 }, async () => {
     const { ada, bob } = await twoConnected();
     const bytes = new Uint8Array(3 * 1024 * 1024 + 17);
     for (let index = 0; index < bytes.length; index += 4096) bytes[index] = index % 251;
