@@ -15,6 +15,7 @@ import {
   participant,
   sendWithEnter,
   setName,
+  twoConnected,
 } from '../support/chat-page.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
@@ -334,19 +335,13 @@ describe('Parley in real browsers', () => {
  */
 async function inRoomOfTwo(run: (pages: { ada: Page; bob: Page }) => Promise<void>, prepareAda?: (ada: Page) => Promise<void>): Promise<void> {
   const another = await startServer();
-  const ada = await browser.openPage();
-  const bob = await browser.openPage();
+  let pages: { ada: Page; bob: Page } | undefined;
   try {
-    await prepareAda?.(ada);
-    const link = await createRoom(ada, another.origin);
-    await setName(ada, 'Ada');
-    await bob.goto(link);
-    await setName(bob, 'Bob');
-    await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
-    await run({ ada, bob });
+    pages = await twoConnected(browser, another.origin, prepareAda);
+    await run(pages);
   } finally {
-    await ada.context().close();
-    await bob.context().close();
+    await pages?.ada.context().close();
+    await pages?.bob.context().close();
     await another.close();
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { BrowserSession, createRoom, messageLog as log, participant, setName, type ObservedPeerConnections } from '../support/chat-page.js';
+import { BrowserSession, messageLog as log, twoConnected, type ObservedPeerConnections } from '../support/chat-page.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { samplePeakRendererMemory, type RendererMemoryPeak } from '../support/renderer-memory.js';
 
@@ -46,15 +46,7 @@ afterAll(async () => {
 
 /** Ada and Bob in one room, connected. */
 async function twoPeople(): Promise<{ ada: Page; bob: Page }> {
-  const ada = await browser.openPage();
-  const bob = await browser.openPage();
-  const link = await createRoom(ada, server.origin);
-  await setName(ada, 'Ada');
-  await bob.goto(link);
-  await setName(bob, 'Bob');
-  await participant(ada, 'Bob').filter({ hasText: 'Connected' }).waitFor();
-  await participant(bob, 'Ada').filter({ hasText: 'Connected' }).waitFor();
-  return { ada, bob };
+  return twoConnected(browser, server.origin);
 }
 
 async function closeBoth(pages: { ada: Page; bob: Page }): Promise<void> {

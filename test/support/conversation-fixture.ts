@@ -1,6 +1,7 @@
 // What the conversation's unit tests share: a port that records what is sent, participants who can
 // sign as themselves (real WebCrypto keys), and a wait for WebCrypto to finish.
 import { AuthorDirectory } from '../../web/room/author-directory.js';
+import { Conversation } from '../../web/room/conversation.js';
 import { createSessionSecret } from '../../web/security/room-keys.js';
 import { generateSigningKeys, signingIdentity, type SigningIdentity } from '../../web/security/identity-keys.js';
 import { decodePeerMessage, type HistoryAuthor, type PeerMessage } from '../../protocol/peer.js';
@@ -41,4 +42,15 @@ export async function eventually(check: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, turn < 100 ? 0 : 5));
   }
   throw new Error('condition not reached');
+}
+
+/**
+ * `self`'s conversation, sending through `port`, its messages numbered from 1; the `proven` peers
+ * have proven themselves on their links (the room records them so).
+ */
+export function conversationOf(roomId: string, self: Author, proven: readonly Author[], port: RecordingPort): Conversation {
+  let sequence = 0;
+  const directory = new AuthorDirectory(roomId, self.identity);
+  for (const peer of proven) directory.addProven(peer.record, peer.identity.keys.publicKey);
+  return new Conversation({ selfId: self.identity.peerId, nextSequence: () => (sequence += 1), peers: port, authority: directory, maxMessages: 1000 });
 }

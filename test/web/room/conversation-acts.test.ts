@@ -7,7 +7,7 @@ import { AuthorDirectory } from '../../../web/room/author-directory.js';
 import { createRoomKey, deriveRoomKeys } from '../../../web/security/room-keys.js';
 import { encodeHistoryFrames, decodePeerMessage, type Act, type HistoryAct, type HistoryEntry, type PeerMessage } from '../../../protocol/peer.js';
 import { authorOf, messageId } from '../../../protocol/ids.js';
-import { eventually, makeAuthor, RecordingPort, type Author } from '../../support/conversation-fixture.js';
+import { conversationOf, eventually, makeAuthor, RecordingPort, type Author } from '../../support/conversation-fixture.js';
 
 const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
 
@@ -25,18 +25,13 @@ beforeAll(async () => {
 
 let port: RecordingPort;
 let conversation: Conversation;
-let sequence: number;
 let updates: { message: ChatMessage; change: string }[];
 let refused: { from: string; reason: RefusalReason }[];
 
 beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
   port = new RecordingPort();
-  sequence = 0;
-  const directory = new AuthorDirectory(roomId, self.identity);
-  directory.addProven(ada.record, ada.identity.keys.publicKey);
-  directory.addProven(bob.record, bob.identity.keys.publicKey);
-  conversation = new Conversation({ selfId: self.identity.peerId, nextSequence: () => (sequence += 1), peers: port, authority: directory, maxMessages: 1000 });
+  conversation = conversationOf(roomId, self, [ada, bob], port);
   updates = [];
   refused = [];
   conversation.on('updated', (update) => updates.push(update));

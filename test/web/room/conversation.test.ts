@@ -9,7 +9,7 @@ import { createRoomKey, createSessionSecret, deriveRoomKeys } from '../../../web
 import { generateSigningKeys, signingIdentity, type SigningIdentity } from '../../../web/security/identity-keys.js';
 import { decodePeerMessage, encodeHistoryFrames, HISTORY_LIMIT, type HistoryAuthor, type HistoryEntry, type PeerMessage } from '../../../protocol/peer.js';
 import { authorOf, messageId } from '../../../protocol/ids.js';
-import { eventually, makeAuthor, RecordingPort, type Author } from '../../support/conversation-fixture.js';
+import { conversationOf, eventually, makeAuthor, RecordingPort, type Author } from '../../support/conversation-fixture.js';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 
@@ -26,7 +26,6 @@ beforeAll(async () => {
 
 let port: RecordingPort;
 let conversation: Conversation;
-let sequence: number;
 let added: ChatMessage[];
 let refused: { from: string; reason: RefusalReason }[];
 
@@ -34,12 +33,8 @@ beforeEach(async () => {
   // Only the clock and the sweep are faked: WebCrypto finishes on its own threads.
   vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
   port = new RecordingPort();
-  sequence = 0;
-  const directory = new AuthorDirectory(roomId, self.identity);
   // Ada and Bob have proven themselves on their links (the room records them so).
-  directory.addProven(ada.record, ada.identity.keys.publicKey);
-  directory.addProven(bob.record, bob.identity.keys.publicKey);
-  conversation = new Conversation({ selfId: self.identity.peerId, nextSequence: () => (sequence += 1), peers: port, authority: directory, maxMessages: 1000 });
+  conversation = conversationOf(roomId, self, [ada, bob], port);
   added = [];
   refused = [];
   conversation.on('message', (message) => added.push(message));
