@@ -5,12 +5,16 @@
  * checked at the end), from the click on Download to "Received and checked"; the raw figure is a
  * bare RTCDataChannel sending 64 KiB binary frames with the usual manual backpressure. Also: how
  * much any renderer's resident memory grew while Parley's transfer ran.
+ *
+ * The two pages are tabs of one Chromium with a profile on disk (twoPeople); the raw channel runs
+ * between two tabs of the same kind.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromiumWithProfile } from '../test/support/browser.js';
 import { createRoom, messageLog, participant, setName } from '../test/support/chat-page.js';
 import { samplePeakRendererMemory } from '../test/support/renderer-memory.js';
 import { machineBusyCpuSeconds } from './proc-stats.js';
@@ -28,17 +32,39 @@ function fileOnDisk(bytes: number): { path: string; remove(): void } {
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Parley: MiB/s from Download to checked, and the peak renderer memory meanwhile (MiB). */
+/**
+ * Two people's pages: two tabs of one Chromium with a profile on disk, so the receiver's OPFS file
+ * is on disk as it is for people (off-the-record contexts keep OPFS in the browser process's
+ * memory, at more than twice the CPU per write). One browser, not two: two Chromiums on these two
+ * cores move even a raw channel at less than half the speed, which would hide Parley's own cost.
+ */
+async function twoPeople(): Promise<{ sender: Page; receiver: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'parley-bench-profile-'));
+  let browser: BrowserContext | undefined;
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  try {
+    browser = await launchChromiumWithProfile(profile);
+    return { sender: await browser.newPage(), receiver: await browser.newPage(), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /** What a transfer cost the machine: milliseconds of CPU (all processes, all cores) per MiB moved. */
 export interface TransferFigures {
   mibPerSecond: number;
   cpuMsPerMiB: number;
 }
 
-export async function parleyFileTransfer(browser: Browser, origin: string, bytes: number): Promise<TransferFigures & { rendererGrowthMiB: number }> {
+/** Parley: MiB/s from Download to checked, its CPU, and how much any renderer grew meanwhile (MiB). */
+export async function parleyFileTransfer(origin: string, bytes: number): Promise<TransferFigures & { rendererGrowthMiB: number }> {
   const file = fileOnDisk(bytes);
-  const ada = await (await browser.newContext()).newPage();
-  const bob = await (await browser.newContext()).newPage();
+  const people = await twoPeople();
+  const { sender: ada, receiver: bob } = people;
   try {
     const link = await createRoom(ada, origin);
     await setName(ada, 'Ada');
@@ -61,8 +87,7 @@ export async function parleyFileTransfer(browser: Browser, origin: string, bytes
     const cpuMsPerMiB = ((machineBusyCpuSeconds() - busy) * 1000) / (bytes / 2 ** 20);
     return { mibPerSecond: bytes / 2 ** 20 / ((performance.now() - started) / 1000), cpuMsPerMiB, rendererGrowthMiB: growth / 2 ** 20 };
   } finally {
-    await ada.context().close();
-    await bob.context().close();
+    await people.close();
     file.remove();
   }
 }
@@ -76,9 +101,9 @@ interface RawPage {
 }
 
 /** A raw channel: MiB/s for `bytes` in 64 KiB binary frames (after a 2 MiB warm-up). */
-export async function rawBinaryTransfer(browser: Browser, origin: string, bytes: number, roomId: string, session: () => string): Promise<TransferFigures> {
-  const sender = await (await browser.newContext()).newPage();
-  const receiver = await (await browser.newContext()).newPage();
+export async function rawBinaryTransfer(origin: string, bytes: number, roomId: string, session: () => string): Promise<TransferFigures> {
+  const people = await twoPeople();
+  const { sender, receiver } = people;
   try {
     await sender.goto(`${origin}/bench/raw.html?room=${roomId}&session=${session()}`);
     await sender.waitForFunction(() => Boolean((window as unknown as { bench?: unknown }).bench));
@@ -99,7 +124,6 @@ export async function rawBinaryTransfer(browser: Browser, origin: string, bytes:
     await transfer(2 * 1024 * 1024);
     return await transfer(bytes);
   } finally {
-    await sender.context().close();
-    await receiver.context().close();
+    await people.close();
   }
 }

@@ -330,11 +330,11 @@ export async function runP2pScenarios({ smoke, reps, parts = P2P_PARTS }: { smok
     if (parts.includes('bulk')) process.stderr.write('  p2p bulk throughput done\n');
     for (let rep = 0; rep < (parts.includes('files') ? reps : 0); rep += 1) {
       const bytes = smoke ? 4 * 1024 * 1024 : FILE_BYTES;
-      const parley = await parleyFileTransfer(browser, origin, bytes);
+      const parley = await parleyFileTransfer(origin, bytes);
       add('p2p.fileMiBPerSecond', 'parley', parley.mibPerSecond);
       add('p2p.fileCpuMsPerMiB', 'parley', parley.cpuMsPerMiB);
       add('p2p.fileRendererGrowthMiB', 'parley', parley.rendererGrowthMiB);
-      const raw = await rawBinaryTransfer(browser, origin, bytes, roomId(), () => randomBytes(16).toString('base64url'));
+      const raw = await rawBinaryTransfer(origin, bytes, roomId(), () => randomBytes(16).toString('base64url'));
       add('p2p.fileMiBPerSecond', 'raw', raw.mibPerSecond);
       add('p2p.fileCpuMsPerMiB', 'raw', raw.cpuMsPerMiB);
     }
@@ -353,7 +353,7 @@ export async function runP2pScenarios({ smoke, reps, parts = P2P_PARTS }: { smok
     samples,
     notes: [
       ...(smoke ? [] : [`Link opened → …: ${LINK_SAMPLES_PER_REP} runs per repetition (${LINK_SAMPLES_PER_REP * reps} in all), Parley and raw alternating.`]),
-      `File transfer: ${FILE_BYTES / 2 ** 20} MiB through the Parley app (attach, Download, 64 KiB binary chunks under the 16 MiB ack window, each 1 MiB block hashed and written to OPFS, the digest checked) from the click on Download to "Received and checked", against the same bytes in 64 KiB binary frames over a raw RTCDataChannel with manual backpressure; memory is how much the Chromium renderer that grew most (the sender's or the receiver's page) grew over what it held before, sampled every 250 ms during Parley's transfer; CPU is the whole machine's busy time (both browsers' processes, all cores) per MiB moved.`,
+      `File transfer: ${FILE_BYTES / 2 ** 20} MiB through the Parley app (attach, Download, 64 KiB binary chunks under the 16 MiB ack window, each 1 MiB block hashed and written to OPFS by a worker, the digest checked) from the click on Download to "Received and checked", against the same bytes in 64 KiB binary frames over a raw RTCDataChannel with manual backpressure; both in two tabs of one Chromium with a profile on disk (so OPFS writes go to disk, as for people); memory is how much the Chromium renderer that grew most (the sender's or the receiver's page) grew over what it held before, sampled every 250 ms during Parley's transfer; CPU is the whole machine's busy time (both browsers' processes, all cores) per MiB moved.`,
       "Bulk throughput: 32 MiB in 64 KiB chunks through Parley's transport (signaling client + peer mesh, no room or UI) against a raw RTCDataChannel with manual backpressure, same server and browser.",
     ],
   };

@@ -332,9 +332,16 @@ export interface FileChunk {
   bytes: Uint8Array;
 }
 
-export function encodeFileChunk(stream: number, offset: number, bytes: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(FILE_CHUNK_HEADER_BYTES + bytes.byteLength);
-  const view = new DataView(frame.buffer);
+/**
+ * The binary frame of a chunk. With `into` (at least FILE_CHUNK_HEADER_BYTES + bytes.byteLength
+ * long) the frame is written there and a view of it returned: a sender that sends (and so copies)
+ * each frame before the next reuses one buffer instead of allocating one per chunk.
+ */
+export function encodeFileChunk(stream: number, offset: number, bytes: Uint8Array, into?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const length = FILE_CHUNK_HEADER_BYTES + bytes.byteLength;
+  if (into && into.byteLength < length) throw new RangeError(`a chunk frame of ${length} bytes does not fit in ${into.byteLength}`);
+  const frame = into ? into.subarray(0, length) : new Uint8Array(length);
+  const view = new DataView(frame.buffer, frame.byteOffset, length);
   view.setUint8(0, FILE_CHUNK_MARK);
   view.setUint32(1, stream);
   view.setFloat64(5, offset);

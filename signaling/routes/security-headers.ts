@@ -43,7 +43,8 @@ export function securityHeaderOptions(webRoot: string): FastifyHelmetOptions {
         imgSrc: ["'self'", 'data:', 'blob:'],
         // 'self' covers ws: and wss: to this host: the signaling socket.
         connectSrc: ["'self'"],
-        // The short-lived worker that loads date formats (web/element/message-time.ts).
+        // The short-lived worker that loads date formats (web/element/message-time.ts), and the one
+        // that writes received files to OPFS (web/files/opfs-writer-worker.ts).
         workerSrc: ['blob:'],
         manifestSrc: ["'self'"],
         baseUri: ["'none'"],

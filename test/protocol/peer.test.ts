@@ -153,3 +153,20 @@ describe('peer protocol', () => {
     });
   });
 });
+
+describe('file chunk frames', () => {
+  it('round-trip: stream, offset and bytes, into a new buffer or one the sender reuses', async () => {
+    const { decodeFileChunk, encodeFileChunk, FILE_CHUNK_HEADER_BYTES } = await import('../../protocol/peer.js');
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const fresh = decodeFileChunk(encodeFileChunk(7, 2 ** 35 + 3, bytes));
+    expect(fresh && { stream: fresh.stream, offset: fresh.offset, bytes: [...fresh.bytes] }).toEqual({ stream: 7, offset: 2 ** 35 + 3, bytes: [1, 2, 3, 4] });
+
+    const reused = new Uint8Array(FILE_CHUNK_HEADER_BYTES + 8).fill(0xee);
+    const frame = encodeFileChunk(9, 64, bytes, reused);
+    expect(frame.buffer).toBe(reused.buffer);
+    expect(frame.byteLength).toBe(FILE_CHUNK_HEADER_BYTES + 4);
+    const decoded = decodeFileChunk(frame);
+    expect(decoded && { stream: decoded.stream, offset: decoded.offset, bytes: [...decoded.bytes] }).toEqual({ stream: 9, offset: 64, bytes: [1, 2, 3, 4] });
+    expect(() => encodeFileChunk(9, 64, new Uint8Array(9), reused)).toThrow(RangeError);
+  });
+});

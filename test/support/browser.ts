@@ -1,6 +1,6 @@
 // Launches Debian's Chromium through playwright-core with the flags shared/TESTING.md measured:
 // deterministic WebRTC, all traffic on this machine, no browser download.
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -19,4 +19,13 @@ export const CHROMIUM_ARGS = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A Chromium of its own with a profile in `profileDirectory`, as a person's browser is: storage
+ * (OPFS) goes to disk there. Contexts of launchChromium() are off the record, and keep OPFS files
+ * in the browser process's memory.
+ */
+export function launchChromiumWithProfile(profileDirectory: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDirectory, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }

@@ -1,7 +1,7 @@
 // Drives the Parley app in Chromium as a person would: role and label locators only. Also
 // observes (never replaces) the page's RTCPeerConnections, for tests that break them on purpose.
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
+import { launchChromium, launchChromiumWithProfile } from './browser.js';
 
 /**
  * Runs in every page before its scripts: wraps the browser's own RTCPeerConnection to record the
@@ -50,18 +50,55 @@ export class BrowserSession {
   readonly #problems: string[] = [];
   readonly #contexts: BrowserContext[] = [];
 
-  private constructor(readonly browser: Browser) {}
+  /** Pages opened in a session with a profile: tabs of its one context. */
+  readonly #tabs: Page[] = [];
 
+  /** `profile`: the one context of a browser launched with a profile on disk (launchWithProfile). */
+  readonly #browser: Browser | undefined;
+
+  private constructor(
+    browser: Browser | undefined,
+    private readonly profile?: BrowserContext,
+  ) {
+    this.#browser = browser;
+  }
+
+  /** The browser of a session made by launch() (Playwright has none for a profile's context). */
+  get browser(): Browser {
+    if (!this.#browser) throw new Error('a session with a profile has no Browser object');
+    return this.#browser;
+  }
+
+  /** Chromium with off-the-record contexts: each page is a stranger to the others. */
   static async launch(): Promise<BrowserSession> {
     return new BrowserSession(await launchChromium());
   }
 
-  /** A page in a context of its own; `locale` sets the browser's languages (navigator.languages). */
+  /**
+   * Chromium with a profile in `profileDirectory`, as a person's browser is: storage (OPFS) goes to
+   * disk, where off-the-record contexts keep it in memory. Its pages are tabs of that one profile,
+   * so they share storage: fine for pages that each keep their identity in the page (a room's).
+   */
+  static async launchWithProfile(profileDirectory: string): Promise<BrowserSession> {
+    const profile = await launchChromiumWithProfile(profileDirectory);
+    await profile.addInitScript(observePeerConnections);
+    return new BrowserSession(undefined, profile);
+  }
+
+  /** A page in a context of its own (a tab, with a profile); `locale` sets the browser's languages (navigator.languages). */
   async openPage(viewport = { width: 1280, height: 800 }, locale?: string): Promise<Page> {
-    const context = await this.browser.newContext({ viewport, ...(locale ? { locale } : {}) });
-    await context.addInitScript(observePeerConnections);
-    this.#contexts.push(context);
-    const page = await context.newPage();
+    let page: Page;
+    if (this.profile) {
+      if (locale) throw new Error('the languages are the profile’s: launch() for a page in another language');
+      page = await this.profile.newPage();
+      await page.setViewportSize(viewport);
+      this.#tabs.push(page);
+    } else {
+      const context = await this.browser.newContext({ viewport, ...(locale ? { locale } : {}) });
+      await context.addInitScript(observePeerConnections);
+      this.#contexts.push(context);
+      page = await context.newPage();
+    }
     page.on('dialog', (dialog) => {
       this.#problems.push(`dialog on ${page.url()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -94,11 +131,12 @@ export class BrowserSession {
 
   async closePages(): Promise<void> {
     for (const context of this.#contexts.splice(0)) await context.close().catch(() => undefined);
+    for (const tab of this.#tabs.splice(0)) await tab.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
     await this.closePages();
-    await this.browser.close();
+    await (this.profile ?? this.#browser)?.close();
   }
 }
 

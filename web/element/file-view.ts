@@ -23,7 +23,20 @@ type FileOffer = NonNullable<ChatMessage['file']>;
 
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
-/** "2.4 MB" in the element's language (decimal units, as file managers show them). */
+/**
+ * Number formats are costly to make and progress lines are drawn several times a second, for each
+ * transfer: each one is made once per language, unit and precision.
+ */
+const unitFormats = new Map<string, Intl.NumberFormat>();
+
+function unitFormat(locale: string, unit: string, unitDisplay: 'short' | 'long', maximumFractionDigits: number): Intl.NumberFormat {
+  const key = `${locale}|${unit}|${unitDisplay}|${maximumFractionDigits}`;
+  let format = unitFormats.get(key);
+  if (!format) unitFormats.set(key, (format = new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay, maximumFractionDigits })));
+  return format;
+}
+
+/** "2.4 MB", "17 bytes" in the element's language (decimal units, as file managers show them). */
 export function formatBytes(bytes: number, locale: string): string {
   let unit = 0;
   let value = bytes;
@@ -31,12 +44,13 @@ export function formatBytes(bytes: number, locale: string): string {
     value /= 1000;
     unit += 1;
   }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: UNITS[unit], unitDisplay: 'short', maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
+  // Bytes in full ("17 bytes"): the short form is the unit's name too, unpluralised ("17 byte").
+  return unitFormat(locale, UNITS[unit]!, unit === 0 ? 'long' : 'short', unit === 0 ? 0 : 1).format(value);
 }
 
 function formatDuration(seconds: number, locale: string): string {
   const [value, unit] = seconds >= 3600 ? [seconds / 3600, 'hour'] : seconds >= 60 ? [seconds / 60, 'minute'] : [seconds, 'second'];
-  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 0 }).format(Math.ceil(value));
+  return unitFormat(locale, unit, 'short', 0).format(Math.ceil(value));
 }
 
 /**

@@ -178,7 +178,8 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     while (bytes.byteLength > 0) {
       if (!this.#block) {
         this.#blockStart = this.#expected;
-        this.#block = new Uint8Array(Math.min(FILE_DIGEST_BLOCK_BYTES, size - this.#blockStart));
+        const length = Math.min(FILE_DIGEST_BLOCK_BYTES, size - this.#blockStart);
+        this.#block = this.#sink?.blockBuffer?.(length) ?? new Uint8Array(length);
       }
       const filled = this.#expected - this.#blockStart;
       const taken = Math.min(this.#block.byteLength - filled, bytes.byteLength);
@@ -257,6 +258,8 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
   async #commit(offset: number, block: Uint8Array<ArrayBuffer>, stream: number): Promise<void> {
     const sink = this.#sink;
     if (this.isOver || !sink) return;
+    // Read now: the sink may take the block's buffer (a worker's), leaving it empty here.
+    const end = offset + block.byteLength;
     try {
       await this.#hasher.update(block);
       if (this.isOver) return;
@@ -266,7 +269,7 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
       return;
     }
     if (this.isOver) return;
-    this.#confirmed = offset + block.byteLength;
+    this.#confirmed = end;
     // The last block is confirmed only once the digest checks out (#verify): the author then
     // reports the transfer complete only when it truly is.
     if (this.#confirmed === this.#offer.size) return this.#verify(this.#generation);

@@ -14,7 +14,7 @@
  */
 import { Emitter } from '../shared/emitter.js';
 import type { Clock } from '../shared/clock.js';
-import { encodeFileChunk, FILE_CHUNK_BYTES, FileStopReason, PeerMessageType, type PeerMessage } from '../../protocol/peer.js';
+import { encodeFileChunk, FILE_CHUNK_BYTES, FILE_CHUNK_HEADER_BYTES, FileStopReason, PeerMessageType, type PeerMessage } from '../../protocol/peer.js';
 import { TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
 
 /**
@@ -44,7 +44,10 @@ export type FileFrame = Extract<PeerMessage, { type: 'file-get' | 'file-ack' | '
 /** What a sender needs of the peers' data channels. */
 export interface ChunkPort {
   sendFrame(peerId: string, frame: FileFrame): boolean;
-  /** A binary chunk frame; false if the peer's channel is gone. */
+  /**
+   * A binary chunk frame; false if the peer's channel is gone. The bytes are sent or copied before
+   * it returns: the sender writes the next frame into the same buffer.
+   */
   sendChunk(peerId: string, bytes: Uint8Array): boolean;
   /** Bytes waiting to go out on the peer's channel; undefined if it is not open. */
   bufferedAmount(peerId: string): number | undefined;
@@ -128,6 +131,8 @@ export class FileSender extends Emitter<FileSenderEvents> {
   readonly #streams = new Map<string, OutgoingStream>();
   /** `file-get`s per peer on its current link. */
   readonly #gets = new Map<string, number>();
+  /** Each chunk's frame is made here, sent (copied by the channel), and the buffer used again. */
+  readonly #frame = new Uint8Array(FILE_CHUNK_HEADER_BYTES + FILE_CHUNK_BYTES);
 
   constructor({ offerId, file, port, clock }: FileSenderOptions) {
     super();
@@ -241,7 +246,7 @@ export class FileSender extends Emitter<FileSenderEvents> {
         }
         const bytes = await this.#read(outgoing, Math.min(FILE_CHUNK_BYTES, windowLeft, size - outgoing.next));
         if (!this.#isRunning(outgoing)) return;
-        if (!this.#port.sendChunk(peerId, encodeFileChunk(stream, outgoing.next, bytes))) {
+        if (!this.#port.sendChunk(peerId, encodeFileChunk(stream, outgoing.next, bytes, this.#frame))) {
           this.#end(outgoing, { state: 'interrupted' });
           return;
         }

@@ -1,13 +1,24 @@
 /**
  * Where a receiver puts a file's bytes while they arrive, so that a 1 GiB file never sits in the
- * page's memory: the origin private file system (OPFS) where the browser can write into it, Blob
- * parts (which browsers may move to disk) where it cannot.
+ * page's memory: the origin private file system (OPFS) where the browser can write into it (from a
+ * worker through synchronous access handles, else through a writable stream), Blob parts (which
+ * browsers may move to disk) where it cannot.
  */
+import { opfsWriterWorker, type OpfsWriterRequest, type OpfsWriterResponse } from './opfs-writer-worker.js';
 
 /** A file being received: whole blocks, written in order, at their offset. */
 export interface FileSink {
-  /** Writes `bytes` at `offset` (the end of what is written so far). Rejects on a storage error (quota). */
+  /**
+   * Writes `bytes` at `offset` (the end of what is written so far). Rejects on a storage error
+   * (quota). The sink may take the bytes' buffer (transfer it to a worker): the caller must not use
+   * them once this is called.
+   */
   write(offset: number, bytes: Uint8Array<ArrayBuffer>): Promise<void>;
+  /**
+   * A buffer for the next block, `length` bytes, reused from an earlier write where the sink can
+   * (its contents are stale: the caller overwrites all of it). Without it, the caller allocates.
+   */
+  blockBuffer?(length: number): Uint8Array<ArrayBuffer>;
   /** Drops everything from `offset` on (a resumed transfer starts again from its confirmed offset). */
   truncate(offset: number): Promise<void>;
   /** Everything written, as the file to show or save (named and typed as offered). */
@@ -75,17 +86,146 @@ async function transfersDirectory(): Promise<FileSystemDirectoryHandle> {
   return root.getDirectoryHandle(TRANSFERS_DIRECTORY, { create: true });
 }
 
+/** A new entry name in the transfers directory. Not the offer id: entry names are the page's, so the sweep can tell a live page's from a leftover. */
+function nextEntryName(): string {
+  entryCount += 1;
+  return `${PAGE_ID}-${entryCount}`;
+}
+
+/** The file written under `entryName`, as the file to show or save: disk-backed, nothing is copied. */
+async function finishedFile(entryName: string, name: string, mime: string): Promise<File> {
+  const handle = await (await transfersDirectory()).getFileHandle(entryName);
+  // A File made of the disk-backed one refers to it, with the offered name.
+  return new File([await handle.getFile()], name, { type: mime });
+}
+
+/**
+ * The page's side of the OPFS writer worker (opfs-writer-worker.ts): started on the first transfer
+ * and kept for the page's life (an idle worker costs little; starting one costs more). If it cannot
+ * start (a host page's Content-Security-Policy without `worker-src blob:`) every request fails, and
+ * transfers fall back to the writable-stream sink.
+ */
+class OpfsWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(bytes: Uint8Array<ArrayBuffer> | undefined): void; reject(error: Error): void }>();
+  #nextRequestId = 1;
+  #nextFileNumber = 1;
+  #broken: Error | undefined;
+
+  constructor() {
+    const url = URL.createObjectURL(new Blob([`(${String(opfsWriterWorker)})()`], { type: 'text/javascript' }));
+    this.#worker = new Worker(url, { name: 'parley-opfs-writer' });
+    // The worker has its script once it answers, or failed to get it: the URL is not needed after.
+    const release = (): void => URL.revokeObjectURL(url);
+    this.#worker.addEventListener('message', release, { once: true });
+    this.#worker.addEventListener('error', release, { once: true });
+    this.#worker.addEventListener('message', (event: MessageEvent<OpfsWriterResponse>) => {
+      const response = event.data;
+      const waiter = this.#pending.get(response.id);
+      this.#pending.delete(response.id);
+      if (response.ok) waiter?.resolve(response.bytes);
+      else waiter?.reject(new DOMException(response.message, response.name));
+    });
+    this.#worker.addEventListener('error', (event) => {
+      // A script that did not load (CSP) or an error the worker did not catch: nothing will answer.
+      event.preventDefault();
+      this.#broken = new Error(`the file writer stopped: ${event.message || 'it could not start'}`);
+      for (const waiter of this.#pending.values()) waiter.reject(this.#broken);
+      this.#pending.clear();
+    });
+  }
+
+  newFileNumber(): number {
+    return this.#nextFileNumber++;
+  }
+
+  /** Resolves with the bytes a write hands back. */
+  request(request: DistributiveOmit<OpfsWriterRequest, 'id'>, transfer: Transferable[] = []): Promise<Uint8Array<ArrayBuffer> | undefined> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    const id = this.#nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+let opfsWriter: OpfsWriter | undefined;
+/** Set once the worker said this browser has no synchronous access handles. */
+let workerRouteUnsupported = false;
+
+/** A worker that neither answers nor fails (it should not happen) must not hold a transfer up for ever. */
+const WORKER_OPEN_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Block buffers a worker sink keeps for reuse: blocks are written one after another, so one or two are enough. */
+const SPARE_BUFFERS = 2;
+
+/** Bytes whose whole buffer can be handed to the worker (the receiver's blocks are); others are copied. */
+function transferable(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/**
+ * A file in the origin private file system, one per transfer, written in place by the writer
+ * worker through a synchronous access handle (each block at its position, the bytes handed over,
+ * not copied). The file it gives back is disk-backed: memory stays bounded whatever the size.
+ */
+export async function createOpfsWorkerSink({ name, mime }: FileSinkRequest): Promise<FileSink> {
+  holdPageLock();
+  const writer = (opfsWriter ??= new OpfsWriter());
+  const entryName = nextEntryName();
+  const file = writer.newFileNumber();
+  try {
+    await withTimeout(writer.request({ op: 'open', file, directory: TRANSFERS_DIRECTORY, entry: entryName }), WORKER_OPEN_TIMEOUT_MS, 'the file writer did not answer');
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'NotSupportedError') workerRouteUnsupported = true;
+    await (await transfersDirectory()).removeEntry(entryName).catch(() => undefined);
+    throw error;
+  }
+  // Buffers the worker handed back after writing them: the receiver fills the next blocks in them,
+  // so neither side makes (and collects) a megabyte of garbage per block.
+  const spare: Uint8Array<ArrayBuffer>[] = [];
+  return {
+    async write(offset, bytes) {
+      const handed = transferable(bytes);
+      const returned = await writer.request({ op: 'write', file, at: offset, bytes: handed }, [handed.buffer]);
+      if (returned && spare.length < SPARE_BUFFERS) spare.push(returned);
+    },
+    blockBuffer(length) {
+      const reused = spare.pop();
+      return reused && reused.byteLength === length ? reused : new Uint8Array(length);
+    },
+    truncate: async (offset) => void (await writer.request({ op: 'truncate', file, size: offset })),
+    async finish() {
+      await writer.request({ op: 'close', file });
+      return finishedFile(entryName, name, mime);
+    },
+    async discard() {
+      await writer.request({ op: 'close', file }).catch(() => undefined);
+      await (await transfersDirectory()).removeEntry(entryName).catch(() => undefined);
+    },
+  };
+}
+
 /**
  * A file in the origin private file system, one per transfer, written in place
- * (createWritable with keepExistingData, each block at its position). The file it gives back is
- * disk-backed: memory stays bounded whatever the size.
+ * (createWritable with keepExistingData, each block at its position): for a browser without
+ * synchronous access handles, or a page whose policy stops the worker. Writes go through the
+ * browser process and a swap file, so it costs more than the worker's route. The file it gives
+ * back is disk-backed: memory stays bounded whatever the size.
  */
 export async function createOpfsSink({ name, mime }: FileSinkRequest): Promise<FileSink> {
   holdPageLock();
   const directory = await transfersDirectory();
-  entryCount += 1;
-  // Not the offer id: entry names are the page's, so the sweep can tell a live page's from a leftover.
-  const entryName = `${PAGE_ID}-${entryCount}`;
+  const entryName = nextEntryName();
   const handle = await directory.getFileHandle(entryName, { create: true });
   let writable: FileSystemWritableFileStream | undefined = await handle.createWritable({ keepExistingData: true });
   const open = (): FileSystemWritableFileStream => {
@@ -102,8 +242,7 @@ export async function createOpfsSink({ name, mime }: FileSinkRequest): Promise<F
     async finish() {
       await open().close();
       writable = undefined;
-      // A File made of the disk-backed one refers to it (nothing is copied), with the offered name.
-      return new File([await handle.getFile()], name, { type: mime });
+      return finishedFile(entryName, name, mime);
     },
     async discard() {
       const closing = writable;
@@ -152,17 +291,33 @@ export function hasOpfs(): boolean {
 }
 
 /**
- * The sink factory for this browser: OPFS where it can write files, else Blob parts. A private
- * window may refuse OPFS when it is asked (Firefox does): that transfer falls back too.
+ * Whether the writer worker's route is worth trying: OPFS and workers. Whether workers get
+ * synchronous access handles shows only inside one (browsers expose them to dedicated workers
+ * alone): the worker answers the first open with NotSupportedError where they do not, and the
+ * route is not tried again.
+ */
+export function mayHaveSyncAccessHandles(): boolean {
+  return !workerRouteUnsupported && typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && typeof Worker !== 'undefined';
+}
+
+/**
+ * The sink factory for this browser, best first: OPFS through the writer worker, OPFS through a
+ * writable stream, Blob parts. Each is tried when a transfer starts, the next one if it fails: a
+ * private window may refuse OPFS when it is asked (Firefox does), a page's policy may stop the
+ * worker.
  */
 export function pickSink(): FileSinkFactory {
-  if (!hasOpfs()) return async (request) => createBlobPartsSink(request);
+  const routes: FileSinkFactory[] = [
+    ...(hasOpfs() ? [createOpfsSink] : []),
+  ];
   return async (request) => {
-    try {
-      return await createOpfsSink(request);
-    } catch {
-      // Refused (a private window, a storage error): the transfer can still go through Blob parts.
-      return createBlobPartsSink(request);
+    for (const route of mayHaveSyncAccessHandles() ? [createOpfsWorkerSink, ...routes] : routes) {
+      try {
+        return await route(request);
+      } catch {
+        // Refused (a private window, a blocked worker, a storage error): the next route may work.
+      }
     }
+    return createBlobPartsSink(request);
   };
 }

@@ -24,6 +24,7 @@ export interface FileTransferPorts {
   /** A text frame (an encoded file-get / file-ack / file-cancel) to a proven peer; false if its link is down. */
   sendFrame(peerId: string, text: string): boolean;
   /** A binary chunk frame; false if the peer's link is down. */
+  /** Sends or copies the bytes before it returns (the sender reuses the buffer). */
   sendChunk(peerId: string, bytes: Uint8Array): boolean;
   /** Bytes waiting to go out to the peer (its channel and the writer's queue); undefined without a link. */
   bufferedAmount(peerId: string): number | undefined;

@@ -76,11 +76,14 @@ export class ChannelWriter {
     return this.channel.bufferedAmount + this.#queuedBytes;
   }
 
-  /** Frames written after close() or a failed send are dropped. */
+  /**
+   * Frames written after close() or a failed send are dropped. Bytes are sent (the channel copies
+   * them) or copied into the queue before this returns: the caller may reuse its buffer.
+   */
   write(frame: ChannelFrame): void {
     if (this.#closed) return;
     if (this.queued > 0 || this.channel.bufferedAmount >= SEND_BUFFER_HIGH) {
-      this.#queue.push(frame);
+      this.#queue.push(typeof frame === 'string' ? frame : frame.slice());
       this.#queuedBytes += frameBytes(frame);
       return;
     }

@@ -138,7 +138,8 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
   /**
    * Sends a binary frame (a file chunk) to one connected peer, in order with its other frames;
    * false if it is not connected. Chunks are meant to be written only while bufferedAmount() is
-   * low (see drained()), so they never wait in the writer's queue ahead of text.
+   * low (see drained()), so they never wait in the writer's queue ahead of text. The bytes are
+   * sent or copied before it returns: the caller may reuse its buffer.
    */
   sendBinary(id: string, bytes: Uint8Array): boolean {
     const writer = this.#peers.get(id)?.writer;

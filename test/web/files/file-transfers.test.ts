@@ -135,7 +135,9 @@ describe('a file between two pages', () => {
     const outgoing: OutgoingStatus['state'][] = [];
     author.on('outgoing', ({ state }) => outgoing.push(state));
     reader.accept(file.id, file.offer, AUTHOR);
-    await net.runUntil(() => (net.sinks.get(READER)?.get(file.id)?.length ?? 0) >= 2 * MiB, 'some blocks');
+    // Cancelled with chunks on their way (checked before a round delivers them).
+    const chunksOnTheWire = (): boolean => (net.wire(AUTHOR, READER)?.frames ?? []).some((frame) => frame.kind === 'binary');
+    await net.runUntil(() => (net.sinks.get(READER)?.get(file.id)?.length ?? 0) >= 2 * MiB && chunksOnTheWire(), 'some blocks, and more coming');
 
     const writesAtCancel = net.sinks.get(READER)!.get(file.id)!.writes.length;
     reader.cancel(file.id);

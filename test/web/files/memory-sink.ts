@@ -22,7 +22,10 @@ export class MemorySink implements FileSink {
     this.#bytes = new Uint8Array(request.size);
   }
 
-  async write(offset: number, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  async write(offset: number, given: Uint8Array<ArrayBuffer>): Promise<void> {
+    // Takes the caller's buffer, as the worker sink does (FileSink.write allows it): a caller that
+    // still reads the bytes afterwards finds them gone here too.
+    const bytes = given.byteOffset === 0 && given.byteLength === given.buffer.byteLength ? new Uint8Array(structuredClone(given.buffer, { transfer: [given.buffer] })) : given.slice();
     await this.gate;
     if (this.discarded || this.finished) throw new Error('write after the sink was closed');
     if (offset !== this.length) throw new Error(`write at ${offset}, expected ${this.length}`);

@@ -148,6 +148,18 @@ describe('ChannelWriter with file chunks', () => {
     expect(writer.bufferedAmount).toBe(channel.bufferedAmount);
   });
 
+  it('copies bytes it has to queue, so a sender may reuse its buffer once write returns', () => {
+    const channel = new FakeChannel();
+    const writer = new ChannelWriter(channel, () => undefined);
+    writer.write(frame(0, SEND_BUFFER_HIGH));
+    const reused = chunk(7, 16);
+    writer.write(reused);
+    reused.fill(8);
+    writer.write(reused);
+    channel.drain(0);
+    expect(channel.sent.slice(1)).toEqual([chunk(7, 16), chunk(8, 16)]);
+  });
+
   it('says at once when the channel already holds little enough', async () => {
     const channel = new FakeChannel();
     const writer = new ChannelWriter(channel, () => undefined);
