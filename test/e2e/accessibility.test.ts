@@ -58,7 +58,10 @@ async function roomOfThree(viewport?: { width: number; height: number }): Promis
     await setName(page, name);
     others.push(page);
   }
+  // The whole mesh, not only Ada's links: Bob's first message must reach Cy directly.
   for (const name of ['Bob', 'Cy']) await participant(ada, name).filter({ hasText: 'Connected' }).waitFor();
+  await participant(others[0]!, 'Cy').filter({ hasText: 'Connected' }).waitFor();
+  await participant(others[1]!, 'Bob').filter({ hasText: 'Connected' }).waitFor();
   await sendWithEnter(others[0]!, 'Hello Ada, hello Cy');
   await messageLog(ada).getByText('Hello Ada, hello Cy').waitFor();
   await sendWithEnter(ada, 'Hi both');
