@@ -566,6 +566,13 @@ export class ParleyRoom extends Emitter<RoomEvents> {
       this.#outgoing = this.#outgoing.then(async () => this.#signaling.send({ type: ClientMessageType.Signal, to, data: await sealed }));
     });
     mesh.on('state', ({ id, state }) => {
+      // A new connection to `id` (the mesh says 'connecting' only when it starts one) may replace a
+      // working one without a 'closed' for it: the old one's proof must not vouch for the new one,
+      // and its transfers resume on the new one once that is proven.
+      if (state === 'connecting') {
+        verifier.linkClosed(id);
+        files.linkClosed(id);
+      }
       // A channel that is open but not yet proven is not "connected" to anyone who sees it.
       if (state === 'connected' && !verifier.isProven(id)) return;
       links.onLinkState(id, state);

@@ -228,8 +228,10 @@ export class PeerMesh extends Emitter<PeerMeshEvents> {
           if (!isCurrent() || entry.writer) return;
           stopTimer();
           entry.writer = new ChannelWriter(channel, () => end('ERR_DATA_CHANNEL'));
-          setState('connected');
+          // 'open' first: whoever checks the new connection (the room's proof) starts on it before
+          // anyone hears it is connected.
           this.emit('open', { id, fingerprints });
+          setState('connected');
           const early = entry.early ?? [];
           entry.early = undefined;
           for (const data of early) if (isCurrent()) this.emit('data', { from: id, data });

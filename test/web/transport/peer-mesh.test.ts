@@ -98,12 +98,17 @@ describe('offer collisions', () => {
     expect(mesh.stateOf(LOWER)).toBe('connecting');
   });
 
-  it('answers a new offer on a working link (the other side rebuilt it)', () => {
+  it('answers a new offer on a working link (the other side rebuilt it), saying connecting again and open before connected', () => {
     mesh.connect(HIGHER);
     links[0]!.handlers.channelOpen(new FakeChannel(), FINGERPRINTS);
+    events.length = 0;
     mesh.handleSignal(HIGHER, offer, true);
     expect(links).toHaveLength(2);
     expect(links[1]!.options.initiator).toBe(false);
+    // No 'closed' for the link replaced: 'connecting' is how a listener learns a new one started
+    // (the room forgets the old one's proof there).
+    links[1]!.handlers.channelOpen(new FakeChannel(), FINGERPRINTS);
+    expect(events).toEqual(['state z connecting', 'open z sha-256 BB:BB', 'state z connected']);
   });
 
   it('takes no offer from someone the server does not list, and no answer without a link', () => {
@@ -126,7 +131,7 @@ describe('a link', () => {
     expect(mesh.send(HIGHER, 'one')).toBe(true);
     mesh.send(HIGHER, 'two');
     expect(channel.frames).toEqual(['one', 'two']);
-    expect(events).toEqual(['state z connecting', 'signal z offer', 'state z connected', 'open z sha-256 BB:BB']);
+    expect(events).toEqual(['state z connecting', 'signal z offer', 'open z sha-256 BB:BB', 'state z connected']);
   });
 
   it('holds frames that arrive before its channel is reported open, and hands them on after the open', () => {
