@@ -15,6 +15,7 @@
 import { Emitter } from '../shared/emitter.js';
 import type { Clock } from '../shared/clock.js';
 import { encodeFileChunk, FILE_CHUNK_BYTES, FILE_CHUNK_HEADER_BYTES, FileStopReason, PeerMessageType, type PeerMessage } from '../../protocol/peer.js';
+import { BlobReader } from './blob-reader.js';
 import { TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
 
 /**
@@ -24,8 +25,6 @@ import { TransferProgress, type TransferProgressSnapshot } from './transfer-prog
  * sender to it (file-receiver.ts).
  */
 export const SEND_WINDOW_BYTES = 16 * 1024 * 1024;
-/** The Blob is read this much at a time and cut into chunks: few reads, little held. */
-export const READ_AHEAD_BYTES = 1024 * 1024;
 /**
  * Chunks go out only while the channel holds less than this; a chat message written behind them
  * waits at most this much (about 80 ms at 100 Mbit/s).
@@ -108,17 +107,10 @@ interface OutgoingStream {
   /** Everything before this is confirmed by the receiver. */
   confirmed: number;
   progress: TransferProgress;
-  /** The bytes read from the Blob and not yet all sent. */
-  readAhead?: ReadAhead;
-  /** The read after that, already under way: a read from disk takes longer than sending one chunk. */
-  prefetch?: { offset: number; bytes: Promise<Uint8Array<ArrayBuffer>> };
+  /** The file's bytes from where this stream started, read in order (see BlobReader). */
+  source?: BlobReader;
   /** Wakes the stream's loop from a wait (an ack came, or the stream ended). */
   wake?: () => void;
-}
-
-interface ReadAhead {
-  offset: number;
-  bytes: Uint8Array<ArrayBuffer>;
 }
 
 const streamKey = (peerId: string, stream: number): string => `${peerId}/${stream}`;
@@ -244,7 +236,8 @@ export class FileSender extends Emitter<FileSenderEvents> {
           await this.#wait(outgoing, this.#port.drained(peerId, CHUNK_BUFFER_LOW_BYTES));
           continue;
         }
-        const bytes = await this.#read(outgoing, Math.min(FILE_CHUNK_BYTES, windowLeft, size - outgoing.next));
+        outgoing.source ??= new BlobReader(this.#file, outgoing.next);
+        const bytes = await outgoing.source.read(Math.min(FILE_CHUNK_BYTES, windowLeft, size - outgoing.next));
         if (!this.#isRunning(outgoing)) return;
         if (!this.#port.sendChunk(peerId, encodeFileChunk(stream, outgoing.next, bytes, this.#frame))) {
           this.#end(outgoing, { state: 'interrupted' });
@@ -259,37 +252,6 @@ export class FileSender extends Emitter<FileSenderEvents> {
       this.#port.sendFrame(peerId, { type: PeerMessageType.FileCancel, file: this.offerId, stream, reason: FileStopReason.Unavailable });
       this.#end(outgoing, { state: 'failed', reason: 'unavailable' });
     }
-  }
-
-  /**
-   * The next `length` bytes of the stream, from what was read ahead; when that runs out, from the
-   * read already under way (and the one after it starts at once), so the disk and the link work
-   * at the same time.
-   */
-  async #read(outgoing: OutgoingStream, length: number): Promise<Uint8Array<ArrayBuffer>> {
-    const { next } = outgoing;
-    let ahead = outgoing.readAhead;
-    if (!ahead || next < ahead.offset || next + length > ahead.offset + ahead.bytes.byteLength) {
-      outgoing.readAhead = undefined;
-      const prefetched = outgoing.prefetch?.offset === next ? outgoing.prefetch.bytes : undefined;
-      outgoing.prefetch = undefined;
-      const bytes = await (prefetched ?? this.#readBlock(next));
-      ahead = outgoing.readAhead = { offset: next, bytes };
-      const following = next + bytes.byteLength;
-      if (following < this.size && this.#isRunning(outgoing)) {
-        const read = this.#readBlock(following);
-        read.catch(() => undefined); // met when it is used, if it is
-        outgoing.prefetch = { offset: following, bytes: read };
-      }
-    }
-    return ahead.bytes.subarray(next - ahead.offset, next - ahead.offset + length);
-  }
-
-  async #readBlock(offset: number): Promise<Uint8Array<ArrayBuffer>> {
-    const end = Math.min(offset + READ_AHEAD_BYTES, this.size);
-    const bytes = new Uint8Array(await this.#file.slice(offset, end).arrayBuffer());
-    if (bytes.byteLength !== end - offset) throw new Error('the file is shorter than when it was offered');
-    return bytes;
   }
 
   /** Waits for an ack, the end of the stream, or `until`, whichever comes first. */
@@ -308,8 +270,8 @@ export class FileSender extends Emitter<FileSenderEvents> {
   #end(outgoing: OutgoingStream, state?: OutgoingState): void {
     if (!this.#isRunning(outgoing)) return;
     this.#streams.delete(streamKey(outgoing.peerId, outgoing.stream));
-    outgoing.readAhead = undefined;
-    outgoing.prefetch = undefined;
+    outgoing.source?.cancel();
+    outgoing.source = undefined;
     outgoing.wake?.();
     if (state) this.#emit(outgoing, state);
   }
@@ -322,3 +284,4 @@ export class FileSender extends Emitter<FileSenderEvents> {
     return { offerId: this.offerId, peerId: outgoing.peerId, stream: outgoing.stream, state, progress: outgoing.progress.snapshot() };
   }
 }
+

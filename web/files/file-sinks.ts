@@ -19,7 +19,10 @@ export interface FileSink {
    * (its contents are stale: the caller overwrites all of it). Without it, the caller allocates.
    */
   blockBuffer?(length: number): Uint8Array<ArrayBuffer>;
-  /** Drops everything from `offset` on (a resumed transfer starts again from its confirmed offset). */
+  /**
+   * Forgets everything from `offset` on (a resumed transfer starts again from its confirmed
+   * offset): drops it, or leaves it for the blocks that follow to overwrite.
+   */
   truncate(offset: number): Promise<void>;
   /** Everything written, as the file to show or save (named and typed as offered). */
   finish(): Promise<File>;
@@ -178,13 +181,13 @@ function transferable(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
  * worker through a synchronous access handle (each block at its position, the bytes handed over,
  * not copied). The file it gives back is disk-backed: memory stays bounded whatever the size.
  */
-export async function createOpfsWorkerSink({ name, mime }: FileSinkRequest): Promise<FileSink> {
+export async function createOpfsWorkerSink({ name, mime, size }: FileSinkRequest): Promise<FileSink> {
   holdPageLock();
   const writer = (opfsWriter ??= new OpfsWriter());
   const entryName = nextEntryName();
   const file = writer.newFileNumber();
   try {
-    await withTimeout(writer.request({ op: 'open', file, directory: TRANSFERS_DIRECTORY, entry: entryName }), WORKER_OPEN_TIMEOUT_MS, 'the file writer did not answer');
+    await withTimeout(writer.request({ op: 'open', file, directory: TRANSFERS_DIRECTORY, entry: entryName, size }), WORKER_OPEN_TIMEOUT_MS, 'the file writer did not answer');
   } catch (error) {
     if (error instanceof DOMException && error.name === 'NotSupportedError') workerRouteUnsupported = true;
     await (await transfersDirectory()).removeEntry(entryName).catch(() => undefined);
@@ -203,7 +206,9 @@ export async function createOpfsWorkerSink({ name, mime }: FileSinkRequest): Pro
       const reused = spare.pop();
       return reused && reused.byteLength === length ? reused : new Uint8Array(length);
     },
-    truncate: async (offset) => void (await writer.request({ op: 'truncate', file, size: offset })),
+    // The file has its full size from the start: bytes past `offset` are overwritten by the blocks
+    // that follow before the file is finished (it is finished only once every block is written).
+    truncate: async () => undefined,
     async finish() {
       await writer.request({ op: 'close', file });
       return finishedFile(entryName, name, mime);
@@ -314,7 +319,9 @@ export function pickSink(): FileSinkFactory {
     for (const route of mayHaveSyncAccessHandles() ? [createOpfsWorkerSink, ...routes] : routes) {
       try {
         return await route(request);
-      } catch {
+      } catch (error) {
+        // No room for the file: no other route has more (the worker's claims the whole size at once).
+        if (error instanceof DOMException && error.name === 'QuotaExceededError') throw error;
         // Refused (a private window, a blocked worker, a storage error): the next route may work.
       }
     }

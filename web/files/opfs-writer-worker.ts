@@ -13,11 +13,14 @@
 
 /** What the page asks of the worker. Each request is answered once, in the order they were sent. */
 export type OpfsWriterRequest =
-  /** Creates (or opens) `entry` in the `directory` of the OPFS root and holds its access handle as `file`. */
-  | { id: number; op: 'open'; file: number; directory: string; entry: string }
+  /**
+   * Creates (or opens) `entry` in the `directory` of the OPFS root, makes it `size` bytes long and
+   * holds its access handle as `file`. The whole size at once: the storage it needs is claimed (or
+   * refused, as QuotaExceededError) before any byte comes, and no write has to grow the file.
+   */
+  | { id: number; op: 'open'; file: number; directory: string; entry: string; size: number }
   /** Writes the bytes at `at` (the buffer is transferred: the page no longer has it). */
   | { id: number; op: 'write'; file: number; at: number; bytes: Uint8Array<ArrayBuffer> }
-  | { id: number; op: 'truncate'; file: number; size: number }
   /** Flushes and lets go of the handle: the page can now read the file. */
   | { id: number; op: 'close'; file: number };
 
@@ -52,7 +55,14 @@ export function opfsWriterWorker(): void {
         const directory = await root.getDirectoryHandle(request.directory, { create: true });
         const fileHandle = (await directory.getFileHandle(request.entry, { create: true })) as unknown as { createSyncAccessHandle?(): Promise<SyncAccessHandle> };
         if (typeof fileHandle.createSyncAccessHandle !== 'function') throw new DOMException('this browser has no synchronous access handles', 'NotSupportedError');
-        handles.set(request.file, await fileHandle.createSyncAccessHandle());
+        const handle = await fileHandle.createSyncAccessHandle();
+        try {
+          handle.truncate(request.size);
+        } catch (error) {
+          handle.close();
+          throw error;
+        }
+        handles.set(request.file, handle);
         return;
       }
       case 'write': {
@@ -66,9 +76,6 @@ export function opfsWriterWorker(): void {
         }
         return request.bytes;
       }
-      case 'truncate':
-        held(request.file).truncate(request.size);
-        return;
       case 'close': {
         const handle = handles.get(request.file);
         handles.delete(request.file);

@@ -17,7 +17,9 @@ import {
   type FileSinkRequest,
 } from '../../../web/files/file-sinks.js';
 
-const REQUEST: FileSinkRequest = { key: 'k', name: 'photo.jpg', mime: 'image/jpeg', size: 10 };
+const REQUEST: FileSinkRequest = { key: 'k', name: 'photo.jpg', mime: 'image/jpeg', size: 5 };
+/** The request for a file of `size` bytes (what the receiver writes in all). */
+const sized = (size: number): FileSinkRequest => ({ ...REQUEST, size });
 const bytes = (...values: number[]): Uint8Array<ArrayBuffer> => new Uint8Array(values);
 const contents = async (blob: Blob): Promise<number[]> => [...new Uint8Array(await blob.arrayBuffer())];
 
@@ -91,7 +93,11 @@ class FakeFileHandle {
       },
       truncate: (size: number) => {
         live();
-        this.data = this.data.slice(0, size);
+        // Like the real one: a longer file is filled with zeros, within the quota.
+        if (size > FakeFileHandle.quotaBytes) throw new DOMException('the disk is full', 'QuotaExceededError');
+        const resized = new Uint8Array(size);
+        resized.set(this.data.subarray(0, size));
+        this.data = resized;
       },
       flush: () => live(),
       close: () => {
@@ -265,7 +271,7 @@ describe('the OPFS sink through the writer worker', () => {
   it('hands written blocks back for the next ones, so blocks are not allocated (and collected) one by one', async () => {
     installFakeOpfsWithWorker();
     const { pickSink } = await freshSinks();
-    const sink = await pickSink()(REQUEST);
+    const sink = await pickSink()(sized(6));
     const first = sink.blockBuffer!(3);
     expect(first.byteLength).toBe(3);
     first.set([1, 2, 3]);
@@ -284,7 +290,7 @@ describe('the OPFS sink through the writer worker', () => {
   it('copies bytes that are part of a larger buffer rather than take the buffer from under its owner', async () => {
     installFakeOpfsWithWorker();
     const { pickSink } = await freshSinks();
-    const sink = await pickSink()(REQUEST);
+    const sink = await pickSink()(sized(2));
     const buffer = bytes(9, 1, 2, 9);
     await sink.write(0, buffer.subarray(1, 3));
     expect([...buffer]).toEqual([9, 1, 2, 9]);
@@ -303,18 +309,37 @@ describe('the OPFS sink through the writer worker', () => {
   it('keeps two transfers apart in the one worker', async () => {
     installFakeOpfsWithWorker();
     const { pickSink } = await freshSinks();
-    const [first, second] = await Promise.all([pickSink()(REQUEST), pickSink()({ ...REQUEST, key: 'k2', name: 'b.bin' })]);
+    const [first, second] = await Promise.all([pickSink()(sized(2)), pickSink()({ ...REQUEST, key: 'k2', name: 'b.bin', size: 1 })]);
     await Promise.all([first.write(0, bytes(1, 1)), second.write(0, bytes(2))]);
     expect(await contents(await first.finish())).toEqual([1, 1]);
     expect(await contents(await second.finish())).toEqual([2]);
   });
 
-  it('rejects a write the disk has no room for as a QuotaExceededError, which the receiver reports as such', async () => {
-    installFakeOpfsWithWorker();
+  it('claims the whole file when it opens: a file the disk has no room for is refused before any byte comes, as a QuotaExceededError', async () => {
+    const { root } = installFakeOpfsWithWorker();
     FakeFileHandle.quotaBytes = 4;
     const { pickSink } = await freshSinks();
-    const sink = await pickSink()(REQUEST);
+    // No other route is tried (none has more room): the receiver reports "not enough storage space".
+    const refused = await pickSink()(sized(5)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DOMException);
+    expect((refused as DOMException).name).toBe('QuotaExceededError');
+    expect(FakeFileHandle.openSyncHandles).toBe(0);
+    expect((await root.getDirectoryHandle(TRANSFERS_DIRECTORY)).entries.size).toBe(0);
+    // A file that fits is written in place, and has its full size from the start.
+    const sink = await pickSink()(sized(4));
+    const entry = [...(await root.getDirectoryHandle(TRANSFERS_DIRECTORY)).entries.values()][0] as FakeFileHandle;
+    expect(entry.data.byteLength).toBe(4);
+    await sink.write(0, bytes(1, 2, 3, 4));
+    expect(await contents(await sink.finish())).toEqual([1, 2, 3, 4]);
+  });
+
+  it('rejects a write the disk has no room for as a QuotaExceededError, which the receiver reports as such', async () => {
+    installFakeOpfsWithWorker();
+    const { pickSink } = await freshSinks();
+    const sink = await pickSink()(sized(5));
     await sink.write(0, bytes(1, 2, 3));
+    // The disk filled up since the file was claimed (another program wrote to it).
+    FakeFileHandle.quotaBytes = 4;
     const refused = await sink.write(3, bytes(4, 5)).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(DOMException);
     expect((refused as DOMException).name).toBe('QuotaExceededError');
