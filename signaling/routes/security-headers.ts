@@ -43,9 +43,14 @@ export function securityHeaderOptions(webRoot: string): FastifyHelmetOptions {
         imgSrc: ["'self'", 'data:', 'blob:'],
         // 'self' covers ws: and wss: to this host: the signaling socket.
         connectSrc: ["'self'"],
-        // The short-lived worker that loads date formats (web/element/message-time.ts), and the one
-        // that writes received files to OPFS (web/files/opfs-writer-worker.ts).
-        workerSrc: ['blob:'],
+        // The short-lived worker that loads date formats (web/element/message-time.ts), the one
+        // that writes received files to OPFS (web/files/opfs-writer-worker.ts), and the service
+        // worker that streams a large file into the downloads where there is no OPFS
+        // (web/files/download-service-worker.ts, a file of this origin).
+        workerSrc: ["'self'", 'blob:'],
+        // The hidden frame that starts such a download (web/files/download-sink.ts): the service
+        // worker answers it, nothing else loads there.
+        frameSrc: ["'self'"],
         manifestSrc: ["'self'"],
         baseUri: ["'none'"],
         formAction: ["'none'"],

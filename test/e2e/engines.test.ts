@@ -4,7 +4,9 @@
 // room can break is the meeting of two WebRTC stacks: offers made by one engine and answered by the
 // other (both directions are here: Firefox offers to the Chromium that made the room, and a
 // Chromium newcomer offers to Firefox), candidates, SCTP message sizes and DTLS roles.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EngineBrowser, type ChatTab, type Engine } from '../support/engines.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -256,3 +258,72 @@ for (const { title, engines: [adaEngine, bobEngine, cyEngine, deeEngine] } of PL
     }, 180_000);
   });
 }
+
+/** Whether the file at `path` holds exactly the bytes ChatTab.shareFile(…, seed) made, read a MiB at a time. */
+function fileOnDiskMatches(path: string, size: number, seed: number): boolean {
+  if (statSync(path).size !== size) return false;
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(1024 * 1024);
+  try {
+    for (let offset = 0; offset < size; ) {
+      const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
+      for (let index = 0; index < read; index += 1) if (buffer[index] !== ((seed + (offset + index) * 7) & 0xff)) return false;
+      offset += read;
+    }
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a Firefox private window, which gives pages no private file system', () => {
+  it('gets a large file from Chromium streamed into its downloads as it arrives, and the download holds the bytes', { timeout: 300_000 }, async () => {
+    const downloads = mkdtempSync(join(tmpdir(), 'parley-private-downloads-'));
+    // Downloads go to that folder without asking, as a person's would go to theirs.
+    const privateFirefox = await EngineBrowser.launch('firefox', {
+      firefoxPrefs: {
+        'browser.privatebrowsing.autostart': true,
+        'browser.download.folderList': 2,
+        'browser.download.dir': downloads,
+        'browser.download.useDownloadDir': true,
+        'browser.download.always_ask_before_handling_new_types': false,
+        'browser.helperApps.neverAsk.saveToDisk': 'application/octet-stream',
+      },
+    });
+    const server = await startServer();
+    const size = 72 * 1024 * 1024 + 5;
+    try {
+      const ada = await browsers.get('chromium')!.openTab();
+      const link = await ada.createRoom(server.origin);
+      await ada.setName('Ada');
+      const bob = await privateFirefox.openTab();
+      await bob.goto(link);
+      await bob.setName('Bob');
+      await ada.waitForConnected(['Bob']);
+      await bob.waitForConnected(['Ada']);
+      // What makes this window different: OPFS is refused. The app's download worker is there.
+      expect(await bob.page.evaluate(() => navigator.storage.getDirectory().then(() => 'allowed', (error: Error) => error.name))).toBe('SecurityError');
+      await bob.page.evaluate(async () => {
+        while (!(await navigator.serviceWorker.getRegistration('./parley-download/'))?.active) await new Promise((resolve) => setTimeout(resolve, 100));
+      });
+
+      await ada.shareFile('private.bin', size, 5);
+      await bob.pressFileButton('private.bin', 'Download');
+      await bob.waitForFileStatus('private.bin', 'Received and checked: saved to your downloads', 240_000);
+      await ada.waitForFileStatus('private.bin', 'Sent to Bob');
+      const saved = join(downloads, 'private.bin');
+      const deadline = Date.now() + 30_000;
+      // The browser renames its partial file once the stream has ended.
+      while (!(existsSync(saved) && statSync(saved).size === size) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(readdirSync(downloads)).toEqual(['private.bin']);
+      expect(fileOnDiskMatches(saved, size, 5)).toBe(true);
+      await bob.screenshot(`${ARTIFACTS}/private-window-download.png`);
+      expect(privateFirefox.takeProblems()).toEqual([]);
+    } finally {
+      await privateFirefox.close();
+      await browsers.get('chromium')!.closeTabs();
+      await server.close();
+      rmSync(downloads, { recursive: true, force: true });
+    }
+  });
+});

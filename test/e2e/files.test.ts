@@ -272,6 +272,56 @@ describe('files', () => {
     }
   });
 
+  it('streams a large file into the downloads where the page has no private file system; a cancel fails the download', { timeout: 240_000 }, async () => {
+    // Bob's browser gives pages no OPFS (as a Firefox private window does): neither the writer
+    // worker nor the writable stream can be used, and a file this large is not kept in memory.
+    const pages = await twoConnected(browser, server.origin, undefined, async (bob) => {
+      await bob.addInitScript(() => {
+        delete (StorageManager.prototype as { getDirectory?: unknown }).getDirectory;
+      });
+    });
+    const { ada, bob } = pages;
+    const size = 72 * 1024 * 1024 + 5;
+    const path = join(scratch, 'streamed.bin');
+    writeLargeFile(path, size);
+    try {
+      expect(await bob.evaluate(() => 'getDirectory' in navigator.storage)).toBe(false);
+      // The app registers the download service worker once the page has loaded.
+      await bob.evaluate(async () => {
+        while (!(await navigator.serviceWorker.getRegistration('./parley-download/'))?.active) await new Promise((resolve) => setTimeout(resolve, 100));
+      });
+      await attach(ada, [path]);
+      const offered = fileMessage(bob, 'streamed.bin');
+      let started = bob.waitForEvent('download', { timeout: 60_000 });
+      await offered.getByRole('button', { name: 'Download' }).click();
+      let download = await started;
+      // The download began while the bytes were still coming: streamed, not put together at the end.
+      expect(['waiting', 'receiving']).toContain(await offered.locator('.file').getAttribute('data-state'));
+      expect(download.suggestedFilename()).toBe('streamed.bin');
+      await offered.getByText('Received and checked: saved to your downloads').waitFor({ timeout: 180_000 });
+      expect(blockDigestsOfPath(await download.path(), size)).toEqual(blockDigestsOfPath(path, size));
+      // Nothing is kept in the page to save again.
+      expect(await offered.getByRole('link', { name: 'Save' }).count()).toBe(0);
+      expect(await bob.locator('parley-chat').evaluate((element) => (element as HTMLElementTagNameMap['parley-chat']).fileOf((element as HTMLElementTagNameMap['parley-chat']).messages.at(-1)!.id))).toBeUndefined();
+      await bob.screenshot({ path: `${ARTIFACTS}/files-streamed-download.png` });
+
+      // A cancelled transfer fails its download: the browser keeps no partial file as if it were whole.
+      await fileMessage(ada, 'streamed.bin').getByRole('button', { name: 'Stop sharing' }).click();
+      await attach(ada, [path]);
+      const again = fileMessage(bob, 'streamed.bin').last();
+      started = bob.waitForEvent('download', { timeout: 60_000 });
+      await again.getByRole('button', { name: 'Download' }).click();
+      download = await started;
+      await again.locator('progress').waitFor({ timeout: 30_000 });
+      await again.getByRole('button', { name: 'Cancel' }).click();
+      await again.getByText('Download cancelled').waitFor();
+      expect(await download.failure()).not.toBeNull();
+    } finally {
+      await closeBoth(pages);
+      rmSync(path, { force: true });
+    }
+  });
+
   it('resumes a transfer cut by a dropped link from where it was, and the file still matches', { timeout: 180_000 }, async () => {
     const pages = await twoPeople();
     const { ada, bob } = pages;

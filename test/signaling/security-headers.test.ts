@@ -50,6 +50,10 @@ describe('the security headers', () => {
     expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
     expect(policy.get('base-uri')).toEqual(["'none'"]);
     expect(policy.get('style-src')).toEqual(["'self'"]);
+    // Workers: blob: for the page's own (date formats, the OPFS writer), 'self' for the download
+    // service worker; frames: only this origin's (the frame that starts a streamed download).
+    expect(policy.get('worker-src')).toEqual(["'self'", 'blob:']);
+    expect(policy.get('frame-src')).toEqual(["'self'"]);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
@@ -66,6 +70,15 @@ describe('the security headers', () => {
     expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-type')).toMatch(/^(application|text)\/javascript/);
+  });
+
+  it('serves the download service worker as a script of this origin, never cached for long', async () => {
+    const response = await fetch(`${server.origin}/parley-download-worker.js`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('parley-download');
+    expect(response.headers.get('content-type')).toMatch(/^(application|text)\/javascript/);
+    // A service worker's script is checked for updates: it must not be cached as immutable.
+    expect(response.headers.get('cache-control')).toBe('no-cache');
   });
 
   it('/healthz stays same-origin and is not sniffed', async () => {

@@ -201,10 +201,16 @@ export async function observed(page: Page): Promise<{ iceServers: unknown[]; con
  * Ada makes a room at `origin` and Bob opens its link; resolves once each shows the other
  * connected. `prepareAda` runs on Ada's page before it loads anything.
  */
-export async function twoConnected(browser: BrowserSession, origin: string, prepareAda?: (ada: Page) => Promise<void>): Promise<{ ada: Page; bob: Page; link: string }> {
+export async function twoConnected(
+  browser: BrowserSession,
+  origin: string,
+  prepareAda?: (ada: Page) => Promise<void>,
+  prepareBob?: (bob: Page) => Promise<void>,
+): Promise<{ ada: Page; bob: Page; link: string }> {
   const ada = await browser.openPage();
   const bob = await browser.openPage();
   await prepareAda?.(ada);
+  await prepareBob?.(bob);
   const link = await createRoom(ada, origin);
   await setName(ada, 'Ada');
   await bob.goto(link);

@@ -10,6 +10,7 @@ import { pickLocale } from '../element/i18n/locale.js';
 import { applyAppText } from './app-text.js';
 import { MessageNotifier, type NotifierState } from './message-notifier.js';
 import { formatBytes } from '../element/file-view.js';
+import { DOWNLOAD_WORKER_SCOPE, DOWNLOAD_WORKER_SCRIPT } from '../files/download-stream-protocol.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -155,3 +156,12 @@ notifyButton.addEventListener('click', () => void notifier.toggle().then(showNot
 showNotifierState(notifier.state);
 window.addEventListener('hashchange', showRoute);
 showRoute();
+
+// The service worker that streams a large received file into the downloads where the browser
+// gives the page no private file system (a Firefox private window). Its scope holds nothing but
+// download URLs: it never sees this page's own requests. Registered once the page is up.
+window.addEventListener('load', () => {
+  navigator.serviceWorker?.register(DOWNLOAD_WORKER_SCRIPT, { scope: DOWNLOAD_WORKER_SCOPE }).catch(() => {
+    // No service workers here (some private windows, a policy): such files stay in memory.
+  });
+});

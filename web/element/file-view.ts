@@ -144,8 +144,10 @@ function renderIncoming(context: FileViewContext, message: ChatMessage, incoming
     case 'verifying':
       return line(m.fileVerifying);
     case 'complete':
+      // Streamed into the browser's downloads as it came (no storage in the page): nothing to save.
+      if (!file) return line(m.fileSavedToDownloads, 'ok');
       return html`${line(m.fileReceived, 'ok')}
-        <a class="file-action" href=${file ? context.fileUrl(message.id, file) : nothing} download=${visibleFileName(message.file?.name ?? '')}>${m.save}</a>`;
+        <a class="file-action" href=${context.fileUrl(message.id, file)} download=${visibleFileName(message.file?.name ?? '')}>${m.save}</a>`;
     case 'cancelled':
       return state.by === 'sender' ? line(withName(m.fileStoppedBySender, author)) : html`${line(m.fileCancelled)} ${download(m.download)}`;
     case 'failed':

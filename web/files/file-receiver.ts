@@ -17,10 +17,8 @@ import { FILE_DIGEST_BLOCK_BYTES } from '../../protocol/file-digest.js';
 import { BlockHasher } from './file-digest.js';
 import type { FileSink, FileSinkFactory } from './file-sinks.js';
 import { SEND_WINDOW_BYTES, type FileFrame } from './file-sender.js';
-import { TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
+import { PROGRESS_EVENT_INTERVAL_MS, TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
 
-/** Progress events while chunks arrive come at most this often (and at each confirmed block). */
-export const PROGRESS_EVENT_INTERVAL_MS = 250;
 
 export type IncomingFailure =
   /** The author no longer has the file (a reload) or cannot read it. */
@@ -40,7 +38,8 @@ export type IncomingState =
   | { state: 'paused' }
   /** Every byte is here; the digest is being checked. */
   | { state: 'verifying' }
-  | { state: 'complete'; file: File }
+  /** `file`: undefined when it went into the browser's downloads as it arrived (a browser without OPFS). */
+  | { state: 'complete'; file: File | undefined }
   | { state: 'cancelled'; by: 'receiver' | 'sender' }
   | { state: 'failed'; reason: IncomingFailure; detail: string };
 
@@ -94,6 +93,8 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
   /** Blocks are hashed, written and confirmed one after another. */
   #work: Promise<void> = Promise.resolve();
   #lastProgressEventAt = Number.NEGATIVE_INFINITY;
+  /** Complete, and the author not yet told (the last blocks were written after its link dropped). */
+  #completionUntold = false;
 
   constructor({ offerId, offer, authorId, send, createSink, clock }: FileReceiverOptions) {
     super();
@@ -119,9 +120,12 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     return OVER.has(this.#state.state);
   }
 
-  /** Whether it waits for the author's link (to start, or to resume). */
+  /**
+   * Whether it waits for the author's link: to start, to resume, or to tell the author it has the
+   * whole file (it was completed from blocks written after the link dropped).
+   */
   get needsLink(): boolean {
-    return (this.#state.state === 'waiting' || this.#state.state === 'paused') && this.#stream === undefined;
+    return ((this.#state.state === 'waiting' || this.#state.state === 'paused') && this.#stream === undefined) || this.#completionUntold;
   }
 
   /**
@@ -130,6 +134,7 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
    * finished first, so it asks from exactly where they end.
    */
   connect(stream: number): void {
+    if (this.#completionUntold) return this.#tellAuthorComplete(stream);
     if (this.isOver || this.#state.state === 'verifying') return;
     const generation = this.#restart();
     void this.#ask(stream, generation);
@@ -195,7 +200,7 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     }
     this.#progress.update(this.#expected);
     if (this.#state.state === 'waiting') this.#setState({ state: 'receiving' });
-    else if (this.#clock.now() - this.#lastProgressEventAt >= PROGRESS_EVENT_INTERVAL_MS) this.#emitStatus();
+    else this.#progressEvent();
     return true;
   }
 
@@ -221,6 +226,13 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     try {
       await this.#work;
       if (generation !== this.#generation) return;
+      if (this.#state.state === 'complete') {
+        // The last blocks, received before the link dropped, were written (and the file checked)
+        // while this waited: the author only needs to hear that it has it all.
+        this.#tellAuthorComplete(stream);
+        return;
+      }
+      if (this.isOver || this.#state.state === 'verifying') return;
       const sink = await this.#openSink();
       if (generation !== this.#generation) return;
       if (this.#offer.size === 0) {
@@ -276,7 +288,7 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     // A block of an earlier stream (its link closed) is kept, but confirmed on no stream: the
     // author hears of it from the next `file-get`'s offset.
     if (stream === this.#stream) this.#send({ type: PeerMessageType.FileAck, stream, offset: this.#confirmed });
-    this.#emitStatus();
+    this.#progressEvent();
   }
 
   async #verify(generation: number): Promise<void> {
@@ -284,7 +296,7 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     const stream = this.#stream;
     this.#stream = undefined;
     this.#setState({ state: 'verifying' });
-    let file: File;
+    let file: File | undefined;
     try {
       const digest = await this.#hasher.finish();
       if (this.isOver) return;
@@ -300,8 +312,19 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     }
     if (this.isOver) return;
     if (stream !== undefined) this.#send({ type: PeerMessageType.FileAck, stream, offset: this.#offer.size });
+    // Completed while the author's link was down: it hears so on the next link (#tellAuthorComplete).
+    else this.#completionUntold = true;
     this.#progress.update(this.#offer.size);
     this.#setState({ state: 'complete', file });
+  }
+
+  /**
+   * Tells the author, on a new stream, that the whole file is here: a `file-get` from its end, which
+   * the author counts as complete (a final ack needs a stream, and the old one went with its link).
+   */
+  #tellAuthorComplete(stream: number): void {
+    this.#completionUntold = false;
+    this.#send({ type: PeerMessageType.FileGet, file: this.offerId, stream, from: this.#offer.size });
   }
 
   #violation(detail: string): false {
@@ -332,6 +355,11 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
   #setState(state: IncomingState): void {
     this.#state = state;
     this.#emitStatus();
+  }
+
+  /** Progress alone is told at most every PROGRESS_EVENT_INTERVAL_MS (each one redraws the chat). */
+  #progressEvent(): void {
+    if (this.#clock.now() - this.#lastProgressEventAt >= PROGRESS_EVENT_INTERVAL_MS) this.#emitStatus();
   }
 
   #emitStatus(): void {

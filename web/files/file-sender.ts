@@ -16,7 +16,7 @@ import { Emitter } from '../shared/emitter.js';
 import type { Clock } from '../shared/clock.js';
 import { encodeFileChunk, FILE_CHUNK_BYTES, FILE_CHUNK_HEADER_BYTES, FileStopReason, PeerMessageType, type PeerMessage } from '../../protocol/peer.js';
 import { BlobReader } from './blob-reader.js';
-import { TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
+import { PROGRESS_EVENT_INTERVAL_MS, TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
 
 /**
  * Most bytes sent and not yet confirmed, per stream: 16 blocks. Enough to keep a fast link busy
@@ -111,6 +111,8 @@ interface OutgoingStream {
   source?: BlobReader;
   /** Wakes the stream's loop from a wait (an ack came, or the stream ended). */
   wake?: () => void;
+  /** When its progress was last told (see PROGRESS_EVENT_INTERVAL_MS). */
+  lastEventAt: number;
 }
 
 const streamKey = (peerId: string, stream: number): string => `${peerId}/${stream}`;
@@ -162,8 +164,13 @@ export class FileSender extends Emitter<FileSenderEvents> {
       return 'offset-beyond-size';
     }
     for (const running of this.#streams.values()) if (running.peerId === peerId) this.#end(running);
-    const outgoing: OutgoingStream = { peerId, stream, next: from, confirmed: from, progress: new TransferProgress(this.size, this.#clock, from) };
+    const outgoing: OutgoingStream = { peerId, stream, next: from, confirmed: from, progress: new TransferProgress(this.size, this.#clock, from), lastEventAt: Number.NEGATIVE_INFINITY };
     this.#streams.set(streamKey(peerId, stream), outgoing);
+    // From the end: the receiver has it all (it finished writing after its last link dropped).
+    if (from === this.size) {
+      this.#end(outgoing, { state: 'complete' });
+      return undefined;
+    }
     this.#emit(outgoing, { state: 'sending' });
     void this.#pump(outgoing);
     return undefined;
@@ -179,7 +186,7 @@ export class FileSender extends Emitter<FileSenderEvents> {
     if (offset === this.size) {
       this.#end(outgoing, { state: 'complete' });
     } else {
-      this.#emit(outgoing, { state: 'sending' });
+      if (this.#clock.now() - outgoing.lastEventAt >= PROGRESS_EVENT_INTERVAL_MS) this.#emit(outgoing, { state: 'sending' });
       outgoing.wake?.();
     }
     return undefined;
@@ -277,6 +284,7 @@ export class FileSender extends Emitter<FileSenderEvents> {
   }
 
   #emit(outgoing: OutgoingStream, state: OutgoingState): void {
+    outgoing.lastEventAt = this.#clock.now();
     this.emit('status', this.#status(outgoing, state));
   }
 

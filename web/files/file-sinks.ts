@@ -24,8 +24,11 @@ export interface FileSink {
    * offset): drops it, or leaves it for the blocks that follow to overwrite.
    */
   truncate(offset: number): Promise<void>;
-  /** Everything written, as the file to show or save (named and typed as offered). */
-  finish(): Promise<File>;
+  /**
+   * Everything written, as the file to show or save (named and typed as offered); undefined when
+   * the bytes went into the browser's downloads instead (download-sink.ts).
+   */
+  finish(): Promise<File | undefined>;
   /** Throws away what was written; the sink is not used after this. */
   discard(): Promise<void>;
 }
@@ -306,8 +309,16 @@ export function mayHaveSyncAccessHandles(): boolean {
 }
 
 /**
+ * From this size on, a file that cannot go to OPFS is streamed into the browser's downloads where
+ * the app's download worker runs, rather than kept as Blob parts: above the largest size images
+ * come by themselves (50 MB), so a download never starts without a click, and smaller files keep
+ * their preview and Save link in the chat.
+ */
+export const STREAMED_DOWNLOAD_FROM_BYTES = 64 * 1024 * 1024;
+
+/**
  * The sink factory for this browser, best first: OPFS through the writer worker, OPFS through a
- * writable stream, Blob parts. Each is tried when a transfer starts, the next one if it fails: a
+ * writable stream, a streamed download (large files, where the download worker runs), Blob parts. Each is tried when a transfer starts, the next one if it fails: a
  * private window may refuse OPFS when it is asked (Firefox does), a page's policy may stop the
  * worker.
  */
@@ -323,6 +334,14 @@ export function pickSink(): FileSinkFactory {
         // No room for the file: no other route has more (the worker's claims the whole size at once).
         if (error instanceof DOMException && error.name === 'QuotaExceededError') throw error;
         // Refused (a private window, a blocked worker, a storage error): the next route may work.
+      }
+    }
+    if (request.size >= STREAMED_DOWNLOAD_FROM_BYTES) {
+      try {
+        const { createDownloadSink } = await import('./download-sink.js');
+        return await createDownloadSink(request);
+      } catch {
+        // No download worker for this page (an embedding page without one): Blob parts it is.
       }
     }
     return createBlobPartsSink(request);

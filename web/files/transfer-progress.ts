@@ -12,6 +12,12 @@ export const MIN_SPEED_SPAN_MS = 500;
 /** Samples closer together than this are merged, so a chunk-by-chunk caller keeps few of them. */
 const SAMPLE_SPACING_MS = 250;
 
+/**
+ * A transfer's progress alone (no change of state) is told at most this often, on both sides: each
+ * event redraws the chat, and a fast transfer confirms several blocks a second.
+ */
+export const PROGRESS_EVENT_INTERVAL_MS = 250;
+
 export interface TransferProgressSnapshot {
   /** Bytes done (received, or confirmed by the receiver on the sending side). */
   bytes: number;

@@ -21,7 +21,17 @@ const REQUEST: FileSinkRequest = { key: 'k', name: 'photo.jpg', mime: 'image/jpe
 /** The request for a file of `size` bytes (what the receiver writes in all). */
 const sized = (size: number): FileSinkRequest => ({ ...REQUEST, size });
 const bytes = (...values: number[]): Uint8Array<ArrayBuffer> => new Uint8Array(values);
-const contents = async (blob: Blob): Promise<number[]> => [...new Uint8Array(await blob.arrayBuffer())];
+/** The bytes of a finished file (these sinks always give one back). */
+const contents = async (blob: Blob | undefined): Promise<number[]> => {
+  if (!blob) throw new Error('the sink gave no file back');
+  return [...new Uint8Array(await blob.arrayBuffer())];
+};
+/** A sink's finished file (these sinks always give one back). */
+const finished = async (sink: FileSink): Promise<File> => {
+  const file = await sink.finish();
+  if (!file) throw new Error('the sink gave no file back');
+  return file;
+};
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -32,7 +42,7 @@ describe('the Blob parts sink (the fallback)', () => {
     const sink = createBlobPartsSink(REQUEST);
     await sink.write(0, bytes(1, 2, 3));
     await sink.write(3, bytes(4, 5));
-    const file = await sink.finish();
+    const file = await finished(sink);
     expect([file.name, file.type]).toEqual(['photo.jpg', 'image/jpeg']);
     expect(await contents(file)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -222,7 +232,7 @@ async function writesInPlace(sink: FileSink, root: FakeDirectory, beforeFinish?:
   await sink.truncate(3);
   await sink.write(3, bytes(5, 6));
   beforeFinish?.();
-  const file = await sink.finish();
+  const file = await finished(sink);
   expect([file.name, file.type]).toEqual(['photo.jpg', 'image/jpeg']);
   expect(await contents(file)).toEqual([1, 2, 3, 5, 6]);
   const directory = await root.getDirectoryHandle(TRANSFERS_DIRECTORY);

@@ -61,7 +61,7 @@ describe('a hostile peer against a receiver', () => {
     // The real transfer is untouched: it completes with the author's bytes.
     await net.runUntil(() => reader.incoming(file.id)?.state.state === 'complete', 'the real file');
     const state = reader.incoming(file.id)!.state;
-    if (state.state !== 'complete') throw new Error('not complete');
+    if (state.state !== 'complete' || !state.file) throw new Error('not complete');
     expect(Buffer.from(await state.file.arrayBuffer()).equals(Buffer.from(file.bytes))).toBe(true);
   });
 

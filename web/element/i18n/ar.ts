@@ -213,6 +213,7 @@ export const ar: Messages = {
   filePaused: 'متوقف مؤقتًا · يستأنف عند عودة {name}',
   fileVerifying: 'جارٍ التحقق من الملف…',
   fileReceived: 'استُلم وتم التحقق منه',
+  fileSavedToDownloads: 'استُلم وتم التحقق منه: حُفظ في التنزيلات',
   fileStoppedBySender: 'أوقف {name} مشاركة هذا الملف',
   fileCancelled: 'أُلغي التنزيل',
   fileUnavailable: 'لم يعد هذا الملف لدى {name}',

@@ -159,6 +159,7 @@ export const de: Messages = {
   filePaused: 'Pausiert · geht weiter, sobald {name} wieder da ist',
   fileVerifying: 'Datei wird geprüft…',
   fileReceived: 'Empfangen und geprüft',
+  fileSavedToDownloads: 'Empfangen und geprüft: in deinen Downloads gespeichert',
   fileStoppedBySender: '{name} teilt diese Datei nicht mehr',
   fileCancelled: 'Download abgebrochen',
   fileUnavailable: '{name} hat diese Datei nicht mehr',

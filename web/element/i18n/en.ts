@@ -155,6 +155,7 @@ export const en: Messages = {
   filePaused: 'Paused · goes on when {name} is back',
   fileVerifying: 'Checking the file…',
   fileReceived: 'Received and checked',
+  fileSavedToDownloads: 'Received and checked: saved to your downloads',
   fileStoppedBySender: '{name} stopped sharing this file',
   fileCancelled: 'Download cancelled',
   fileUnavailable: '{name} no longer has this file',

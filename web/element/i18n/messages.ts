@@ -142,6 +142,8 @@ export interface Messages {
   filePaused: string;
   fileVerifying: string;
   fileReceived: string;
+  /** A received file that went into the browser's downloads as it arrived (no in-page storage). */
+  fileSavedToDownloads: string;
   /** With a {name} placeholder (the file's author). */
   fileStoppedBySender: string;
   fileCancelled: string;
