@@ -29,6 +29,14 @@ const CHUNK_BYTES = 64 * 1024;
 /** The steady state starts once the receiver has this much (the channel's slow start is over by then). */
 export const STEADY_FROM_BYTES = 8 * 1024 * 1024;
 
+/** Where the steady state starts for a transfer of `bytes`: STEADY_FROM_BYTES, or a quarter of a small one (the smoke run's). */
+const steadyFrom = (bytes: number): number => Math.min(STEADY_FROM_BYTES, Math.floor(bytes / 4));
+
+/** MiB/s from a mark to the end; the whole speed when no progress came between them (a tiny file). */
+function steadySpeed(bytesAfterMark: number, markAt: number, doneAt: number, whole: number): number {
+  return doneAt > markAt ? bytesAfterMark / 2 ** 20 / ((doneAt - markAt) / 1000) : whole;
+}
+
 /** A file of `bytes` on disk (random blocks), for the attach button. */
 function fileOnDisk(bytes: number): { path: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-file-'));
@@ -86,21 +94,21 @@ interface IncomingDetail {
   incoming?: { state: { state: string }; progress: { bytes: number } };
 }
 
-/** Starts noting, in the receiver's page, when it had STEADY_FROM_BYTES and when the file was complete. */
-async function markReceiver(page: Page): Promise<void> {
+/** Starts noting, in the receiver's page, when it had `from` bytes and when the file was complete. */
+async function markReceiver(page: Page, from: number): Promise<void> {
   await page.evaluate((from) => {
     const marks: ReceiverMarks = { from, markAt: 0, markBytes: 0, doneAt: 0 };
     (window as MarkedWindow).transferMarks = marks;
     document.addEventListener('parley-file-transfer', (event) => {
       const incoming = (event as CustomEvent<IncomingDetail>).detail.incoming;
       if (!incoming) return;
-      if (!marks.markAt && incoming.progress.bytes >= marks.from) {
+      if (!marks.markAt && incoming.state.state === 'receiving' && incoming.progress.bytes >= marks.from) {
         marks.markAt = performance.now();
         marks.markBytes = incoming.progress.bytes;
       }
       if (incoming.state.state === 'complete' && !marks.doneAt) marks.doneAt = performance.now();
     });
-  }, STEADY_FROM_BYTES);
+  }, from);
 }
 
 /** Parley: MiB/s from Download to checked (whole and steady), its CPU, and how much any renderer grew meanwhile (MiB). */
@@ -117,7 +125,7 @@ export async function parleyFileTransfer(origin: string, bytes: number): Promise
     await ada.getByLabel('Attach files').setInputFiles([file.path]);
     const offered = messageLog(bob).getByRole('article').filter({ has: bob.locator('.file-name', { hasText: 'bench.bin' }) });
     await offered.getByRole('button', { name: 'Download' }).waitFor({ timeout: 120_000 });
-    await markReceiver(bob);
+    await markReceiver(bob, steadyFrom(bytes));
     const memory = samplePeakRendererMemory();
     const started = performance.now();
     const busy = machineBusyCpuSeconds();
@@ -131,8 +139,8 @@ export async function parleyFileTransfer(origin: string, bytes: number): Promise
     const cpuMsPerMiB = ((machineBusyCpuSeconds() - busy) * 1000) / (bytes / 2 ** 20);
     const wholeMiBPerSecond = bytes / 2 ** 20 / ((performance.now() - started) / 1000);
     const marks = await bob.evaluate(() => (window as MarkedWindow).transferMarks!);
-    if (!marks.markAt || !marks.doneAt) throw new Error(`the receiver's page missed a mark: ${JSON.stringify(marks)}`);
-    const steadyMiBPerSecond = (bytes - marks.markBytes) / 2 ** 20 / ((marks.doneAt - marks.markAt) / 1000);
+    if (!marks.doneAt) throw new Error(`the receiver's page did not see the file complete: ${JSON.stringify(marks)}`);
+    const steadyMiBPerSecond = marks.markAt ? steadySpeed(bytes - marks.markBytes, marks.markAt, marks.doneAt, wholeMiBPerSecond) : wholeMiBPerSecond;
     return { steadyMiBPerSecond, wholeMiBPerSecond, cpuMsPerMiB, rendererGrowthMiB: growth / 2 ** 20 };
   } finally {
     await people.close();
@@ -169,14 +177,14 @@ export async function rawBinaryTransfer(origin: string, bytes: number, roomId: s
         page.expectBytes = page.receivedBytes + expect;
         page.markBytes = page.receivedBytes + from;
       },
-      [bytes, STEADY_FROM_BYTES] as const,
+      [bytes, steadyFrom(bytes)] as const,
     );
     const started = await sender.evaluate(([total, chunk]) => (window as unknown as { bench: RawPage }).bench.sendBinary(total, chunk), [bytes, CHUNK_BYTES] as const);
     await receiver.waitForFunction(() => (window as unknown as { bench: RawPage }).bench.doneAt > 0, undefined, { timeout: 600_000 });
     const cpuMsPerMiB = ((machineBusyCpuSeconds() - busy) * 1000) / (bytes / 2 ** 20);
     const { doneAt, markAt, markReceived, expectBytes } = await receiver.evaluate(rawPage);
     return {
-      steadyMiBPerSecond: (expectBytes - markReceived) / 2 ** 20 / ((doneAt - markAt) / 1000),
+      steadyMiBPerSecond: steadySpeed(expectBytes - markReceived, markAt, doneAt, bytes / 2 ** 20 / ((doneAt - started) / 1000)),
       wholeMiBPerSecond: bytes / 2 ** 20 / ((doneAt - started) / 1000),
       cpuMsPerMiB,
     };

@@ -4,7 +4,7 @@
  * click, never on load); the choice is remembered on this device.
  */
 import type { ChatMessage } from '../room/room.js';
-import { visibleFileName } from '../element/file-view.js';
+import { visibleFileName } from '../shared/visible-file-name.js';
 
 const STORAGE_KEY = 'parley:notifications';
 /** How much of a message a notification shows. */

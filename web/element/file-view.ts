@@ -7,6 +7,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { isShownImage, type ChatMessage, type FileTransferState, type IncomingStatus, type OutgoingStatus, type ParleyRoom } from '../room/room.js';
 import { withName, type Locale, type Messages } from './i18n/messages.js';
+import { visibleFileName } from '../shared/visible-file-name.js';
 
 /** What a file message needs from the element (message-view.ts's context has all of it). */
 export interface FileViewContext {
@@ -51,17 +52,6 @@ export function formatBytes(bytes: number, locale: string): string {
 function formatDuration(seconds: number, locale: string): string {
   const [value, unit] = seconds >= 3600 ? [seconds / 3600, 'hour'] : seconds >= 60 ? [seconds / 60, 'minute'] : [seconds, 'second'];
   return unitFormat(locale, unit, 'short', 0).format(Math.ceil(value));
-}
-
-/**
- * Bidirectional controls and other invisible control characters: a name like
- * "invoice\u202Efdp.exe" would otherwise show as "invoiceexe.pdf".
- */
-const HIDDEN_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** A file name as shown and as saved: what it really says, without characters that disguise it. */
-export function visibleFileName(name: string): string {
-  return name.replace(HIDDEN_CONTROLS, '') || 'file';
 }
 
 /** "PDF", "PNG": the short name of a media type, or of the file's extension. */

@@ -11,7 +11,8 @@ import type { ChatMessage, Reaction } from '../room/room.js';
 import { aroundName, withName } from './i18n/messages.js';
 import { deliveryLabel } from './labels.js';
 import { formatMessageTimes } from './message-time.js';
-import { renderFile, visibleFileName, type FileViewContext } from './file-view.js';
+import { renderFile, type FileViewContext } from './file-view.js';
+import { visibleFileName } from '../shared/visible-file-name.js';
 
 /** The reactions offered on every message, one click each. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;

@@ -10,6 +10,7 @@
  * what it had. The file is in the person's downloads, not in the page: finish() gives no File.
  */
 import type { FileSink, FileSinkRequest } from './file-sinks.js';
+import { visibleFileName } from '../shared/visible-file-name.js';
 import { DOWNLOAD_PATH, DOWNLOAD_WORKER_SCOPE, type DownloadStart, type PageToWorker, type WorkerToPage } from './download-stream-protocol.js';
 
 /** A worker that does not take the download within this long is taken as missing. */
@@ -89,7 +90,8 @@ export async function createDownloadSink({ name, size }: FileSinkRequest): Promi
       clearTimeout(timer);
       resolve();
     };
-    const start: DownloadStart = { type: 'parley-download', url, name, size };
+    // Saved under the name the chat shows: no control character may disguise what it is.
+    const start: DownloadStart = { type: 'parley-download', url, name: visibleFileName(name), size };
     worker.postMessage(start, [channel.port2]);
   });
   // The browser asks the worker for the URL and saves what it streams as a download.

@@ -141,6 +141,12 @@ describe('the streamed download sink', () => {
     await expect(sink.truncate(0)).rejects.toThrow('a download cannot go back from 2 to 0');
   });
 
+  it('saves under the name as the chat shows it: a right-to-left override cannot make "gpj.exe" read "exe.jpg"', async () => {
+    install();
+    await createDownloadSink({ ...REQUEST, name: 'holiday\u202Egpj.exe' });
+    expect(worker.start?.name).toBe('holidaygpj.exe');
+  });
+
   it('is not there without a download worker registered for the page (an embedding page without one)', async () => {
     install(false);
     await expect(createDownloadSink(REQUEST)).rejects.toThrow('no download worker for this page');

@@ -1,0 +1,11 @@
+/**
+ * A file name as shown and as saved (the chat's Save link, a streamed download's name): what it
+ * really says, without the bidirectional and invisible controls that could disguise it.
+ */
+
+/** Bidirectional controls and other invisible control characters: "invoice\u202Efdp.exe" would otherwise show as "invoiceexe.pdf". */
+const HIDDEN_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function visibleFileName(name: string): string {
+  return name.replace(HIDDEN_CONTROLS, '') || 'file';
+}
