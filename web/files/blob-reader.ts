@@ -1,16 +1,11 @@
 /**
  * A Blob's bytes from `offset` on, in pieces of the length asked for, through the Blob's stream:
  * in Chromium that reads a file for about a tenth of the browser's CPU of a `slice().arrayBuffer()`
- * per megabyte (one data pipe for the whole read, not one per slice). A few reads are asked for
- * ahead of need, so the disk and the link work at the same time.
+ * per megabyte (one data pipe for the whole read, not one per slice), and the stream reads ahead
+ * by itself, so the disk and the link work at the same time.
  */
-/** Reads of the stream asked for ahead of need: the browser fills them while the link sends. */
-const READS_AHEAD = 8;
-
 export class BlobReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  /** Reads already asked of the stream, in order (a stream answers queued reads in turn). */
-  readonly #ahead: Promise<ReadableStreamReadResult<Uint8Array>>[] = [];
   readonly #size: number;
   #offset: number;
   /** What the stream gave and was not taken yet: `#piece` from `#pieceStart`. */
@@ -37,7 +32,7 @@ export class BlobReader {
     let filled = 0;
     while (filled < length) {
       if (this.#piece.byteLength === this.#pieceStart) {
-        const { done, value } = await this.#nextPiece();
+        const { done, value } = await this.#reader.read();
         if (done) throw new Error('the file is shorter than when it was offered');
         this.#piece = value;
         this.#pieceStart = 0;
@@ -52,16 +47,6 @@ export class BlobReader {
   /** Stops reading (the stream ended early): what the browser read ahead is let go. */
   cancel(): void {
     this.#reader.cancel().catch(() => undefined);
-  }
-
-  /** The stream's next piece, keeping READS_AHEAD reads asked for beyond it. */
-  #nextPiece(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    while (this.#ahead.length <= READS_AHEAD) {
-      const read = this.#reader.read();
-      read.catch(() => undefined); // met when it is used, if it is
-      this.#ahead.push(read);
-    }
-    return this.#ahead.shift()!;
   }
 
   #take(length: number): Uint8Array {
