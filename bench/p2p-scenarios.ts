@@ -78,15 +78,17 @@ const benchState = (page: Page): Promise<BenchState> => page.evaluate(() => (win
  * Resolves when the page logs `bench:<name>`. Timed scenarios wait this way instead of polling the
  * page: each poll is a script evaluation on the page's main thread, which slows what is measured
  * (and slows a page with more to do, such as Parley's, more than the bare baseline).
- * Call it before the page can reach the milestone.
+ * Call it before the page can reach the milestone. When it is missed, the error shows what the page
+ * was doing, and what `sender` was (the page that should have sent what never came).
  */
-function milestone(page: Page, name: string, timeoutMs = 20_000): Promise<BenchState> {
+function milestone(page: Page, name: string, { timeoutMs = 20_000, sender }: { timeoutMs?: number; sender?: Page } = {}): Promise<BenchState> {
   const reached = page
     .waitForEvent('console', { predicate: (message) => message.text() === `bench:${name}`, timeout: timeoutMs })
     .then(
       () => benchState(page),
       async (error: unknown) => {
-        throw new Error(`${page.url()} did not reach bench:${name} in ${timeoutMs} ms. The page then showed: ${await describePage(page)}`, { cause: error });
+        const senderShowed = sender ? ` The sending page showed: ${await describePage(sender)}` : '';
+        throw new Error(`${page.url()} did not reach bench:${name} in ${timeoutMs} ms. The page then showed: ${await describePage(page)}.${senderShowed}`, { cause: error });
       },
     );
   // Awaited only after the navigation that leads to it: until then, a failure must not count as unhandled.
@@ -138,7 +140,7 @@ async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'pa
       await first.goto(link);
       await chatStatus(first, 'Connected').waitFor();
       await first.evaluate(() => ((window as unknown as { bench: BenchState }).bench.sendOnOpen = 'hello'));
-      const arrived = milestone(second, 'first-message');
+      const arrived = milestone(second, 'first-message', { sender: first });
       const opened = epochNow();
       await second.goto(link);
       const state = await arrived;
@@ -147,7 +149,7 @@ async function linkToFirstMessage(browser: Browser, origin: string, flavour: 'pa
     const room = roomId();
     await first.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}&sendOnOpen=hello`);
     await first.getByText('joined').waitFor();
-    const arrived = milestone(second, 'first-message');
+    const arrived = milestone(second, 'first-message', { sender: first });
     const opened = epochNow();
     await second.goto(`${origin}/bench/raw.html?room=${room}&session=${randomBytes(16).toString('base64url')}`);
     const state = await arrived;
@@ -176,7 +178,7 @@ async function chatLatency(browser: Browser, origin: string, count: number): Pro
       }
     }, 20);
     await receiver.evaluate((n) => void ((window as unknown as { bench: BenchState }).bench.expectLatencies = n), count);
-    const received = milestone(receiver, 'latencies');
+    const received = milestone(receiver, 'latencies', { sender });
     await sender.evaluate(async (n) => {
       const chat = document.querySelector('parley-chat')!;
       for (let index = 0; index < n; index += 1) {
@@ -253,7 +255,7 @@ async function meshFormation(browser: Browser, origin: string, size: number, fla
   try {
     const link = `${origin}/#${roomKey()}`;
     const room = roomId();
-    const allConnected = pages.map((page) => milestone(page, 'all-connected', 30_000));
+    const allConnected = pages.map((page) => milestone(page, 'all-connected', { timeoutMs: 30_000 }));
     const started = epochNow();
     await Promise.all(
       pages.map(async (page) => {
