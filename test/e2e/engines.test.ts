@@ -259,25 +259,26 @@ for (const { title, engines: [adaEngine, bobEngine, cyEngine, deeEngine] } of PL
   });
 }
 
-/** Whether the file at `path` holds exactly the bytes ChatTab.shareFile(…, seed) made, read a MiB at a time. */
-function fileOnDiskMatches(path: string, size: number, seed: number): boolean {
-  if (statSync(path).size !== size) return false;
+/** How the file at `path` compares with the bytes ChatTab.shareFile(…, seed) made, read a MiB at a time. */
+function fileOnDisk(path: string, size: number, seed: number): string {
+  const found = statSync(path).size;
+  if (found !== size) return `${found} bytes of ${size}`;
   const fd = openSync(path, 'r');
   const buffer = Buffer.alloc(1024 * 1024);
   try {
     for (let offset = 0; offset < size; ) {
       const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
-      for (let index = 0; index < read; index += 1) if (buffer[index] !== ((seed + (offset + index) * 7) & 0xff)) return false;
+      for (let index = 0; index < read; index += 1) if (buffer[index] !== ((seed + (offset + index) * 7) & 0xff)) return `different from byte ${offset + index} on`;
       offset += read;
     }
-    return true;
+    return 'the same bytes';
   } finally {
     closeSync(fd);
   }
 }
 
 describe('a Firefox private window, which gives pages no private file system', () => {
-  it('gets a large file from Chromium streamed into its downloads as it arrives, and the download holds the bytes', { timeout: 300_000 }, async () => {
+  it('gets a large file from Chromium streamed into its downloads as it arrives, its worker kept alive, and the download holds the bytes', { timeout: 300_000 }, async () => {
     const downloads = mkdtempSync(join(tmpdir(), 'parley-private-downloads-'));
     // Downloads go to that folder without asking, as a person's would go to theirs.
     const privateFirefox = await EngineBrowser.launch('firefox', {
@@ -288,6 +289,10 @@ describe('a Firefox private window, which gives pages no private file system', (
         'browser.download.useDownloadDir': true,
         'browser.download.always_ask_before_handling_new_types': false,
         'browser.helperApps.neverAsk.saveToDisk': 'application/octet-stream',
+        // A service worker with no event for 10 s is stopped (30 s and 5 min unless told): the
+        // page's keep-alive must hold the download's worker for the whole transfer.
+        'dom.serviceWorkers.idle_timeout': 4_000,
+        'dom.serviceWorkers.idle_extended_timeout': 6_000,
       },
     });
     const server = await startServer();
@@ -316,7 +321,7 @@ describe('a Firefox private window, which gives pages no private file system', (
       // The browser renames its partial file once the stream has ended.
       while (!(existsSync(saved) && statSync(saved).size === size) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
       expect(readdirSync(downloads)).toEqual(['private.bin']);
-      expect(fileOnDiskMatches(saved, size, 5)).toBe(true);
+      expect(fileOnDisk(saved, size, 5)).toBe('the same bytes');
       await bob.screenshot(`${ARTIFACTS}/private-window-download.png`);
       expect(privateFirefox.takeProblems()).toEqual([]);
     } finally {

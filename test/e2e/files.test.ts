@@ -272,7 +272,7 @@ describe('files', () => {
     }
   });
 
-  it('streams a large file into the downloads where the page has no private file system; a cancel fails the download', { timeout: 240_000 }, async () => {
+  it('streams a large file into the downloads where the page has no private file system; a cancel in the chat fails the download, and one in the browser cancels the transfer', { timeout: 240_000 }, async () => {
     // Bob's browser gives pages no OPFS (as a Firefox private window does): neither the writer
     // worker nor the writable stream can be used, and a file this large is not kept in memory.
     const pages = await twoConnected(browser, server.origin, undefined, async (bob) => {
@@ -316,6 +316,18 @@ describe('files', () => {
       await again.getByRole('button', { name: 'Cancel' }).click();
       await again.getByText('Download cancelled').waitFor();
       expect(await download.failure()).not.toBeNull();
+
+      // And the other way: a download cancelled in the browser cancels the transfer in the chat.
+      await fileMessage(ada, 'streamed.bin').last().getByRole('button', { name: 'Stop sharing' }).click();
+      await attach(ada, [path]);
+      // The third offer itself (the second, cancelled, has a Download button again).
+      const third = fileMessage(bob, 'streamed.bin').nth(2);
+      started = bob.waitForEvent('download', { timeout: 60_000 });
+      await third.getByRole('button', { name: 'Download' }).click();
+      download = await started;
+      await third.locator('progress').waitFor({ timeout: 30_000 });
+      await download.cancel();
+      await third.getByText('Download cancelled').waitFor({ timeout: 30_000 });
     } finally {
       await closeBoth(pages);
       rmSync(path, { force: true });

@@ -71,9 +71,9 @@ function devDependency(name: string): string {
 }
 
 describe('the parley-chat package', () => {
-  it('packs what an installer needs: ESM for the three entries, their declarations, the manifest, the README', () => {
+  it('packs what an installer needs: ESM for the three entries, their declarations, the download worker, the manifest, the README', () => {
     const listing = run('tar', ['-tzf', tarball], scratch).split('\n');
-    for (const file of ['dist/index.js', 'dist/define.js', 'dist/room.js', 'types/web/package/index.d.ts', 'types/web/element/define.d.ts', 'types/web/package/room.d.ts', 'custom-elements.json', 'README.md', 'package.json']) {
+    for (const file of ['dist/index.js', 'dist/define.js', 'dist/room.js', 'dist/parley-download-worker.js', 'types/web/package/index.d.ts', 'types/web/element/define.d.ts', 'types/web/package/room.d.ts', 'custom-elements.json', 'README.md', 'package.json']) {
       expect(listing, file).toContain(`package/${file}`);
     }
     // Nothing of the server, the tests or the bench.

@@ -225,7 +225,7 @@ export class ParleyChat extends LitElement {
     return this.#unread.count;
   }
 
-  /** Someone else's images up to this many bytes are fetched as soon as they are offered (0: never). Default: 10 MB. */
+  /** Someone else's images up to this many bytes are fetched as soon as they are offered (0: never; never one of 64 MiB or more). Default: 10 MB. */
   get autoAcceptImagesUpTo(): number {
     return this.#autoAcceptImagesUpTo;
   }

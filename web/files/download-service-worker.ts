@@ -3,11 +3,11 @@
  * page receives them (download-stream-protocol.ts), so a browser without an origin private file
  * system still saves a large file to disk as it arrives instead of holding it in memory.
  *
- * Built as a script of its own (vite.config.ts) at the app's root and registered by the app
- * (web/app/main.ts); a page that embeds the element may serve and register it too. It imports
- * nothing at run time: a service worker script must be one classic script.
+ * Built as a script of its own (vite.download-worker.config.ts) at the app's root and registered by the app
+ * (web/app/main.ts); a page that embeds the element may serve and register it too. Its imports are
+ * bundled into it: a service worker script must be one classic script.
  */
-import type { DownloadStart, PageToWorker, WorkerToPage } from './download-stream-protocol.js';
+import { contentDisposition, type DownloadKeepAlive, type DownloadStart, type PageToWorker, type WorkerToPage } from './download-stream-protocol.js';
 
 /** The parts of the service worker's global scope used here (TypeScript has them only in the WebWorker library). */
 interface ExtendableEvent extends Event {
@@ -32,19 +32,41 @@ interface ServiceWorkerScope {
 
 const worker = globalThis as unknown as ServiceWorkerScope;
 
+/** A download announced by a page, with the header it will be saved under. */
+interface Announced {
+  start: DownloadStart;
+  port: MessagePort;
+  disposition: string;
+}
+
 /** Downloads announced by a page and not yet asked for by the browser, by URL. */
-const announced = new Map<string, { start: DownloadStart; port: MessagePort }>();
+const announced = new Map<string, Announced>();
 
 worker.addEventListener('install', (event) => event.waitUntil(worker.skipWaiting()));
 worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
 
 worker.addEventListener('message', (event) => {
-  const start = event.data as Partial<DownloadStart> | undefined;
+  const message = event.data as Partial<DownloadStart> | Partial<DownloadKeepAlive> | undefined;
+  // A page whose download runs: the event itself keeps this worker alive a while longer.
+  if (message?.type === 'parley-download-keepalive') return;
+  const start = message as Partial<DownloadStart> | undefined;
   const port = event.ports[0];
   if (start?.type !== 'parley-download' || !port || typeof start.url !== 'string' || typeof start.name !== 'string' || typeof start.size !== 'number') return;
   // Only URLs this worker is asked for (its scope's); a page could not open another through it.
   if (!start.url.startsWith(worker.registration.scope)) return;
-  announced.set(start.url, { start: start as DownloadStart, port });
+  let disposition: string;
+  try {
+    disposition = contentDisposition(start.name);
+  } catch {
+    return; // a name no header can carry: the page hears nothing, and keeps the file another way
+  }
+  const url = start.url;
+  announced.set(url, { start: start as DownloadStart, port, disposition });
+  // Given up before the browser asked for it (it never did): forgotten.
+  port.onmessage = () => {
+    announced.delete(url);
+    port.close();
+  };
   port.postMessage({ type: 'ready' } satisfies WorkerToPage);
 });
 
@@ -52,10 +74,13 @@ worker.addEventListener('fetch', (event) => {
   const download = announced.get(event.request.url);
   if (!download) return; // not ours: the browser fetches it as usual
   announced.delete(event.request.url);
-  const { start, port } = download;
+  const { start, port, disposition } = download;
   let settle: () => void = () => undefined;
-  // The worker stays alive while the download streams, however long the transfer pauses.
-  event.waitUntil(new Promise<void>((resolve) => (settle = resolve)));
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  // The download's events stay open while it streams (the page's keep-alive messages stop the
+  // browser from stopping this worker in its pauses).
+  event.waitUntil(done);
+  void done.then(() => port.close());
   let wanted: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>(
     {
@@ -88,22 +113,16 @@ worker.addEventListener('fetch', (event) => {
     },
     { highWaterMark: 1 },
   );
+  port.postMessage({ type: 'started' } satisfies WorkerToPage);
   event.respondWith(
     new Response(body, {
       headers: {
         'Content-Type': 'application/octet-stream',
         'Content-Length': String(start.size),
-        'Content-Disposition': contentDisposition(start.name),
+        'Content-Disposition': disposition,
         'X-Content-Type-Options': 'nosniff',
         'Cache-Control': 'no-store',
       },
     }),
   );
 });
-
-/** `attachment` with the name for every browser: RFC 6266's UTF-8 form, and an ASCII stand-in. */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}

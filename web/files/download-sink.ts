@@ -2,104 +2,125 @@
  * A received file streamed into the browser's downloads as it arrives, through the download
  * service worker (download-service-worker.ts): the route for a large file where the page has no
  * origin private file system (a Firefox private window), so memory stays bounded there too. It
- * needs the worker registered for this page (the app does; an embedding page may).
+ * needs the worker registered on this origin (the app does; an embedding page may).
  *
  * A download cannot take bytes back or be reopened, so: bytes go in order only; the file's last
  * block is held back until the digest has been checked (finish), so a file that fails the check
  * never completes as a download; a failure or cancel aborts the download, and the browser drops
  * what it had. The file is in the person's downloads, not in the page: finish() gives no File.
  */
-import type { FileSink, FileSinkRequest } from './file-sinks.js';
+import { transferable, type FileSink, type FileSinkRequest } from './file-sinks.js';
 import { visibleFileName } from '../shared/visible-file-name.js';
-import { DOWNLOAD_PATH, DOWNLOAD_WORKER_SCOPE, type DownloadStart, type PageToWorker, type WorkerToPage } from './download-stream-protocol.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import {
+  DOWNLOAD_KEEPALIVE_MS,
+  DOWNLOAD_PATH,
+  DOWNLOAD_WORKER_FILE,
+  type DownloadKeepAlive,
+  type DownloadStart,
+  type PageToWorker,
+  type WorkerToPage,
+} from './download-stream-protocol.js';
 
-/** A worker that does not take the download within this long is taken as missing. */
-const WORKER_READY_TIMEOUT_MS = 5_000;
+/** A worker that does not take the download (or a browser that does not ask for it) within this long is taken as missing. */
+const WORKER_ANSWER_TIMEOUT_MS = 5_000;
 /** The hidden frame that started the download is removed this long after the download ended. */
 const FRAME_LINGER_MS = 10_000;
 
-/** The download worker registered for this page's scope, once active (it may still be installing). */
-async function activeDownloadWorker(): Promise<ServiceWorker | undefined> {
+/** The download worker's registration on this origin, found by its script (whatever scope the page gave it). */
+async function downloadWorkerRegistration(): Promise<ServiceWorkerRegistration | undefined> {
   if (typeof navigator === 'undefined' || !navigator.serviceWorker || typeof document === 'undefined') return undefined;
-  const registration = await navigator.serviceWorker.getRegistration(new URL(DOWNLOAD_WORKER_SCOPE, document.baseURI).href).catch(() => undefined);
-  if (!registration) return undefined;
+  const registrations = await navigator.serviceWorker.getRegistrations().catch(() => []);
+  return registrations.find((registration) =>
+    [registration.active, registration.waiting, registration.installing].some((worker) => worker && new URL(worker.scriptURL).pathname.endsWith(`/${DOWNLOAD_WORKER_FILE}`)),
+  );
+}
+
+/** The registration's active worker, once the one being installed is active (if it gets there within the timeout). */
+async function activeWorker(registration: ServiceWorkerRegistration): Promise<ServiceWorker | undefined> {
   const coming = registration.installing ?? registration.waiting;
   if (!registration.active && coming) {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, WORKER_READY_TIMEOUT_MS);
-      coming.addEventListener('statechange', () => {
-        if (coming.state !== 'activated' && coming.state !== 'redundant') return;
+      const done = (): void => {
         clearTimeout(timer);
+        coming.removeEventListener('statechange', changed);
         resolve();
-      });
+      };
+      const changed = (): void => {
+        if (coming.state === 'activated' || coming.state === 'redundant') done();
+      };
+      const timer = setTimeout(done, WORKER_ANSWER_TIMEOUT_MS);
+      coming.addEventListener('statechange', changed);
     });
   }
   return registration.active ?? undefined;
-}
-
-/** Whether a streamed download is possible here: a download worker is active for this page. */
-export async function canStreamDownloads(): Promise<boolean> {
-  return (await activeDownloadWorker()) !== undefined;
 }
 
 function randomId(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** Rejects a write (or finish) once the download is over: why it ended is in the error. */
-class DownloadEnded extends DOMException {}
-
 export async function createDownloadSink({ name, size }: FileSinkRequest): Promise<FileSink> {
-  const worker = await activeDownloadWorker();
-  if (!worker) throw new Error('no download worker for this page');
-  const url = new URL(`${DOWNLOAD_PATH}${randomId()}`, new URL(DOWNLOAD_WORKER_SCOPE, document.baseURI)).href;
+  const registration = await downloadWorkerRegistration();
+  const worker = registration && (await activeWorker(registration));
+  if (!registration || !worker) throw new Error('no download worker for this page');
+  const url = new URL(`${DOWNLOAD_PATH}${randomId()}`, registration.scope).href;
+  // Saved under the name the chat shows: no control character may disguise what it is.
+  const shownName = visibleFileName(name);
   const channel = new MessageChannel();
   const port = channel.port1;
   /** Blocks the browser asked for and has not had. */
   let demand = 0;
   let demandWaiter: (() => void) | undefined;
-  let ended: DownloadEnded | undefined;
+  /** Why the download is over, once it is: every later write or finish rejects with it. */
+  let ended: DOMException | undefined;
   let frame: HTMLIFrameElement | undefined;
-  let readyWaiter: (() => void) | undefined;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  const heard = new Map<WorkerToPage['type'], () => void>();
+  const hear = (type: 'ready' | 'started'): Promise<void> => new Promise((resolve) => heard.set(type, resolve));
 
-  port.onmessage = (event: MessageEvent<WorkerToPage>) => {
-    switch (event.data.type) {
-      case 'ready':
-        readyWaiter?.();
-        break;
-      case 'pull':
-        demand += 1;
-        demandWaiter?.();
-        break;
-      case 'cancelled':
-        ended ??= new DownloadEnded('the download was cancelled in the browser', 'AbortError');
-        demandWaiter?.();
-        break;
-    }
-  };
-  const post = (message: PageToWorker, transfer: Transferable[] = []): void => port.postMessage(message, transfer);
-  const removeFrame = (): void => {
+  /** Ends the download, telling the worker `last` (the worker closes the port once it has it). */
+  const end = (why: DOMException, last?: PageToWorker): void => {
+    if (ended) return;
+    ended = why;
+    if (last) port.postMessage(last);
+    clearInterval(keepAlive);
+    demandWaiter?.();
     const done = frame;
     frame = undefined;
     if (done) setTimeout(() => done.remove(), FRAME_LINGER_MS);
   };
+  const stop = (): void => end(new DOMException('the download was stopped', 'AbortError'), { type: 'abort', reason: 'the transfer did not complete' });
 
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the download worker did not answer')), WORKER_READY_TIMEOUT_MS);
-    readyWaiter = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    // Saved under the name the chat shows: no control character may disguise what it is.
-    const start: DownloadStart = { type: 'parley-download', url, name: visibleFileName(name), size };
-    worker.postMessage(start, [channel.port2]);
-  });
-  // The browser asks the worker for the URL and saves what it streams as a download.
-  frame = document.createElement('iframe');
-  frame.hidden = true;
-  frame.title = name;
-  frame.src = url;
-  document.body.append(frame);
+  port.onmessage = (event: MessageEvent<WorkerToPage>) => {
+    const { type } = event.data;
+    if (type === 'pull') {
+      demand += 1;
+      demandWaiter?.();
+    } else if (type === 'cancelled') {
+      end(new DOMException('the download was cancelled in the browser', 'AbortError'));
+    } else {
+      heard.get(type)?.();
+    }
+  };
+
+  const ready = hear('ready');
+  const started = hear('started');
+  worker.postMessage({ type: 'parley-download', url, name: shownName, size } satisfies DownloadStart, [channel.port2]);
+  try {
+    await withTimeout(ready, WORKER_ANSWER_TIMEOUT_MS, 'the download worker did not answer');
+    // The browser asks the worker for the URL and saves what it streams as a download.
+    frame = document.createElement('iframe');
+    frame.hidden = true;
+    frame.title = shownName;
+    frame.src = url;
+    document.body.append(frame);
+    await withTimeout(started, WORKER_ANSWER_TIMEOUT_MS, 'the browser did not start the download');
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  keepAlive = setInterval(() => registration.active?.postMessage({ type: 'parley-download-keepalive' } satisfies DownloadKeepAlive), DOWNLOAD_KEEPALIVE_MS);
 
   /** Sends bytes once the browser wants them. */
   const send = async (bytes: Uint8Array<ArrayBuffer>): Promise<void> => {
@@ -107,8 +128,8 @@ export async function createDownloadSink({ name, size }: FileSinkRequest): Promi
     demandWaiter = undefined;
     if (ended) throw ended;
     demand -= 1;
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    post({ type: 'block', bytes: whole }, [whole.buffer]);
+    const whole = transferable(bytes);
+    port.postMessage({ type: 'block', bytes: whole } satisfies PageToWorker, [whole.buffer]);
   };
 
   let written = 0;
@@ -130,17 +151,13 @@ export async function createDownloadSink({ name, size }: FileSinkRequest): Promi
       if (last) await send(last);
       last = undefined;
       if (ended) throw ended;
-      post({ type: 'end' });
-      ended = new DownloadEnded('the download is complete', 'InvalidStateError');
-      removeFrame();
+      end(new DOMException('the download is complete', 'InvalidStateError'), { type: 'end' });
       return undefined;
     },
+    stop,
     async discard() {
-      if (!ended) post({ type: 'abort', reason: 'the transfer did not complete' });
-      ended ??= new DownloadEnded('the download was stopped', 'AbortError');
-      demandWaiter?.();
+      stop();
       last = undefined;
-      removeFrame();
     },
   };
 }

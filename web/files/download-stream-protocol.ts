@@ -1,13 +1,15 @@
 /**
  * Between a page and the download service worker (download-service-worker.ts): how a received
  * file is streamed into the browser's downloads where the page has no origin private file system
- * (a Firefox private window refuses it). Types only: the worker is built as a script of its own
- * and imports nothing at run time.
+ * (a Firefox private window refuses it). Types, names and the download's header: the worker is
+ * built as one script of its own and imports nothing at run time.
  *
  * The page posts a DownloadStart to the worker with a MessagePort, then opens the download's URL
- * in a hidden frame; the worker answers that request
- * with a stream it fills from the port. The stream pulls: the worker asks for each block
- * (`pull`), so neither side holds more than a block or two whatever the file's size.
+ * in a hidden frame; the worker says when the browser asked for it (`started`) and answers with a
+ * stream it fills from the port. The stream pulls: the worker asks for each block (`pull`), so
+ * neither side holds more than a block or two whatever the file's size. While a download runs, the
+ * page keeps the worker alive (DownloadKeepAlive): browsers stop a worker that had no event for
+ * about 30 s, however long its download still had to go.
  */
 
 /** Page → worker (through `postMessage` on the active worker), with the port for this download. */
@@ -19,6 +21,14 @@ export interface DownloadStart {
   name: string;
   size: number;
 }
+
+/** Page → worker (through `postMessage` on the active worker), every DOWNLOAD_KEEPALIVE_MS while a download runs. */
+export interface DownloadKeepAlive {
+  type: 'parley-download-keepalive';
+}
+
+/** Far under the 30 s for which browsers keep an idle service worker (Firefox, Chromium): a busy page's timer may run late. */
+export const DOWNLOAD_KEEPALIVE_MS = 2_000;
 
 /** Page → worker, on the download's port. */
 export type PageToWorker =
@@ -33,16 +43,40 @@ export type PageToWorker =
 export type WorkerToPage =
   /** The worker holds the port; the page may open the download's URL. */
   | { type: 'ready' }
+  /** The browser asked for the download's URL: the download has begun. */
+  | { type: 'started' }
   /** The browser asked for the download's bytes: it wants the next block. */
   | { type: 'pull' }
   /** The person cancelled the download in the browser (or the browser gave it up). */
   | { type: 'cancelled' };
 
+/**
+ * From this size on, a file that cannot go to OPFS is streamed into the browser's downloads where
+ * the download worker runs, rather than kept as Blob parts (smaller files keep their preview and
+ * Save link in the chat). No image comes by itself from this size on (room-files.ts), so a
+ * download never starts without a click.
+ */
+export const STREAMED_DOWNLOAD_FROM_BYTES = 64 * 1024 * 1024;
+
 /** Below the worker's scope: the path of a download's URL, before its random id. */
 export const DOWNLOAD_PATH = 'download/';
 
-/** The worker's scope, relative to the page of the app that registers it. */
+/** The worker's script file: a page finds the download worker's registration by it, whatever its scope. */
+export const DOWNLOAD_WORKER_FILE = 'parley-download-worker.js';
+
+/** The scope the app registers the worker with, relative to its page. */
 export const DOWNLOAD_WORKER_SCOPE = './parley-download/';
 
 /** The worker's script, relative to the page of the app that registers it. */
-export const DOWNLOAD_WORKER_SCRIPT = './parley-download-worker.js';
+export const DOWNLOAD_WORKER_SCRIPT = `./${DOWNLOAD_WORKER_FILE}`;
+
+/**
+ * The download's Content-Disposition: `attachment` with the name for every browser, RFC 6266's
+ * UTF-8 form and an ASCII stand-in. `name` is a visible file name (no lone surrogate, which
+ * encodeURIComponent would refuse).
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}

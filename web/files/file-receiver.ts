@@ -19,7 +19,6 @@ import type { FileSink, FileSinkFactory } from './file-sinks.js';
 import { SEND_WINDOW_BYTES, type FileFrame } from './file-sender.js';
 import { PROGRESS_EVENT_INTERVAL_MS, TransferProgress, type TransferProgressSnapshot } from './transfer-progress.js';
 
-
 export type IncomingFailure =
   /** The author no longer has the file (a reload) or cannot read it. */
   | 'unavailable'
@@ -336,6 +335,8 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
   #storageFailure(error: unknown, stream = this.#stream): void {
     if (stream !== undefined) this.#send({ type: PeerMessageType.FileCancel, file: this.offerId, stream, reason: FileStopReason.Cancelled });
     const name = error instanceof Error ? error.name : '';
+    // The person cancelled the download in the browser: as good as Cancel in the chat.
+    if (name === 'AbortError') return this.#end({ state: 'cancelled', by: 'receiver' });
     const detail = name === 'QuotaExceededError' ? 'not enough storage space for this file' : `the file could not be stored: ${error instanceof Error ? error.message : String(error)}`;
     this.#end({ state: 'failed', reason: 'storage', detail });
   }
@@ -347,8 +348,10 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     if (state.state === 'complete') return;
     const sink = this.#sink;
     this.#sink = undefined;
-    // After the block writes in progress, which see the transfer is over and stop. A discard that
-    // fails leaves an entry the next page's sweep removes: nothing more to do here.
+    // A write waiting on the browser gives up now; the others see the transfer is over and stop.
+    sink?.stop?.();
+    // Discarded after those writes. A discard that fails leaves an entry the next page's sweep
+    // removes: nothing more to do here.
     if (sink) void this.#work.then(() => sink.discard()).catch(() => undefined);
   }
 

@@ -5,6 +5,8 @@
  * browsers may move to disk) where it cannot.
  */
 import { opfsWriterWorker, type OpfsWriterRequest, type OpfsWriterResponse } from './opfs-writer-worker.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import { STREAMED_DOWNLOAD_FROM_BYTES } from './download-stream-protocol.js';
 
 /** A file being received: whole blocks, written in order, at their offset. */
 export interface FileSink {
@@ -29,6 +31,12 @@ export interface FileSink {
    * the bytes went into the browser's downloads instead (download-sink.ts).
    */
   finish(): Promise<File | undefined>;
+  /**
+   * The transfer ended (cancelled, failed): a write waiting on someone else (a download waits for
+   * the browser to ask for the next block) gives up now, before the writes in progress are waited
+   * for and the sink discarded. Sinks whose writes end by themselves need none.
+   */
+  stop?(): void;
   /** Throws away what was written; the sink is not used after this. */
   discard(): Promise<void>;
 }
@@ -165,17 +173,11 @@ let workerRouteUnsupported = false;
 /** A worker that neither answers nor fails (it should not happen) must not hold a transfer up for ever. */
 const WORKER_OPEN_TIMEOUT_MS = 10_000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Block buffers a worker sink keeps for reuse: blocks are written one after another, so one or two are enough. */
 const SPARE_BUFFERS = 2;
 
 /** Bytes whose whole buffer can be handed to the worker (the receiver's blocks are); others are copied. */
-function transferable(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+export function transferable(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
@@ -309,16 +311,9 @@ export function mayHaveSyncAccessHandles(): boolean {
 }
 
 /**
- * From this size on, a file that cannot go to OPFS is streamed into the browser's downloads where
- * the app's download worker runs, rather than kept as Blob parts: above the largest size images
- * come by themselves (50 MB), so a download never starts without a click, and smaller files keep
- * their preview and Save link in the chat.
- */
-export const STREAMED_DOWNLOAD_FROM_BYTES = 64 * 1024 * 1024;
-
-/**
  * The sink factory for this browser, best first: OPFS through the writer worker, OPFS through a
- * writable stream, a streamed download (large files, where the download worker runs), Blob parts. Each is tried when a transfer starts, the next one if it fails: a
+ * writable stream, a streamed download (large files, where the download worker runs), Blob parts.
+ * Each is tried when a transfer starts, the next one if it fails: a
  * private window may refuse OPFS when it is asked (Firefox does), a page's policy may stop the
  * worker.
  */

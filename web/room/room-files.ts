@@ -14,6 +14,7 @@ import type { IncomingStatus } from '../files/file-receiver.js';
 import type { OutgoingStatus } from '../files/file-sender.js';
 import { encodePeerMessage, FileStopReason, MAX_FILE_NAME_LENGTH, MAX_FILE_SIZE, PeerMessageType, type PeerMessage } from '../../protocol/peer.js';
 import { ChatSendError } from './conversation.js';
+import { STREAMED_DOWNLOAD_FROM_BYTES } from '../files/download-stream-protocol.js';
 
 export type { IncomingStatus } from '../files/file-receiver.js';
 export type { OutgoingStatus } from '../files/file-sender.js';
@@ -65,7 +66,10 @@ export class RoomFiles {
   /** This page's own files, by offer id (to show, and to serve). */
   readonly #ownFiles = new Map<string, File>();
   #disposed = false;
-  /** Someone else's image offers up to this many bytes are accepted without asking (0: never). */
+  /**
+   * Someone else's image offers up to this many bytes are accepted without asking (0: never); never
+   * one of STREAMED_DOWNLOAD_FROM_BYTES or more, which could start a download nobody clicked.
+   */
   autoAcceptImagesUpTo = 0;
 
   constructor(options: RoomFilesOptions) {
@@ -170,7 +174,7 @@ export class RoomFiles {
   /** A message entered the log: small images from others are fetched by themselves, if so set. */
   messageAdded(message: ChatMessage): void {
     const offer = message.file;
-    if (!offer || message.own || offer.size > this.autoAcceptImagesUpTo || !isShownImage(offer.mime)) return;
+    if (!offer || message.own || offer.size > this.autoAcceptImagesUpTo || offer.size >= STREAMED_DOWNLOAD_FROM_BYTES || !isShownImage(offer.mime)) return;
     void this.accept(message.id).catch(() => undefined);
   }
 

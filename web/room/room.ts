@@ -415,7 +415,7 @@ export class ParleyRoom extends Emitter<RoomEvents> {
     return this.#parts?.files.file(messageId);
   }
 
-  /** Someone else's images up to this many bytes are fetched as soon as they are offered (0: never). */
+  /** Someone else's images up to this many bytes are fetched as soon as they are offered (0: never; never one of 64 MiB or more, which could start a download nobody clicked). */
   get autoAcceptImagesUpTo(): number {
     return this.#autoAcceptImagesUpTo;
   }

@@ -2,33 +2,63 @@
 // a real MessageChannel (the real worker runs in the browser suites: files in Chromium, engines in
 // a Firefox private window): bytes only in order and only when the browser asks, the last block
 // held back until the digest checked out, so a file that fails the check (or a cancelled one)
-// never completes as a download.
+// never completes as a download; a transfer that ends while the browser does not ask gives up at
+// once; the worker kept alive while the download runs.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDownloadSink } from '../../../web/files/download-sink.js';
-import type { DownloadStart, PageToWorker, WorkerToPage } from '../../../web/files/download-stream-protocol.js';
+import { contentDisposition, DOWNLOAD_KEEPALIVE_MS, type DownloadStart, type PageToWorker, type WorkerToPage } from '../../../web/files/download-stream-protocol.js';
 import type { FileSink } from '../../../web/files/file-sinks.js';
 
 /** The worker's side of one download: what it got, and the browser's pulls and cancel. */
 class FakeDownloadWorker {
   start: DownloadStart | undefined;
-  readonly received: PageToWorker[] = [];
+  /** What came on the download's port, each with how many blocks the browser had asked for by then. */
+  readonly received: { message: PageToWorker; pullsBefore: number }[] = [];
+  keepAlives = 0;
+  /** Whether the browser asks for the download's URL when its frame opens. */
+  startsDownloads = true;
+  #pulls = 0;
   #port: MessagePort | undefined;
+  #arrived: (() => void) | undefined;
+  readonly scriptURL: string;
 
-  postMessage(message: DownloadStart, transfer: Transferable[]): void {
+  constructor(scriptURL: string) {
+    this.scriptURL = scriptURL;
+  }
+
+  postMessage(message: DownloadStart | { type: 'parley-download-keepalive' }, transfer: Transferable[] = []): void {
+    if (message.type === 'parley-download-keepalive') {
+      this.keepAlives += 1;
+      return;
+    }
     this.start = message;
     this.#port = transfer[0] as MessagePort;
-    this.#port.onmessage = (event: MessageEvent<PageToWorker>) => this.received.push(event.data);
+    this.#port.onmessage = (event: MessageEvent<PageToWorker>) => {
+      this.received.push({ message: event.data, pullsBefore: this.#pulls });
+      this.#arrived?.();
+    };
     this.#tell({ type: 'ready' });
+  }
+
+  /** The hidden frame asked for the download's URL. */
+  fetched(): void {
+    if (this.startsDownloads) this.#tell({ type: 'started' });
   }
 
   /** The browser wants the next block. */
   pull(): void {
+    this.#pulls += 1;
     this.#tell({ type: 'pull' });
   }
 
   /** The person cancelled the download in the browser. */
   cancel(): void {
     this.#tell({ type: 'cancelled' });
+  }
+
+  /** Resolves once `count` messages came on the port. */
+  async until(count: number): Promise<void> {
+    while (this.received.length < count) await new Promise<void>((resolve) => (this.#arrived = resolve));
   }
 
   close(): void {
@@ -40,17 +70,24 @@ class FakeDownloadWorker {
   }
 }
 
-const frames: { src: string; removed: boolean }[] = [];
+const SCOPE = 'https://chat.example/parley-download/';
+const frames: { src: string; title: string; removed: boolean }[] = [];
 let worker: FakeDownloadWorker;
 
-function install(registered = true): void {
-  worker = new FakeDownloadWorker();
+/** A page of chat.example, with the download worker registered (by its script) at `scope`, or none. */
+function install({ registered = true, scope = SCOPE } = {}): void {
+  worker = new FakeDownloadWorker('https://chat.example/parley-download-worker.js');
+  const other = { scope: 'https://chat.example/', active: { scriptURL: 'https://chat.example/site-worker.js' } };
   vi.stubGlobal('navigator', {
-    serviceWorker: { getRegistration: async (url: string) => (registered && url === 'https://chat.example/parley-download/' ? { active: worker } : undefined) },
+    serviceWorker: { getRegistrations: async () => (registered ? [other, { scope, active: worker }] : [other]) },
   });
   vi.stubGlobal('document', {
-    baseURI: 'https://chat.example/',
-    body: { append: (frame: { src: string; removed: boolean }) => frames.push(frame) },
+    body: {
+      append: (frame: { src: string; title: string; removed: boolean }) => {
+        frames.push(frame);
+        worker.fetched();
+      },
+    },
     createElement: () => {
       const frame = { src: '', hidden: false, title: '', removed: false, remove: () => (frame.removed = true) };
       return frame;
@@ -67,9 +104,10 @@ afterEach(() => {
 
 const REQUEST = { key: 'k', name: 'film.mkv', mime: 'video/x-matroska', size: 6 };
 const bytes = (...values: number[]): Uint8Array<ArrayBuffer> => new Uint8Array(values);
-/** Lets the MessageChannel deliver what is on its way. */
-const delivered = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
-const blocksReceived = (): number[][] => worker.received.flatMap((message) => (message.type === 'block' ? [[...message.bytes]] : []));
+/** Time for a message that should not be sent to arrive, were it sent. */
+const aMoment = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+const blocksReceived = (): number[][] => worker.received.flatMap(({ message }) => (message.type === 'block' ? [[...message.bytes]] : []));
+const fakeTimers = (): void => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
 
 async function openSink(): Promise<FileSink> {
   install();
@@ -86,9 +124,8 @@ describe('the streamed download sink', () => {
     const sink = await openSink();
     let written = false;
     const first = sink.write(0, bytes(1, 2)).then(() => (written = true));
-    await delivered();
-    // Nothing is sent before the browser asks for it: a slow disk holds the transfer back.
-    expect([written, blocksReceived()]).toEqual([false, []]);
+    await aMoment();
+    expect(written).toBe(false);
     worker.pull();
     await first;
     worker.pull();
@@ -96,19 +133,23 @@ describe('the streamed download sink', () => {
     worker.pull();
     // The file's last bytes: kept back, so a file that fails its check never completes.
     await sink.write(4, bytes(5, 6));
-    await delivered();
+    await worker.until(2);
+    await aMoment();
     expect(blocksReceived()).toEqual([
       [1, 2],
       [3, 4],
     ]);
     expect(await sink.finish()).toBeUndefined();
-    await delivered();
+    await worker.until(4);
     expect(blocksReceived()).toEqual([
       [1, 2],
       [3, 4],
       [5, 6],
     ]);
-    expect(worker.received.at(-1)).toEqual({ type: 'end' });
+    // No block was sent before the browser asked for it: a slow disk holds the transfer back.
+    const blocks = worker.received.filter(({ message }) => message.type === 'block');
+    expect(blocks.map(({ pullsBefore }, index) => pullsBefore > index)).toEqual([true, true, true]);
+    expect(worker.received.at(-1)?.message).toEqual({ type: 'end' });
   });
 
   it('aborts the download, without the last bytes, when the file is discarded (a digest mismatch, a cancel)', async () => {
@@ -117,19 +158,44 @@ describe('the streamed download sink', () => {
     await sink.write(0, bytes(1, 2, 3, 4));
     await sink.write(4, bytes(5, 6));
     await sink.discard();
-    await delivered();
+    await worker.until(2);
     expect(blocksReceived()).toEqual([[1, 2, 3, 4]]);
-    expect(worker.received.at(-1)).toEqual({ type: 'abort', reason: 'the transfer did not complete' });
+    expect(worker.received.at(-1)?.message).toEqual({ type: 'abort', reason: 'the transfer did not complete' });
     await expect(sink.finish()).rejects.toThrow('the download was stopped');
   });
 
-  it('fails the transfer when the person cancels the download in the browser', async () => {
+  it('gives up a write that waits for the browser the moment the transfer ends (the person paused the download, then cancelled in the chat)', async () => {
+    const sink = await openSink();
+    const waiting = sink.write(0, bytes(1, 2)).catch((error: unknown) => error);
+    await aMoment();
+    fakeTimers();
+    sink.stop!();
+    expect(((await waiting) as DOMException).name).toBe('AbortError');
+    await worker.until(1);
+    expect(worker.received.map(({ message }) => message)).toEqual([{ type: 'abort', reason: 'the transfer did not complete' }]);
+    // Once the download has ended, its frame goes too (a while later, so the browser can close it).
+    await sink.discard();
+    vi.advanceTimersByTime(10_000);
+    expect(frames.map((frame) => frame.removed)).toEqual([true]);
+  });
+
+  it('fails the transfer as cancelled when the person cancels the download in the browser', async () => {
     const sink = await openSink();
     const waiting = sink.write(0, bytes(1, 2));
     worker.cancel();
     const refused = await waiting.catch((error: unknown) => error);
     expect((refused as DOMException).name).toBe('AbortError');
     expect(String((refused as DOMException).message)).toContain('cancelled in the browser');
+  });
+
+  it('keeps the worker alive while the download runs, and stops when it is over (browsers stop a worker idle for 30 s)', async () => {
+    fakeTimers();
+    const sink = await openSink();
+    vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS * 3);
+    expect(worker.keepAlives).toBe(3);
+    await sink.discard();
+    vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS * 3);
+    expect(worker.keepAlives).toBe(3);
   });
 
   it('takes bytes only in order, and cannot go back (a resume asks from exactly what was written)', async () => {
@@ -145,11 +211,47 @@ describe('the streamed download sink', () => {
     install();
     await createDownloadSink({ ...REQUEST, name: 'holiday\u202Egpj.exe' });
     expect(worker.start?.name).toBe('holidaygpj.exe');
+    expect(frames[0]?.title).toBe('holidaygpj.exe');
   });
 
-  it('is not there without a download worker registered for the page (an embedding page without one)', async () => {
-    install(false);
+  it('saves a name with half a UTF-16 pair (a hostile peer can send one) under a name a header can carry', async () => {
+    install();
+    await createDownloadSink({ ...REQUEST, name: 'a\uD800b\uDC00.bin' });
+    expect(worker.start?.name).toBe('a\uFFFDb\uFFFD.bin');
+    expect(() => contentDisposition(worker.start!.name)).not.toThrow();
+  });
+
+  it('finds the worker by its script, whatever scope the embedding page registered it with', async () => {
+    install({ scope: 'https://chat.example/help/desk/downloads/' });
+    await createDownloadSink(REQUEST);
+    expect(worker.start!.url).toMatch(/^https:\/\/chat\.example\/help\/desk\/downloads\/download\/[0-9a-f]{32}$/);
+  });
+
+  it('is not there without a download worker registered on the origin (an embedding page without one)', async () => {
+    install({ registered: false });
     await expect(createDownloadSink(REQUEST)).rejects.toThrow('no download worker for this page');
     expect(frames).toEqual([]);
+  });
+
+  it('gives up, and lets the worker forget it, when the browser never asks for the download (the frame was blocked)', async () => {
+    install();
+    worker.startsDownloads = false;
+    fakeTimers();
+    const opening = createDownloadSink(REQUEST).catch((error: unknown) => error);
+    // Real message delivery, fake time: wait for the frame before the clock moves.
+    while (frames.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    vi.advanceTimersByTime(5_000);
+    expect(String(await opening)).toContain('the browser did not start the download');
+    vi.useRealTimers();
+    await worker.until(1);
+    expect(worker.received.map(({ message }) => message)).toEqual([{ type: 'abort', reason: 'the transfer did not complete' }]);
+  });
+});
+
+describe("the download's header", () => {
+  it('carries any name: UTF-8 for browsers that read it, an ASCII stand-in, quotes and backslashes replaced', () => {
+    expect(contentDisposition('Résumé "final" (2).pdf')).toBe(
+      `attachment; filename="R_sum_ _final_ (2).pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%22final%22%20%282%29.pdf`,
+    );
   });
 });

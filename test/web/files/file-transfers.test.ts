@@ -195,6 +195,38 @@ describe('a file between two pages', () => {
     expect(reader.refusals.get('unexpected-chunk')).toBeGreaterThan(0);
   });
 
+  it('a cancel while the disk holds a write (a download the browser asks nothing more of) stops the sink at once and deletes the file', async () => {
+    const file = testFile(4 * MiB);
+    const { net, author, reader } = twoPages(file);
+    const outgoing: OutgoingStatus['state'][] = [];
+    author.on('outgoing', ({ state }) => outgoing.push(state));
+    net.onSink = (sink) => (sink.gate = new Promise(() => undefined));
+    reader.accept(file.id, file.offer, AUTHOR);
+    await net.runUntil(() => reader.incoming(file.id)?.progress.bytes === file.bytes.byteLength, 'every chunk');
+    const sink = net.sinks.get(READER)!.get(file.id)!;
+    expect(sink.writes).toEqual([]);
+    reader.cancel(file.id);
+    expect(sink.stopped).toBe(true);
+    // The held write gives up, so the file is deleted (before, it waited for that write for ever).
+    await net.waitFor(() => sink.discarded, 'the partial file deleted');
+    await net.runUntil(() => outgoing.at(-1)?.state === 'cancelled', 'the sender stopped');
+    expect(reader.incoming(file.id)?.state).toEqual({ state: 'cancelled', by: 'receiver' });
+  });
+
+  it('a download cancelled in the browser (the sink refuses a write as aborted) cancels the transfer, and the author hears so', async () => {
+    const file = testFile(4 * MiB);
+    const { net, author, reader } = twoPages(file);
+    const outgoing: OutgoingStatus['state'][] = [];
+    author.on('outgoing', ({ state }) => outgoing.push(state));
+    net.onSink = (sink) => (sink.failNextWrite = new DOMException('the download was cancelled in the browser', 'AbortError'));
+    reader.accept(file.id, file.offer, AUTHOR);
+    await net.runUntil(() => outgoing.at(-1)?.state === 'cancelled', 'the sender stopped');
+    // Shown as cancelled, not as a storage failure.
+    expect(reader.incoming(file.id)?.state).toEqual({ state: 'cancelled', by: 'receiver' });
+    expect(outgoing.at(-1)).toEqual({ state: 'cancelled', by: 'receiver', reason: 'cancelled' });
+    await net.waitFor(() => net.sinks.get(READER)!.get(file.id)!.discarded, 'the partial file deleted');
+  });
+
   it('tells the receivers when the author stops sharing, and answers a later request "cancelled"', async () => {
     const file = testFile(8 * MiB);
     const { net, author, reader } = twoPages(file);

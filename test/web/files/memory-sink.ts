@@ -14,8 +14,14 @@ export class MemorySink implements FileSink {
   discarded = false;
   /** A write reaching beyond this fails as a full disk would. */
   quotaBytes = Number.POSITIVE_INFINITY;
-  /** Writes wait for this (a slow disk) when it is set. */
+  /** Writes wait for this (a slow disk, a download the browser does not ask more of) when it is set. */
   gate: Promise<void> | undefined;
+  /** The next write fails with this (a download the person cancelled in the browser). */
+  failNextWrite: Error | undefined;
+  /** Set when the receiver stopped the sink: writes waiting at the gate then give up, as a download's do. */
+  stopped = false;
+  #stop: (() => void) | undefined;
+  readonly #stopping = new Promise<never>((_resolve, reject) => (this.#stop = () => reject(new DOMException('the sink was stopped', 'AbortError'))));
 
   constructor(request: FileSinkRequest) {
     this.request = request;
@@ -26,13 +32,22 @@ export class MemorySink implements FileSink {
     // Takes the caller's buffer, as the worker sink does (FileSink.write allows it): a caller that
     // still reads the bytes afterwards finds them gone here too.
     const bytes = given.byteOffset === 0 && given.byteLength === given.buffer.byteLength ? new Uint8Array(structuredClone(given.buffer, { transfer: [given.buffer] })) : given.slice();
-    await this.gate;
+    const failure = this.failNextWrite;
+    this.failNextWrite = undefined;
+    if (failure) throw failure;
+    await Promise.race([this.gate, this.#stopping]);
     if (this.discarded || this.finished) throw new Error('write after the sink was closed');
     if (offset !== this.length) throw new Error(`write at ${offset}, expected ${this.length}`);
     if (offset + bytes.byteLength > this.quotaBytes) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     this.#bytes.set(bytes, offset);
     this.length += bytes.byteLength;
     this.writes.push(`${offset}+${bytes.byteLength}`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.#stopping.catch(() => undefined);
+    this.#stop?.();
   }
 
   async truncate(offset: number): Promise<void> {
