@@ -154,8 +154,13 @@ export function messageLog(page: Page): Locator {
   return page.getByRole('log', { name: 'Messages' });
 }
 
-export function participant(page: Page, name: string): Locator {
-  return page.getByRole('region', { name: 'Participants' }).getByRole('listitem').filter({ hasText: name });
+/**
+ * The participant row that shows `text` (a name, a state) anywhere but in its identity tag: the
+ * tag is random, and a text match ignores case ("#vcY3" would hold "Cy").
+ */
+export function participant(page: Page, text: string): Locator {
+  const outsideTheTag = page.locator(':not(.tag):not(:has(.tag))', { hasText: text });
+  return page.getByRole('region', { name: 'Participants' }).getByRole('listitem').filter({ has: outsideTheTag });
 }
 
 /** The status line of the chat (the app's own announcer is a status region too). */
