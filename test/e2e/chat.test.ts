@@ -171,6 +171,11 @@ describe('Parley in real browsers', () => {
 
     await cy.screenshot({ path: `${ARTIFACTS}/room-phone.png` });
     await ada.screenshot({ path: `${ARTIFACTS}/room-desktop.png` });
+    // On a phone the name field keeps room for a name: Notify me is a bell there, its words still its name.
+    const notify = cy.getByRole('button', { name: 'Notify me' });
+    expect([await notify.isVisible(), await notify.evaluate((button) => getComputedStyle(button.querySelector('.bell')!).display)]).toEqual([true, 'block']);
+    expect((await cy.getByRole('textbox', { name: 'Your name' }).boundingBox())!.width).toBeGreaterThanOrEqual(120);
+    expect(await ada.getByRole('button', { name: 'Notify me' }).evaluate((button) => getComputedStyle(button.querySelector('.bell')!).display)).toBe('none');
   });
 
   it('shows both people the same safety code, and remembers a verification across a reload', async () => {

@@ -116,7 +116,7 @@ function showNotifierState(state: NotifierState): void {
   notifyButton.hidden = state === 'unsupported';
   notifyButton.setAttribute('aria-pressed', state === 'on' ? 'true' : 'false');
   notifyButton.disabled = state === 'blocked';
-  notifyButton.textContent = state === 'on' ? text.notifyOn : state === 'blocked' ? text.notifyBlocked : text.notifyOff;
+  notifyButton.querySelector('.notify-label')!.textContent = state === 'on' ? text.notifyOn : state === 'blocked' ? text.notifyBlocked : text.notifyOff;
   notifyButton.title = text.notifyHelp;
 }
 
