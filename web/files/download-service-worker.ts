@@ -3,9 +3,9 @@
  * page receives them (download-stream-protocol.ts), so a browser without an origin private file
  * system still saves a large file to disk as it arrives instead of holding it in memory.
  *
- * Built as a script of its own (vite.download-worker.config.ts) at the app's root and registered by the app
- * (web/app/main.ts); a page that embeds the element may serve and register it too. Its imports are
- * bundled into it: a service worker script must be one classic script.
+ * Built as a script of its own (vite.download-worker.config.ts) at the app's root and registered
+ * by the app (web/app/main.ts); a page that embeds the element may serve and register it too. Its
+ * imports are bundled into it: a service worker script must be one classic script.
  */
 import { contentDisposition, type DownloadKeepAlive, type DownloadStart, type PageToWorker, type WorkerToPage } from './download-stream-protocol.js';
 

@@ -1,8 +1,8 @@
 /**
  * Between a page and the download service worker (download-service-worker.ts): how a received
  * file is streamed into the browser's downloads where the page has no origin private file system
- * (a Firefox private window refuses it). Types, names and the download's header: the worker is
- * built as one script of its own and imports nothing at run time.
+ * (a Firefox private window refuses it). Types, names and the download's header, for both sides:
+ * the worker is built as one script of its own, with what it uses from here bundled in.
  *
  * The page posts a DownloadStart to the worker with a MessagePort, then opens the download's URL
  * in a hidden frame; the worker says when the browser asked for it (`started`) and answers with a
