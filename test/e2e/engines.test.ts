@@ -312,10 +312,26 @@ describe('a Firefox private window, which gives pages no private file system', (
         while (!(await navigator.serviceWorker.getRegistration('./parley-download/'))?.active) await new Promise((resolve) => setTimeout(resolve, 100));
       });
 
+      // What the worker says on the download's port, heard beside the page's own listener.
+      await bob.page.evaluate(() => {
+        const heard: unknown[] = [];
+        (window as unknown as { parleyTestWorkerSaid: unknown[] }).parleyTestWorkerSaid = heard;
+        window.MessageChannel = class extends MessageChannel {
+          constructor() {
+            super();
+            this.port1.addEventListener('message', (event: MessageEvent<{ type?: unknown }>) => heard.push(event.data?.type));
+          }
+        };
+      });
+
       await ada.shareFile('private.bin', size, 5);
       await bob.pressFileButton('private.bin', 'Download');
       await bob.waitForFileStatus('private.bin', 'Received and checked: saved to your downloads', 240_000);
       await ada.waitForFileStatus('private.bin', 'Sent to Bob');
+      // The worker that streams the download answered the keep-alives on its port: a page whose
+      // worker was stopped hears nothing, and fails the transfer instead of waiting for ever.
+      const said = await bob.page.evaluate(() => (window as unknown as { parleyTestWorkerSaid: unknown[] }).parleyTestWorkerSaid);
+      expect(said).toContain('alive');
       const saved = join(downloads, 'private.bin');
       const deadline = Date.now() + 30_000;
       // The browser renames its partial file once the stream has ended.

@@ -150,6 +150,8 @@ function renderIncoming(context: FileViewContext, message: ChatMessage, incoming
           return html`${line(withName(m.fileProtocol, author), 'bad')} ${download(m.tryAgain)}`;
         case 'storage':
           return html`${line(m.fileStorage, 'bad')} ${download(m.tryAgain)}`;
+        case 'download-stopped':
+          return html`${line(m.fileDownloadStopped, 'bad')} ${download(m.tryAgain)}`;
       }
   }
 }

@@ -41,14 +41,20 @@ interface Announced {
 
 /** Downloads announced by a page and not yet asked for by the browser, by URL. */
 const announced = new Map<string, Announced>();
+/** The ports of the downloads this worker streams now, by URL: each keep-alive is answered on its own. */
+const streaming = new Map<string, MessagePort>();
 
 worker.addEventListener('install', (event) => event.waitUntil(worker.skipWaiting()));
 worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
 
 worker.addEventListener('message', (event) => {
   const message = event.data as Partial<DownloadStart> | Partial<DownloadKeepAlive> | undefined;
-  // A page whose download runs: the event itself keeps this worker alive a while longer.
-  if (message?.type === 'parley-download-keepalive') return;
+  // A page whose download runs: the event itself keeps this worker alive a while longer, and the
+  // answer tells the page that this worker still has the download.
+  if (message?.type === 'parley-download-keepalive') {
+    if (typeof message.url === 'string') streaming.get(message.url)?.postMessage({ type: 'alive' } satisfies WorkerToPage);
+    return;
+  }
   const start = message as Partial<DownloadStart> | undefined;
   const port = event.ports[0];
   if (start?.type !== 'parley-download' || !port || typeof start.url !== 'string' || typeof start.name !== 'string' || typeof start.size !== 'number') return;
@@ -80,7 +86,12 @@ worker.addEventListener('fetch', (event) => {
   // The download's events stay open while it streams (the page's keep-alive messages stop the
   // browser from stopping this worker in its pauses).
   event.waitUntil(done);
-  void done.then(() => port.close());
+  const url = event.request.url;
+  streaming.set(url, port);
+  void done.then(() => {
+    streaming.delete(url);
+    port.close();
+  });
   let wanted: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>(
     {

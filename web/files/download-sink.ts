@@ -15,6 +15,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import {
   DOWNLOAD_KEEPALIVE_MS,
   DOWNLOAD_PATH,
+  DOWNLOAD_UNANSWERED_KEEPALIVES,
   DOWNLOAD_WORKER_FILE,
   type DownloadKeepAlive,
   type DownloadStart,
@@ -76,6 +77,8 @@ export async function createDownloadSink({ name, size }: FileSinkRequest): Promi
   let ended: DOMException | undefined;
   let frame: HTMLIFrameElement | undefined;
   let keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Keep-alives sent since the worker last said anything on the port. */
+  let unanswered = 0;
   const heard = new Map<WorkerToPage['type'], () => void>();
   const hear = (type: 'ready' | 'started'): Promise<void> => new Promise((resolve) => heard.set(type, resolve));
 
@@ -94,12 +97,13 @@ export async function createDownloadSink({ name, size }: FileSinkRequest): Promi
 
   port.onmessage = (event: MessageEvent<WorkerToPage>) => {
     const { type } = event.data;
+    unanswered = 0;
     if (type === 'pull') {
       demand += 1;
       demandWaiter?.();
     } else if (type === 'cancelled') {
       end(new DOMException('the download was cancelled in the browser', 'AbortError'));
-    } else {
+    } else if (type !== 'alive') {
       heard.get(type)?.();
     }
   };
@@ -120,7 +124,16 @@ export async function createDownloadSink({ name, size }: FileSinkRequest): Promi
     stop();
     throw error;
   }
-  keepAlive = setInterval(() => registration.active?.postMessage({ type: 'parley-download-keepalive' } satisfies DownloadKeepAlive), DOWNLOAD_KEEPALIVE_MS);
+  // To the worker that took the download (a newer one made active meanwhile does not have it).
+  keepAlive = setInterval(() => {
+    if (unanswered >= DOWNLOAD_UNANSWERED_KEEPALIVES) {
+      // The browser stopped the worker (or it crashed): no byte will reach the download again.
+      end(new DOMException('the browser stopped the download (its service worker went away)', 'NetworkError'));
+      return;
+    }
+    unanswered += 1;
+    worker.postMessage({ type: 'parley-download-keepalive', url } satisfies DownloadKeepAlive);
+  }, DOWNLOAD_KEEPALIVE_MS);
 
   /** Sends bytes once the browser wants them. */
   const send = async (bytes: Uint8Array<ArrayBuffer>): Promise<void> => {

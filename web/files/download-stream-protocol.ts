@@ -9,7 +9,8 @@
  * stream it fills from the port. The stream pulls: the worker asks for each block (`pull`), so
  * neither side holds more than a block or two whatever the file's size. While a download runs, the
  * page keeps the worker alive (DownloadKeepAlive): browsers stop a worker that had no event for
- * about 30 s, however long its download still had to go.
+ * about 30 s, however long its download still had to go. The worker answers each keep-alive, so
+ * a page whose worker was stopped anyway finds out and fails the transfer instead of waiting.
  */
 
 /** Page → worker (through `postMessage` on the active worker), with the port for this download. */
@@ -22,13 +23,26 @@ export interface DownloadStart {
   size: number;
 }
 
-/** Page → worker (through `postMessage` on the active worker), every DOWNLOAD_KEEPALIVE_MS while a download runs. */
+/**
+ * Page → worker (through `postMessage` on the worker that took the download), every
+ * DOWNLOAD_KEEPALIVE_MS while a download runs. The worker answers `alive` on the download's port
+ * if it still streams `url`: a worker the browser stopped and started again knows nothing of it.
+ */
 export interface DownloadKeepAlive {
   type: 'parley-download-keepalive';
+  url: string;
 }
 
 /** Far under the 30 s for which browsers keep an idle service worker (Firefox, Chromium): a busy page's timer may run late. */
 export const DOWNLOAD_KEEPALIVE_MS = 2_000;
+
+/**
+ * This many keep-alives in a row without a word from the worker on the download's port, and the
+ * download is taken as lost (the browser stopped the worker, or it crashed): counted in
+ * keep-alives, not seconds, so a background tab whose timers run a minute late is not mistaken
+ * for one whose worker died.
+ */
+export const DOWNLOAD_UNANSWERED_KEEPALIVES = 5;
 
 /** Page → worker, on the download's port. */
 export type PageToWorker =
@@ -48,7 +62,9 @@ export type WorkerToPage =
   /** The browser asked for the download's bytes: it wants the next block. */
   | { type: 'pull' }
   /** The person cancelled the download in the browser (or the browser gave it up). */
-  | { type: 'cancelled' };
+  | { type: 'cancelled' }
+  /** The answer to a keep-alive: this worker still streams the download. */
+  | { type: 'alive' };
 
 /**
  * From this size on, a file that cannot go to OPFS is streamed into the browser's downloads where

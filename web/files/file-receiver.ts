@@ -27,7 +27,9 @@ export type IncomingFailure =
   /** The author's side broke the protocol (a chunk out of order, past the end, past the window). */
   | 'protocol'
   /** This browser could not store the file (quota, a storage error). */
-  | 'storage';
+  | 'storage'
+  /** The browser's download of it stopped (a streamed download whose service worker the browser stopped). */
+  | 'download-stopped';
 
 export type IncomingState =
   /** Waiting for the author's link, or for the first bytes. */
@@ -337,6 +339,7 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
     const name = error instanceof Error ? error.name : '';
     // The person cancelled the download in the browser: as good as Cancel in the chat.
     if (name === 'AbortError') return this.#end({ state: 'cancelled', by: 'receiver' });
+    if (name === 'NetworkError') return this.#end({ state: 'failed', reason: 'download-stopped', detail: error instanceof Error ? error.message : String(error) });
     const detail = name === 'QuotaExceededError' ? 'not enough storage space for this file' : `the file could not be stored: ${error instanceof Error ? error.message : String(error)}`;
     this.#end({ state: 'failed', reason: 'storage', detail });
   }

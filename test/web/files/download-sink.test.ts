@@ -3,10 +3,12 @@
 // a Firefox private window): bytes only in order and only when the browser asks, the last block
 // held back until the digest checked out, so a file that fails the check (or a cancelled one)
 // never completes as a download; a transfer that ends while the browser does not ask gives up at
-// once; the worker kept alive while the download runs.
+// once; the worker kept alive while the download runs, and a download whose worker the browser
+// stopped fails instead of waiting for ever.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDownloadSink } from '../../../web/files/download-sink.js';
-import { contentDisposition, DOWNLOAD_KEEPALIVE_MS, type DownloadStart, type PageToWorker, type WorkerToPage } from '../../../web/files/download-stream-protocol.js';
+import { contentDisposition, DOWNLOAD_KEEPALIVE_MS, DOWNLOAD_UNANSWERED_KEEPALIVES, type DownloadKeepAlive, type DownloadStart, type PageToWorker, type WorkerToPage } from '../../../web/files/download-stream-protocol.js';
 import type { FileSink } from '../../../web/files/file-sinks.js';
 
 /** The worker's side of one download: what it got, and the browser's pulls and cancel. */
@@ -17,6 +19,8 @@ class FakeDownloadWorker {
   keepAlives = 0;
   /** Whether the browser asks for the download's URL when its frame opens. */
   startsDownloads = true;
+  /** False once the browser stopped this worker: a new one, started for the next event, knows no download. */
+  running = true;
   #pulls = 0;
   #port: MessagePort | undefined;
   #arrived: (() => void) | undefined;
@@ -26,9 +30,10 @@ class FakeDownloadWorker {
     this.scriptURL = scriptURL;
   }
 
-  postMessage(message: DownloadStart | { type: 'parley-download-keepalive' }, transfer: Transferable[] = []): void {
+  postMessage(message: DownloadStart | DownloadKeepAlive, transfer: Transferable[] = []): void {
     if (message.type === 'parley-download-keepalive') {
       this.keepAlives += 1;
+      if (this.running && message.url === this.start?.url) this.#tell({ type: 'alive' });
       return;
     }
     this.start = message;
@@ -107,6 +112,8 @@ const bytes = (...values: number[]): Uint8Array<ArrayBuffer> => new Uint8Array(v
 /** Time for a message that should not be sent to arrive, were it sent. */
 const aMoment = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 const blocksReceived = (): number[][] => worker.received.flatMap(({ message }) => (message.type === 'block' ? [[...message.bytes]] : []));
+/** Real time, while the page's timers are fake: for the worker's answers to arrive on their port. */
+const aMomentOfRealTime = (): Promise<void> => sleep(20);
 const fakeTimers = (): void => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
 
 async function openSink(): Promise<FileSink> {
@@ -196,6 +203,33 @@ describe('the streamed download sink', () => {
     await sink.discard();
     vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS * 3);
     expect(worker.keepAlives).toBe(3);
+  });
+
+  it('fails the transfer when the browser stopped the worker mid-download (it no longer answers), instead of waiting for ever', async () => {
+    fakeTimers();
+    const sink = await openSink();
+    const waiting = sink.write(0, bytes(1, 2)).catch((error: unknown) => error);
+    let settled = false;
+    void waiting.then(() => (settled = true));
+    // A worker that answers is kept, however long the browser takes to ask for the next block.
+    for (let beat = 0; beat < DOWNLOAD_UNANSWERED_KEEPALIVES * 3; beat += 1) {
+      vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS);
+      await aMomentOfRealTime();
+    }
+    expect(settled).toBe(false);
+    // The browser stops it: the keep-alives now go unanswered.
+    worker.running = false;
+    vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS * DOWNLOAD_UNANSWERED_KEEPALIVES);
+    await aMomentOfRealTime();
+    expect(settled).toBe(false);
+    vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS);
+    const refused = (await waiting) as DOMException;
+    expect(refused.name).toBe('NetworkError');
+    expect(refused.message).toContain('the browser stopped the download');
+    // And no more keep-alives for a download that is over.
+    const sent = worker.keepAlives;
+    vi.advanceTimersByTime(DOWNLOAD_KEEPALIVE_MS * 3);
+    expect(worker.keepAlives).toBe(sent);
   });
 
   it('takes bytes only in order, and cannot go back (a resume asks from exactly what was written)', async () => {

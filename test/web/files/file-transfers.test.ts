@@ -227,6 +227,20 @@ describe('a file between two pages', () => {
     await net.waitFor(() => net.sinks.get(READER)!.get(file.id)!.discarded, 'the partial file deleted');
   });
 
+  it('ends "download-stopped" when the browser stopped the download under it (its worker went away), and the author hears it stopped', async () => {
+    const file = testFile(3 * MiB);
+    const { net, author, reader } = twoPages(file);
+    const outgoing: OutgoingStatus['state'][] = [];
+    author.on('outgoing', ({ state }) => outgoing.push(state));
+    net.onSink = (sink) => (sink.failNextWrite = new DOMException('the browser stopped the download (its service worker went away)', 'NetworkError'));
+    reader.accept(file.id, file.offer, AUTHOR);
+    await net.runUntil(() => outgoing.at(-1)?.state === 'cancelled', 'the sender stopped');
+    // Not "not enough storage space": the person is told what happened, and may try again.
+    expect(reader.incoming(file.id)?.state).toEqual({ state: 'failed', reason: 'download-stopped', detail: 'the browser stopped the download (its service worker went away)' });
+    expect(outgoing.at(-1)).toEqual({ state: 'cancelled', by: 'receiver', reason: 'cancelled' });
+    await net.waitFor(() => net.sinks.get(READER)!.get(file.id)!.discarded, 'the partial file deleted');
+  });
+
   it('tells the receivers when the author stops sharing, and answers a later request "cancelled"', async () => {
     const file = testFile(8 * MiB);
     const { net, author, reader } = twoPages(file);

@@ -220,6 +220,7 @@ export const ar: Messages = {
   fileCorrupt: 'وصل الملف تالفًا فتم التخلص منه',
   fileProtocol: 'توقف النقل: أرسلت صفحة {name} بيانات غير صالحة',
   fileStorage: 'لا توجد مساحة تخزين كافية في هذا المتصفح لهذا الملف',
+  fileDownloadStopped: 'توقف التنزيل في المتصفح',
   fileSentTo: (names) => `أُرسل إلى ${names}`,
   fileSendingTo: (name, percent) => `جارٍ الإرسال إلى ${name}: ${percent}`,
   fileNotSentYet: 'معروض · لم ينزّله أحد بعد',

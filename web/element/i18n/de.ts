@@ -166,6 +166,7 @@ export const de: Messages = {
   fileCorrupt: 'Die Datei kam beschädigt an und wurde verworfen',
   fileProtocol: 'Die Übertragung brach ab: die Seite von {name} hat Ungültiges gesendet',
   fileStorage: 'Nicht genug Speicherplatz in diesem Browser für diese Datei',
+  fileDownloadStopped: 'Der Download im Browser wurde abgebrochen',
   fileSentTo: (names) => `Gesendet an ${names}`,
   fileSendingTo: (name, percent) => `Wird an ${name} gesendet: ${percent}`,
   fileNotSentYet: 'Angeboten · noch niemand hat sie heruntergeladen',

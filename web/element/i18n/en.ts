@@ -162,6 +162,7 @@ export const en: Messages = {
   fileCorrupt: 'The file arrived damaged and was thrown away',
   fileProtocol: 'The transfer stopped: {name}’s page sent something wrong',
   fileStorage: 'Not enough storage space in this browser for this file',
+  fileDownloadStopped: 'The download stopped in the browser',
   fileSentTo: (names) => `Sent to ${names}`,
   fileSendingTo: (name, percent) => `Sending to ${name}: ${percent}`,
   fileNotSentYet: 'Offered · nobody has downloaded it yet',

@@ -153,6 +153,8 @@ export interface Messages {
   /** With a {name} placeholder (the file's author). */
   fileProtocol: string;
   fileStorage: string;
+  /** A download streamed into the browser's downloads stopped there (its service worker went away). */
+  fileDownloadStopped: string;
   /** The people who have the file, as a list. */
   fileSentTo(names: string): string;
   /** Someone receiving the file now, and how far. */
