@@ -337,10 +337,11 @@ export class FileReceiver extends Emitter<FileReceiverEvents> {
   #storageFailure(error: unknown, stream = this.#stream): void {
     if (stream !== undefined) this.#send({ type: PeerMessageType.FileCancel, file: this.offerId, stream, reason: FileStopReason.Cancelled });
     const name = error instanceof Error ? error.name : '';
+    const message = error instanceof Error ? error.message : String(error);
     // The person cancelled the download in the browser: as good as Cancel in the chat.
     if (name === 'AbortError') return this.#end({ state: 'cancelled', by: 'receiver' });
-    if (name === 'NetworkError') return this.#end({ state: 'failed', reason: 'download-stopped', detail: error instanceof Error ? error.message : String(error) });
-    const detail = name === 'QuotaExceededError' ? 'not enough storage space for this file' : `the file could not be stored: ${error instanceof Error ? error.message : String(error)}`;
+    if (name === 'NetworkError') return this.#end({ state: 'failed', reason: 'download-stopped', detail: message });
+    const detail = name === 'QuotaExceededError' ? 'not enough storage space for this file' : `the file could not be stored: ${message}`;
     this.#end({ state: 'failed', reason: 'storage', detail });
   }
 

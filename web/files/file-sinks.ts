@@ -12,8 +12,10 @@ import { STREAMED_DOWNLOAD_FROM_BYTES } from './download-stream-protocol.js';
 export interface FileSink {
   /**
    * Writes `bytes` at `offset` (the end of what is written so far). Rejects on a storage error
-   * (quota). The sink may take the bytes' buffer (transfer it to a worker): the caller must not use
-   * them once this is called.
+   * (QuotaExceededError for quota); a download sink rejects with AbortError when the person
+   * cancelled the download in the browser, and NetworkError when the browser stopped it. The sink
+   * may take the bytes' buffer (transfer it to a worker): the caller must not use them once this
+   * is called.
    */
   write(offset: number, bytes: Uint8Array<ArrayBuffer>): Promise<void>;
   /**
